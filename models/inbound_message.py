@@ -1,0 +1,34 @@
+"""Every chat message the bot has taken in, keyed by platform message id.
+
+The row is inserted first in the transaction that handles the message; a platform retry
+(or a concurrent duplicate) collides on the unique key and gets the stored answer back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    msg_id: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[str] = mapped_column(String(128), index=True)
+    sender_id: Mapped[str] = mapped_column(String(128))
+    sender_name: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime]
+    # The answer given the first time: {"replies": [...], "tickets": [...]}.
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("platform", "msg_id"),)

@@ -1,0 +1,73 @@
+"""A ticket: one problem reported in a group, owned by one unit until it is verified fixed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+if TYPE_CHECKING:
+    from models.ticket_event import TicketEvent
+    from models.ticket_image import TicketImage
+
+
+class TicketStatus:
+    TRIAGE = "triage"
+    DISPATCHED = "dispatched"
+    CLAIMED = "claimed"
+    FIXED = "fixed"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    ALL = (TRIAGE, DISPATCHED, CLAIMED, FIXED, CLOSED, CANCELLED)
+    OPEN = (TRIAGE, DISPATCHED, CLAIMED, FIXED)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str | None] = mapped_column(String(200))
+    area: Mapped[str | None] = mapped_column(String(100))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    confidence: Mapped[float] = mapped_column(default=1.0)
+    text: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[str] = mapped_column(String(128))
+    reporter_name: Mapped[str] = mapped_column(String(128))
+    group_id: Mapped[str] = mapped_column(String(128))
+    source_msg_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None]
+    claim_deadline: Mapped[datetime | None]
+    fix_deadline: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    fixed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # Hours asked for in a pending 延期 request; None when nothing is pending.
+    pending_extension_hours: Mapped[float | None]
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[TicketImage]] = relationship(
+        back_populates="ticket", order_by="TicketImage.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_tickets_status_unit", "status", "unit"),
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_category_location", "category", "location"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in TicketStatus.OPEN

@@ -1,0 +1,48 @@
+"""Append-only history of a ticket: every change is one row, never updated."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+if TYPE_CHECKING:
+    from models.ticket import Ticket
+
+
+class EventType:
+    REPORTED = "reported"
+    DISPATCHED = "dispatched"
+    CLAIMED = "claimed"
+    FIXED = "fixed"
+    VERIFIED = "verified"
+    REOPENED = "reopened"
+    RETURNED = "returned"
+    REASSIGNED = "reassigned"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REJECTED = "extension_rejected"
+    CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+    TRIAGED = "triaged"
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    source_msg_id: Mapped[str | None] = mapped_column(String(200))
+    # Structured details (old/new unit, hours asked, ...) for the ledger and KPIs.
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")

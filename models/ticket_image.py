@@ -1,0 +1,25 @@
+"""Photos attached to a ticket: before (with the report) and after (with the fix)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+if TYPE_CHECKING:
+    from models.ticket import Ticket
+
+
+class TicketImage(Base):
+    __tablename__ = "ticket_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "before" | "after"
+    url: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="SET NULL"))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="images")
