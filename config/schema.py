@@ -61,6 +61,46 @@ class ParserConfig(_Strict):
     user_words: list[str] = []
     # Below this confidence a report goes to triage instead of being dispatched.
     min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # Bot command verbs ("认领 12", "#7 已整改"): a message led by one of them is never a report.
+    command_words: list[str] = []
+    # Acknowledgements (收到, 好的...): a message that opens with one is a reply, not a report.
+    ack_words: list[str] = []
+    # Phrases that make a message a question (请问, 问一下...), which is never a new report.
+    question_cues: list[str] = []
+    # Verbs of "already fixed" (清理, 整改...): after 已/已经 they mark a follow-up.
+    done_words: list[str] = []
+    # category -> categories it swallows when both match: a 农贸市场 report that mentions
+    # 垃圾 and 污水 is one market problem, not three.
+    absorbs: dict[str, list[str]] = {}
+    # Keyword score needed to call a message a report on its own, and the lower score that
+    # is enough when a place or a report cue is present too.
+    report_score: float = Field(default=3, gt=0)
+    weak_report_score: float = Field(default=2, gt=0)
+    # A further problem in the same message needs at least this score and this share of
+    # the best score; keeps "one problem, many words" from splitting.
+    secondary_min_score: float = Field(default=3, gt=0)
+    secondary_ratio: float = Field(default=0.5, ge=0, le=1)
+    # --- place extraction -------------------------------------------------------------
+    # Endings of named places: a name of 1-5 characters before them is a place (幸福小区).
+    place_suffixes: list[str] = []
+    # Things that sit at a place and may follow it (…58号水果店, …地铁站B口旁的公厕).
+    place_landmarks: list[str] = []
+    # Words that refine a place and may follow it (村口, 交叉口, 拐角, 对面, 中段...).
+    place_tails: list[str] = []
+    # Compass words and what they combine with (东北 + 角, 南 + 门外, 西 + 侧...).
+    place_directions: list[str] = []
+    place_direction_tails: list[str] = []
+    # Words joining two roads into an intersection (府前街与南环路).
+    place_joiners: list[str] = []
+    # Words that cannot be part of a place name; a name is cut after the last one
+    # ("我现在在杏园村" -> 杏园村).
+    place_stop_words: list[str] = []
+    # Words that begin with a place ending but are not places (路面, 街道, 村民...).
+    place_false_words: list[str] = []
+    # Whole names that are too generic to be a place (马路, 这条街...).
+    place_generic_names: list[str] = []
+    # Field labels of the structured report template (地点：…).
+    place_labels: list[str] = []
 
 
 class GuanjiaConfig(_Strict):

@@ -1,0 +1,25 @@
+"""Chat command handlers, one module per family, loaded explicitly into the registry."""
+
+from __future__ import annotations
+
+import importlib
+
+from handlers.registry import REGISTRY, CommandRegistry
+
+COMMAND_MODULES = (
+    "handlers.claim",
+    "handlers.fix",
+    "handlers.returning",
+    "handlers.reassign",
+    "handlers.extension",
+    "handlers.verify",
+    "handlers.cancel",
+    "handlers.query",
+    "handlers.help",
+)
+
+
+def load_handlers() -> CommandRegistry:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+    return REGISTRY

@@ -1,0 +1,71 @@
+"""The generic webhook: a signed JSON contract that bridges for any chat tool can speak."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.messages import IncomingMessage
+
+PLATFORM = "generic"
+TIMESTAMP_HEADER = "X-Guanjia-Timestamp"
+SIGNATURE_HEADER = "X-Guanjia-Signature"
+
+
+class GenericMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    msg_id: str = Field(min_length=1, max_length=200)
+    group_id: str = Field(min_length=1, max_length=128)
+    sender_id: str = Field(min_length=1, max_length=128)
+    sender_name: str = Field(max_length=128)
+    text: str
+    images: list[str] = []
+    sent_at: datetime | None = None
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    message = timestamp.encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_problem(
+    secret: str,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime,
+    tolerance_seconds: int,
+) -> str | None:
+    """Why the request's signature is not acceptable, or None when it is."""
+    if not timestamp or not signature:
+        return f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header"
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return f"{TIMESTAMP_HEADER} must be unix seconds"
+    if abs(now.timestamp() - sent) > tolerance_seconds:
+        return f"{TIMESTAMP_HEADER} is more than {tolerance_seconds} s away from the server clock"
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip().lower()):
+        return "signature does not match"
+    return None
+
+
+def to_incoming(payload: GenericMessage, timezone: str) -> IncomingMessage:
+    sent_at = payload.sent_at
+    if sent_at is not None and sent_at.tzinfo is None:
+        sent_at = sent_at.replace(tzinfo=ZoneInfo(timezone))
+    return IncomingMessage(
+        platform=PLATFORM,
+        msg_id=payload.msg_id,
+        group_id=payload.group_id,
+        sender_id=payload.sender_id,
+        sender_name=payload.sender_name,
+        text=payload.text,
+        images=tuple(payload.images),
+        sent_at=sent_at,
+    )

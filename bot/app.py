@@ -1,0 +1,29 @@
+"""The FastAPI application: routes only; everything it needs comes in as AppServices."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from bot.app_services import AppServices
+from bot.routes import health, tickets_api, webhooks
+from bot.routes.errors import request_validation_handler
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: AppServices) -> FastAPI:
+    app = FastAPI(title="创城大管家 guanjia", version="0.1.0")
+    app.state.services = services
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.include_router(webhooks.router)
+    app.include_router(tickets_api.router)
+    app.include_router(health.router)
+    if services.settings.generic_secret is None:
+        log.warning(
+            "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests. "
+            "Set it before exposing the service beyond this machine."
+        )
+    return app

@@ -1,0 +1,41 @@
+"""Everything a running app needs, built once: config, clock, database, intake."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.db import make_engine, make_session_factory
+from bot.intake import Intake
+from bot.parser import MessageParser
+from config.loader import load_config
+from config.schema import GuanjiaConfig
+from config.settings import Settings
+from handlers import load_handlers
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    cfg: GuanjiaConfig
+    clock: Clock
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    intake: Intake
+
+
+def build_services(
+    settings: Settings,
+    cfg: GuanjiaConfig | None = None,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+) -> AppServices:
+    cfg = cfg or load_config(settings.config)
+    clock = clock or SystemClock()
+    engine = engine or make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    intake = Intake(session_factory, cfg, clock, MessageParser(cfg), load_handlers())
+    return AppServices(settings, cfg, clock, engine, session_factory, intake)

@@ -1,0 +1,118 @@
+"""`guanjia` command line: serve, chat (simulator), migrate, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.clock import ManualClock
+from config.loader import ConfigError, load_config
+from config.schema import GuanjiaConfig
+from config.settings import Settings, get_settings
+
+
+def _load(settings: Settings) -> GuanjiaConfig:
+    try:
+        return load_config(settings.config)
+    except ConfigError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _migrate(settings: Settings) -> None:
+    from bot.migrations import upgrade_to_head
+
+    upgrade_to_head(settings.database_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.app_services import build_services
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    cfg = _load(settings)
+    _migrate(settings)
+    app = create_app(build_services(settings, cfg))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app_services import build_services
+    from bot.simulator import HELP, ChatSimulator
+
+    settings = get_settings()
+    cfg = _load(settings)
+    _migrate(settings)
+    clock = ManualClock()
+    group = args.group or next(iter(cfg.groups), "demo")
+    sender = args.sender or next(iter(cfg.people), "user")
+    sim = ChatSimulator(build_services(settings, cfg, clock=clock), clock, group, sender)
+    by_name = {name: pid for pid, name in cfg.people.items()}
+    sim.sender_id = by_name.get(sender, sender)
+    interactive = sys.stdin.isatty()
+    print("创城大管家 聊天模拟器 —— 直接输入群消息；/help 查看模拟器命令，/quit 退出")
+    if interactive:
+        print(HELP)
+    while True:
+        try:
+            line = input(sim.prompt() if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip() in ("/quit", "/exit"):
+            return 0
+        if not interactive and line.strip():
+            print(sim.prompt() + line)
+        for out in sim.handle_line(line):
+            print(out)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    settings = get_settings()
+    _migrate(settings)
+    print("数据库已升级到最新版本")
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.path:
+        settings = settings.model_copy(update={"config": args.path})
+    cfg = _load(settings)
+    print(f"配置正确：{len(cfg.units)}个单位，{len(cfg.categories)}个类别，{len(cfg.groups)}个群")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guanjia", description="创城大管家：群消息 → 工单 → 派单 → 督办")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service (applies migrations first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+    chat = sub.add_parser("chat", help="terminal chat simulator")
+    chat.add_argument("--group", help="group id (default: the first configured group)")
+    chat.add_argument("--as", dest="sender", help="sender id or name (default: the first configured person)")
+    chat.set_defaults(func=cmd_chat)
+    migrate = sub.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+    check = sub.add_parser("check-config", help="validate the config file and exit")
+    check.add_argument("path", nargs="?", help="config file (default: GUANJIA_CONFIG or config/guanjia.yaml)")
+    check.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""Every chat message, from any adapter or the simulator, enters here exactly once.
+
+The message row is inserted at the start of the transaction that handles it; a platform
+retry (even one arriving while the first is still being handled) collides on the unique
+(platform, msg_id) key, waits for the first to commit, and gets the stored answer back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.actor import Actor
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.messages import IncomingMessage, Outcome, Reply
+from bot.parser import MessageParser, ParsedMessage
+from bot.text_normalize import command_text
+from bot.ticket_service import TicketService
+from config.schema import GuanjiaConfig
+from handlers.context import ChatContext
+from handlers.registry import CommandMatch, CommandRegistry, UsageError
+from handlers.report import handle_report
+from models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+class _AlreadyRecorded(Exception):
+    """This (platform, msg_id) was taken in before: answer from the record."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a message is, decided before the transaction so the write lock is held briefly."""
+
+    command: CommandMatch | None = None
+    usage_error: UsageError | None = None
+    parsed: ParsedMessage | None = None
+
+
+class Intake:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        cfg: GuanjiaConfig,
+        clock: Clock,
+        parser: MessageParser,
+        registry: CommandRegistry,
+    ) -> None:
+        self.session_factory = session_factory
+        self.cfg = cfg
+        self.clock = clock
+        self.parser = parser
+        self.registry = registry
+
+    def handle(self, msg: IncomingMessage) -> Outcome:
+        plan = self._plan(msg)
+        with self.session_factory() as session:
+            try:
+                with session.begin():
+                    inbound = self._record(session, msg)
+                    outcome = self._execute(session, msg, plan)
+                    inbound.response = outcome.to_json()
+                return outcome
+            except _AlreadyRecorded:
+                pass
+            with session.begin():
+                stored = self._stored_response(session, msg)
+        if stored is None:
+            raise RuntimeError(f"message {msg.msg_id!r} collided but no stored answer was found")
+        log.info("duplicate delivery of %s/%s answered from the record", msg.platform, msg.msg_id)
+        return stored
+
+    def _plan(self, msg: IncomingMessage) -> _Plan:
+        text = command_text(msg.text, self.cfg.bot_names)
+        matched = self.registry.match(text)
+        if isinstance(matched, CommandMatch):
+            return _Plan(command=matched)
+        if isinstance(matched, UsageError):
+            return _Plan(usage_error=matched)
+        return _Plan(parsed=self.parser.parse(msg.text))
+
+    def _record(self, session: Session, msg: IncomingMessage) -> InboundMessage:
+        inbound = InboundMessage(
+            platform=msg.platform,
+            msg_id=msg.msg_id,
+            group_id=msg.group_id,
+            sender_id=msg.sender_id,
+            sender_name=msg.sender_name,
+            text=msg.text,
+            images=list(msg.images),
+            sent_at=msg.sent_at,
+            received_at=self.clock.now(),
+        )
+        session.add(inbound)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise _AlreadyRecorded from exc
+        return inbound
+
+    def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan) -> Outcome:
+        if plan.usage_error is not None:
+            return Outcome([Reply(plan.usage_error.reason)])
+        if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
+            return Outcome()
+        actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+        ctx = ChatContext(
+            service=TicketService(session, self.cfg, self.clock),
+            cfg=self.cfg,
+            actor=actor,
+            group_id=msg.group_id,
+            images=msg.images,
+            now=self.clock.now(),
+        )
+        savepoint = session.begin_nested()
+        try:
+            if plan.command is not None:
+                outcome = plan.command.command.func(ctx, plan.command.args)
+            else:
+                assert plan.parsed is not None
+                outcome = handle_report(ctx, plan.parsed, msg.text)
+        except DomainError as refused:
+            savepoint.rollback()
+            return Outcome([Reply(refused.reason)])
+        savepoint.commit()
+        return outcome
+
+    @staticmethod
+    def _stored_response(session: Session, msg: IncomingMessage) -> Outcome | None:
+        query = select(InboundMessage.response).where(
+            InboundMessage.platform == msg.platform, InboundMessage.msg_id == msg.msg_id
+        )
+        response = session.execute(query).scalar_one_or_none()
+        return Outcome.from_json(response) if response is not None else None

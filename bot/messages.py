@@ -1,0 +1,44 @@
+"""The one internal incoming-message type and the one reply type every adapter speaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    platform: str
+    msg_id: str
+    group_id: str
+    sender_id: str
+    sender_name: str
+    text: str
+    images: tuple[str, ...] = ()
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    mentions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "mentions": list(self.mentions)}
+
+
+@dataclass
+class Outcome:
+    """What handling one message produced: replies to post and tickets created or changed."""
+
+    replies: list[Reply] = field(default_factory=list)
+    tickets: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"replies": [r.to_json() for r in self.replies], "tickets": list(self.tickets)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        replies = [Reply(r["text"], tuple(r.get("mentions", ()))) for r in data.get("replies", [])]
+        return cls(replies=replies, tickets=[int(t) for t in data.get("tickets", [])])

@@ -1,0 +1,35 @@
+"""Liveness and database reachability, for load balancers and `make run` users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app_services import AppServices
+
+router = APIRouter()
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> Any:
+    services: AppServices = request.app.state.services
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
+    return {"status": "ok", "database": "ok"}
+
+
+@router.get("/")
+def index() -> Any:
+    return {
+        "name": "创城大管家 guanjia",
+        "webhook": "POST /webhook/generic",
+        "api": ["/api/tickets", "/api/tickets/{id}", "/healthz"],
+        "docs": "/docs",
+    }

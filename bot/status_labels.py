@@ -1,0 +1,37 @@
+"""Chinese names of ticket statuses and event types, as users read them."""
+
+from __future__ import annotations
+
+STATUS_LABELS = {
+    "triage": "待分拨",
+    "dispatched": "待认领",
+    "claimed": "整改中",
+    "fixed": "待验收",
+    "closed": "已销账",
+    "cancelled": "已撤销",
+}
+
+EVENT_LABELS = {
+    "reported": "上报",
+    "dispatched": "派单",
+    "triaged": "转创城办分拨",
+    "claimed": "认领",
+    "fixed": "报完成",
+    "verified": "验收通过",
+    "reopened": "验收不通过",
+    "returned": "退回",
+    "reassigned": "转派",
+    "extension_requested": "申请延期",
+    "extension_approved": "同意延期",
+    "extension_rejected": "拒绝延期",
+    "cancelled": "撤销",
+    "duplicate": "重复上报",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def event_label(event_type: str) -> str:
+    return EVENT_LABELS.get(event_type, event_type)

@@ -1,0 +1,41 @@
+"""Normalise chat text before reading commands: width, bot mentions, image placeholders."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_LEADING_MENTION = re.compile(r"^@\S+\s+")
+_IMAGE_PLACEHOLDER = re.compile(r"\[(?:图片|image|Image|照片|视频)\]")
+
+
+def normalize_width(text: str) -> str:
+    """Full-width digits, letters and #, as phone keyboards type them, become half-width."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def strip_bot_mentions(text: str, bot_names: Iterable[str]) -> str:
+    """Drop a leading @bot (and any other leading @mentions) so `@大管家 认领 12` reads as a command."""
+    text = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(bot_names, key=len, reverse=True):
+            tag = "@" + name
+            if text.startswith(tag):
+                text = text[len(tag) :].lstrip()
+                changed = True
+        match = _LEADING_MENTION.match(text)
+        if match:
+            text = text[match.end() :]
+            changed = True
+    return text
+
+
+def strip_image_placeholders(text: str) -> str:
+    return _IMAGE_PLACEHOLDER.sub("", text).strip()
+
+
+def command_text(text: str, bot_names: Iterable[str]) -> str:
+    return strip_image_placeholders(strip_bot_mentions(normalize_width(text), bot_names))

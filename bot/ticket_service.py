@@ -1,0 +1,303 @@
+"""The one place where tickets change. Chat, HTTP, CLI and scheduler all call this.
+
+Every change appends a TicketEvent. The caller owns the transaction: methods flush but
+never commit, and a refused request raises a DomainError before touching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from bot.actor import BOT, Actor
+from bot.clock import Clock
+from bot.deadlines import deadlines_from, time_limits
+from bot.dispatcher import route
+from bot.errors import InvalidArgument, InvalidState, TicketNotFound
+from bot.parser import Problem
+from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
+from bot.status_labels import status_label
+from config.schema import GuanjiaConfig
+from models import EventType, Ticket, TicketEvent, TicketImage, TicketStatus
+
+S = TicketStatus
+
+
+class TicketService:
+    def __init__(self, session: Session, cfg: GuanjiaConfig, clock: Clock) -> None:
+        self.session = session
+        self.cfg = cfg
+        self.clock = clock
+
+    # --- reading ---------------------------------------------------------------------
+
+    def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
+        ticket = self.session.get(Ticket, ticket_id, with_for_update=for_update)
+        if ticket is None:
+            raise TicketNotFound(ticket_id)
+        return ticket
+
+    def open_duplicate_of(self, category: str, location: str | None) -> Ticket | None:
+        """The earliest open ticket of the same category at the same place, if any."""
+        if not location:
+            return None
+        query = (
+            select(Ticket)
+            .where(Ticket.category == category, Ticket.location == location)
+            .where(Ticket.status.in_(S.OPEN), Ticket.duplicate_of.is_(None))
+            .order_by(Ticket.id)
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
+        query: Select[tuple[Ticket]] = select(Ticket).where(Ticket.status.in_(S.OPEN))
+        if units is not None:
+            query = query.where(Ticket.unit.in_(units))
+        return list(self.session.scalars(query.order_by(Ticket.id).limit(limit)))
+
+    def reported_by(self, reporter_id: str, limit: int = 50) -> list[Ticket]:
+        query = (
+            select(Ticket)
+            .where(Ticket.reporter_id == reporter_id, Ticket.status.in_(S.OPEN))
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def overdue(self, limit: int = 50) -> list[Ticket]:
+        now = self.clock.now()
+        claim_late = (Ticket.status == S.DISPATCHED) & (Ticket.claim_deadline < now)
+        fix_late = Ticket.status.in_((S.DISPATCHED, S.CLAIMED)) & (Ticket.fix_deadline < now)
+        query = select(Ticket).where(or_(claim_late, fix_late)).order_by(Ticket.fix_deadline).limit(limit)
+        return list(self.session.scalars(query))
+
+    # --- intake ----------------------------------------------------------------------
+
+    def report(
+        self,
+        actor: Actor,
+        *,
+        group_id: str,
+        text: str,
+        problem: Problem,
+        images: Sequence[str] = (),
+    ) -> Ticket:
+        """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
+        now = self.clock.now()
+        group = self.cfg.groups.get(group_id)
+        ticket = Ticket(
+            status=S.TRIAGE,
+            category=problem.category,
+            unit=self.cfg.triage_unit,
+            location=problem.location,
+            area=group.area if group else None,
+            urgent=problem.urgent,
+            confidence=problem.confidence,
+            text=text,
+            reporter_id=actor.id,
+            reporter_name=actor.name,
+            group_id=group_id,
+            source_msg_id=actor.source_msg_id,
+            created_at=now,
+        )
+        self.session.add(ticket)
+        self.session.flush()
+        reported = self._event(
+            ticket, EventType.REPORTED, actor, note=text, data={"suggestions": list(problem.suggestions)}
+        )
+        for url in images:
+            ticket.images.append(TicketImage(kind="before", url=url, event_id=reported.id))
+
+        earlier = self.open_duplicate_of(problem.category, problem.location)
+        if earlier is not None and earlier.id != ticket.id:
+            ticket.status = S.CANCELLED
+            ticket.unit = earlier.unit
+            ticket.duplicate_of = earlier.id
+            self._event(ticket, EventType.DUPLICATE, BOT, note=f"与 #{earlier.id} 重复", data={"of": earlier.id})
+            return ticket
+
+        routing = route(self.cfg, problem)
+        if routing.status == S.TRIAGE:
+            self._event(ticket, EventType.TRIAGED, BOT, note="类别不明确，待创城办分拨")
+        else:
+            self._dispatch(ticket, routing.unit, now)
+            self._event(ticket, EventType.DISPATCHED, BOT, data={"unit": routing.unit})
+        self.session.flush()
+        return ticket
+
+    # --- unit actions ----------------------------------------------------------------
+
+    def claim(self, ticket_id: int, actor: Actor) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        if ticket.status == S.CLAIMED:
+            who = self.cfg.display_name(ticket.claimed_by or "")
+            raise InvalidState(f"#{ticket.id} 已由{who}认领")
+        self._require_status(ticket, (S.DISPATCHED,), "认领")
+        require_unit_member(self.cfg, ticket, actor)
+        self._mark_claimed(ticket, actor)
+        return ticket
+
+    def fix(self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str] = ()) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "报完成")
+        require_unit_member(self.cfg, ticket, actor)
+        if ticket.status == S.DISPATCHED:
+            self._mark_claimed(ticket, actor)
+        ticket.status = S.FIXED
+        ticket.fixed_at = self.clock.now()
+        event = self._event(ticket, EventType.FIXED, actor, note=note, data={"images": len(images)})
+        for url in images:
+            ticket.images.append(TicketImage(kind="after", url=url, event_id=event.id))
+        return ticket
+
+    def return_to_triage(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "退回")
+        require_unit_member(self.cfg, ticket, actor)
+        self._require_text(reason, "退回原因", f"退回 {ticket.id} 不属于我单位职责")
+        from_unit = ticket.unit
+        self._to_triage(ticket)
+        self._event(ticket, EventType.RETURNED, actor, note=reason, data={"from_unit": from_unit})
+        return ticket
+
+    def request_extension(self, ticket_id: int, actor: Actor, hours: float, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "申请延期")
+        require_unit_member(self.cfg, ticket, actor)
+        if ticket.pending_extension_hours is not None:
+            raise InvalidState(f"#{ticket.id} 已有待审批的延期申请")
+        if hours <= 0:
+            raise InvalidArgument("延期时长必须大于0")
+        self._require_text(reason, "延期原因", f"延期 {ticket.id} 2天 材料未到")
+        ticket.pending_extension_hours = hours
+        self._event(ticket, EventType.EXTENSION_REQUESTED, actor, note=reason, data={"hours": hours})
+        return ticket
+
+    # --- supervisor actions ----------------------------------------------------------
+
+    def reassign(self, ticket_id: int, actor: Actor, unit: str, note: str | None = None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "转派工单")
+        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "转派")
+        if unit not in self.cfg.units:
+            raise InvalidArgument(f"没有这个单位：{unit}")
+        if unit == ticket.unit and ticket.status != S.TRIAGE:
+            raise InvalidState(f"#{ticket.id} 已经是{self.cfg.unit_name(unit)}的工单")
+        from_unit = ticket.unit
+        self._dispatch(ticket, unit, self.clock.now())
+        self._event(ticket, EventType.REASSIGNED, actor, note=note, data={"from_unit": from_unit, "to_unit": unit})
+        return ticket
+
+    def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "审批延期")
+        hours = self._pending_extension(ticket)
+        if ticket.fix_deadline is not None:
+            ticket.fix_deadline += timedelta(hours=hours)
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.EXTENSION_APPROVED, actor, data={"hours": hours})
+        return ticket
+
+    def reject_extension(self, ticket_id: int, actor: Actor, reason: str | None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "审批延期")
+        hours = self._pending_extension(ticket)
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.EXTENSION_REJECTED, actor, note=reason, data={"hours": hours})
+        return ticket
+
+    # --- reporter / supervisor actions -----------------------------------------------
+
+    def verify(self, ticket_id: int, actor: Actor, passed: bool, reason: str | None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.FIXED,), "验收")
+        require_reporter_or_supervisor(self.cfg, ticket, actor, "验收")
+        if passed:
+            ticket.status = S.CLOSED
+            ticket.closed_at = self.clock.now()
+            self._event(ticket, EventType.VERIFIED, actor, note=reason)
+        else:
+            self._require_text(reason, "不通过的原因", f"验收 {ticket.id} 不通过 还有垃圾未清")
+            ticket.status = S.CLAIMED
+            ticket.fixed_at = None
+            self._event(ticket, EventType.REOPENED, actor, note=reason)
+        return ticket
+
+    def cancel(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, S.OPEN, "撤销")
+        require_reporter_or_supervisor(self.cfg, ticket, actor, "撤销")
+        self._require_text(reason, "撤销原因", f"撤销 {ticket.id} 重复上报")
+        ticket.status = S.CANCELLED
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.CANCELLED, actor, note=reason)
+        return ticket
+
+    # --- internals -------------------------------------------------------------------
+
+    def _dispatch(self, ticket: Ticket, unit: str, now: datetime) -> None:
+        limits = time_limits(self.cfg, ticket.category, ticket.urgent)
+        ticket.unit = unit
+        ticket.status = S.DISPATCHED
+        ticket.dispatched_at = now
+        ticket.claim_deadline, ticket.fix_deadline = deadlines_from(now, limits)
+        ticket.claimed_at = None
+        ticket.claimed_by = None
+        ticket.pending_extension_hours = None
+
+    def _to_triage(self, ticket: Ticket) -> None:
+        ticket.status = S.TRIAGE
+        ticket.unit = self.cfg.triage_unit
+        ticket.claim_deadline = None
+        ticket.fix_deadline = None
+        ticket.claimed_at = None
+        ticket.claimed_by = None
+        ticket.pending_extension_hours = None
+
+    def _mark_claimed(self, ticket: Ticket, actor: Actor) -> None:
+        ticket.status = S.CLAIMED
+        ticket.claimed_at = self.clock.now()
+        ticket.claimed_by = actor.id
+        self._event(ticket, EventType.CLAIMED, actor)
+
+    def _pending_extension(self, ticket: Ticket) -> float:
+        if ticket.pending_extension_hours is None:
+            raise InvalidState(f"#{ticket.id} 没有待审批的延期申请")
+        return ticket.pending_extension_hours
+
+    @staticmethod
+    def _require_status(ticket: Ticket, allowed: Sequence[str], action: str) -> None:
+        if ticket.status not in allowed:
+            raise InvalidState(f"#{ticket.id} 当前状态为「{status_label(ticket.status)}」，不能{action}")
+
+    @staticmethod
+    def _require_text(value: str | None, what: str, example: str) -> None:
+        if not value or not value.strip():
+            raise InvalidArgument(f"请写明{what}，例如：{example}")
+
+    def _event(
+        self,
+        ticket: Ticket,
+        type_: str,
+        actor: Actor,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> TicketEvent:
+        event = TicketEvent(
+            type=type_,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            at=self.clock.now(),
+            note=note,
+            source_msg_id=actor.source_msg_id,
+            data=data,
+        )
+        ticket.events.append(event)
+        self.session.flush()
+        return event

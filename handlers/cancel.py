@@ -1,0 +1,20 @@
+"""撤销: the reporter or the 创城办 withdraws an invalid or duplicate ticket."""
+
+from __future__ import annotations
+
+from bot.dispatcher import unit_mentions
+from bot.messages import Outcome, Reply
+from bot.status_labels import status_label
+from handlers.context import ChatContext, CommandArgs
+from handlers.registry import command
+
+
+@command("撤销", "作废", usage="撤销 N 原因", permission="上报人或创城办")
+def cancel(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """撤销无效或重复的工单"""
+    assert args.ticket_id is not None
+    status_before = ctx.service.get(args.ticket_id).status
+    ticket = ctx.service.cancel(args.ticket_id, ctx.actor, args.rest)
+    text = f"#{ticket.id} 已撤销（{args.rest}），原状态：{status_label(status_before)}"
+    mentions = () if status_before == "triage" else tuple(unit_mentions(ctx.cfg, ticket.unit))
+    return Outcome([Reply(text, mentions)], [ticket.id])

@@ -1,0 +1,22 @@
+"""认领: a unit member takes a dispatched ticket, stopping the claim clock."""
+
+from __future__ import annotations
+
+from bot.messages import Outcome, Reply
+from handlers.context import ChatContext, CommandArgs
+from handlers.formatting import category_tag, hours_text, time_text
+from handlers.registry import command
+
+
+@command("认领", "接单", usage="认领 N", permission="本单位成员")
+def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """认领工单，开始整改计时"""
+    assert args.ticket_id is not None
+    ticket = ctx.service.claim(args.ticket_id, ctx.actor)
+    left = (ticket.fix_deadline - ctx.now).total_seconds() / 3600 if ticket.fix_deadline else None
+    due = f"，请于{time_text(ctx.cfg, ticket.fix_deadline)}前整改" if ticket.fix_deadline else ""
+    if left is not None and left > 0:
+        due += f"（剩余{hours_text(round(left, 1))}）"
+    unit = ctx.cfg.unit_name(ticket.unit)
+    text = f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已由{ctx.actor.name}（{unit}）认领{due}"
+    return Outcome([Reply(text)], [ticket.id])

@@ -1,0 +1,26 @@
+"""What a chat handler is given: the service, the config, who speaks, where, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.actor import Actor
+from bot.ticket_service import TicketService
+from config.schema import GuanjiaConfig
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    service: TicketService
+    cfg: GuanjiaConfig
+    actor: Actor
+    group_id: str
+    images: tuple[str, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class CommandArgs:
+    ticket_id: int | None
+    rest: str

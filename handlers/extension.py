@@ -1,0 +1,47 @@
+"""延期: a unit asks for more time to fix; the 创城办 approves or rejects it."""
+
+from __future__ import annotations
+
+from bot.dispatcher import unit_mentions
+from bot.durations import parse_duration
+from bot.errors import InvalidArgument
+from bot.messages import Outcome, Reply
+from handlers.context import ChatContext, CommandArgs
+from handlers.formatting import hours_text, time_text
+from handlers.registry import command
+
+
+@command("延期", "申请延期", usage="延期 N 时长 原因", permission="本单位成员")
+def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """申请延长整改期限，例如：延期 12 2天 需要协调物业"""
+    assert args.ticket_id is not None
+    parsed = parse_duration(args.rest)
+    if parsed is None:
+        raise InvalidArgument(f"请写明延期时长和原因，例如：延期 {args.ticket_id} 2天 需要协调物业")
+    hours, reason = parsed
+    ticket = ctx.service.request_extension(args.ticket_id, ctx.actor, hours, reason)
+    text = (
+        f"#{ticket.id} {ctx.cfg.unit_name(ticket.unit)}申请延期{hours_text(hours)}（{reason}），"
+        f"请创城办审批：同意延期 {ticket.id} / 拒绝延期 {ticket.id} 原因"
+    )
+    return Outcome([Reply(text, tuple(ctx.cfg.supervisors))], [ticket.id])
+
+
+@command("同意延期", "批准延期", usage="同意延期 N", permission="创城办")
+def approve_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """同意单位的延期申请，整改期限顺延"""
+    assert args.ticket_id is not None
+    hours = ctx.service.get(args.ticket_id).pending_extension_hours
+    ticket = ctx.service.approve_extension(args.ticket_id, ctx.actor)
+    text = f"#{ticket.id} 延期{hours_text(hours or 0)}已同意，新的整改期限：{time_text(ctx.cfg, ticket.fix_deadline)}"
+    return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])
+
+
+@command("拒绝延期", "驳回延期", usage="拒绝延期 N [原因]", permission="创城办")
+def reject_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """拒绝单位的延期申请，整改期限不变"""
+    assert args.ticket_id is not None
+    ticket = ctx.service.reject_extension(args.ticket_id, ctx.actor, args.rest or None)
+    why = f"（{args.rest}）" if args.rest else ""
+    text = f"#{ticket.id} 延期申请未同意{why}，请按原期限{time_text(ctx.cfg, ticket.fix_deadline)}前整改"
+    return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])

@@ -1,0 +1,21 @@
+"""完成: the unit reports the problem fixed; attached photos are the after-photos."""
+
+from __future__ import annotations
+
+from bot.messages import Outcome, Reply
+from handlers.context import ChatContext, CommandArgs
+from handlers.formatting import category_tag
+from handlers.registry import command
+
+
+@command("完成", "已整改", "办结", "已完成", "整改完成", usage="完成 N [说明]", permission="本单位成员")
+def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """报告整改完成（可附整改后照片），等待验收"""
+    assert args.ticket_id is not None
+    ticket = ctx.service.fix(args.ticket_id, ctx.actor, args.rest or None, ctx.images)
+    photos = f"，整改照片{len(ctx.images)}张" if ctx.images else ""
+    text = (
+        f"#{ticket.id}{category_tag(ctx.cfg, ticket)}{ctx.cfg.unit_name(ticket.unit)}已报完成{photos}。"
+        f"请上报人{ticket.reporter_name}或创城办验收：验收 {ticket.id} 通过 / 验收 {ticket.id} 不通过 原因"
+    )
+    return Outcome([Reply(text, (ticket.reporter_id,))], [ticket.id])

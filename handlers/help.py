@@ -1,0 +1,17 @@
+"""帮助: the command list, generated from the registry so it never drifts from the code."""
+
+from __future__ import annotations
+
+from bot.messages import Outcome, Reply
+from handlers.context import ChatContext, CommandArgs
+from handlers.registry import REGISTRY, command
+
+
+@command("帮助", "help", "菜单", usage="帮助", permission="所有人", takes_ticket=False, accepts_rest=False)
+def show_help(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """显示本说明"""
+    lines = ["直接在群里发问题（地点+问题，可带图）即自动登记派单。命令："]
+    for c in REGISTRY.commands:
+        lines.append(f"· {c.usage} —— {c.help}（{c.permission}）")
+    lines.append("工单号可写 12、#12 或全角数字。")
+    return Outcome([Reply("\n".join(lines))], [])

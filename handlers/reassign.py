@@ -1,0 +1,31 @@
+"""转派: the 创城办 sends a ticket to another unit, with fresh deadlines."""
+
+from __future__ import annotations
+
+from bot.dispatcher import unit_mentions
+from bot.errors import InvalidArgument
+from bot.messages import Outcome, Reply
+from handlers.context import ChatContext, CommandArgs
+from handlers.formatting import category_tag, hours_text
+from handlers.registry import command
+
+
+@command("转派", "改派", "派给", usage="转派 N 单位", permission="创城办")
+def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """把工单转派给其他单位（单位名或简称），重新计时"""
+    assert args.ticket_id is not None
+    name, _, note = args.rest.partition(" ")
+    if not name:
+        raise InvalidArgument(f"请写明要转派的单位，例如：转派 {args.ticket_id} 交警")
+    unit = ctx.cfg.find_unit(name)
+    if unit is None:
+        known = "、".join(u.name for u in ctx.cfg.units.values())
+        raise InvalidArgument(f"没有找到单位「{name}」，可选：{known}")
+    ticket = ctx.service.reassign(args.ticket_id, ctx.actor, unit, note.strip() or None)
+    claim_h = (ticket.claim_deadline - ctx.now).total_seconds() / 3600 if ticket.claim_deadline else 0
+    fix_h = (ticket.fix_deadline - ctx.now).total_seconds() / 3600 if ticket.fix_deadline else 0
+    text = (
+        f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已转派 → {ctx.cfg.unit_name(unit)}，"
+        f"请{hours_text(claim_h)}内认领、{hours_text(fix_h)}内整改"
+    )
+    return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, unit)))], [ticket.id])

@@ -1,0 +1,48 @@
+"""A new problem report: one ticket per problem, answered in one message."""
+
+from __future__ import annotations
+
+from bot.dispatcher import unit_mentions
+from bot.messages import Outcome, Reply
+from bot.parser import ParsedMessage
+from bot.status_labels import status_label
+from handlers.context import ChatContext
+from handlers.formatting import category_tag, hours_text, place_text
+from models import Ticket
+
+
+def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str:
+    cfg = ctx.cfg
+    tag = category_tag(cfg, ticket)
+    if ticket.duplicate_of is not None:
+        earlier = ctx.service.get(ticket.duplicate_of)
+        return (
+            f"已有工单 #{earlier.id}{tag}地点：{place_text(earlier)}，"
+            f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"
+        )
+    head = f"已登记 #{ticket.id}{tag}地点：{place_text(ticket)}"
+    if ticket.status == "triage":
+        hint = "、".join(cfg.category_name(c) for c in suggestions if c != cfg.triage_category)
+        return f"{head} → 待创城办分拨" + (f"（可能是：{hint}）" if hint else "")
+    assert ticket.claim_deadline and ticket.fix_deadline and ticket.dispatched_at
+    claim_h = (ticket.claim_deadline - ticket.dispatched_at).total_seconds() / 3600
+    fix_h = (ticket.fix_deadline - ticket.dispatched_at).total_seconds() / 3600
+    return f"{head} → {cfg.unit_name(ticket.unit)}，请{hours_text(claim_h)}内认领、{hours_text(fix_h)}内整改"
+
+
+def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome:
+    outcome = Outcome()
+    lines: list[str] = []
+    mentions: list[str] = []
+    for problem in parsed.problems:
+        ticket = ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=problem, images=ctx.images)
+        outcome.tickets.append(ticket.id)
+        if ticket.duplicate_of is not None:
+            outcome.tickets.append(ticket.duplicate_of)
+        lines.append(_line(ctx, ticket, problem.suggestions))
+        if ticket.duplicate_of is None:
+            mentions += [m for m in unit_mentions(ctx.cfg, ticket.unit) if m not in mentions]
+    if len(lines) > 1:
+        lines.insert(0, f"本条消息含{len(lines)}个问题：")
+    outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))
+    return outcome
