@@ -1,0 +1,126 @@
+"""Shared fixtures: a migrated database per test, an injected clock, the app and a chat helper."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from bot.app import create_app
+from bot.app_services import AppServices, build_services
+from bot.clock import ManualClock
+from bot.db import make_engine
+from bot.messages import IncomingMessage, Outcome
+from config import GuanjiaConfig, load_config
+from config.settings import Settings
+from tests import database
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Monday morning, so nothing depends on when the suite happens to run.
+START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = database.configured_url()
+    if database.is_postgres(url):
+        return f"database: PostgreSQL ({url})"
+    return (
+        "database: SQLite only — PostgreSQL not tested "
+        f"(set GUANJIA_DATABASE_URL={database.POSTGRES_HINT} to run the suite on it)"
+    )
+
+
+@pytest.fixture(scope="session")
+def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
+    url = database.configured_url()
+    if database.is_postgres(url):
+        assert url is not None
+        database.reset_postgres(url)
+        return url
+    return database.make_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(_database_template: Path | str, tmp_path: Path) -> str:
+    if isinstance(_database_template, str):
+        return _database_template
+    return database.fresh_sqlite(_database_template, tmp_path)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if database.is_postgres(database_url):
+        database.truncate_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture(scope="session")
+def cfg() -> GuanjiaConfig:
+    return load_config(Path(__file__).resolve().parent.parent / "config" / "guanjia.yaml")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, generic_secret=None, config=None)
+
+
+@pytest.fixture
+def services(settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, engine: Engine) -> AppServices:
+    return build_services(settings, cfg, clock=clock, engine=engine)
+
+
+@pytest.fixture
+def client(services: AppServices) -> Iterator[TestClient]:
+    with TestClient(create_app(services)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Chat:
+    """Send chat lines through the real intake, as a group member would."""
+
+    services: AppServices
+    group_id: str = "demo"
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def send(
+        self, text: str, sender: str = "wgy_li", images: tuple[str, ...] = (), group: str | None = None
+    ) -> Outcome:
+        msg = IncomingMessage(
+            platform="test",
+            msg_id=f"m{next(self._ids)}",
+            group_id=group or self.group_id,
+            sender_id=sender,
+            sender_name=self.services.cfg.display_name(sender),
+            text=text,
+            images=images,
+        )
+        return self.services.intake.handle(msg)
+
+    def say(self, text: str, sender: str = "wgy_li", images: tuple[str, ...] = ()) -> str:
+        """The bot's reply text (replies joined), for asserting what the group sees."""
+        return "\n".join(r.text for r in self.send(text, sender, images).replies)
+
+    def report(self, text: str, sender: str = "wgy_li") -> int:
+        outcome = self.send(text, sender)
+        assert len(outcome.tickets) >= 1, f"not taken as a report: {text!r} → {outcome}"
+        return outcome.tickets[0]
+
+
+@pytest.fixture
+def chat(services: AppServices) -> Chat:
+    return Chat(services)

@@ -1,0 +1,197 @@
+"""Every chat command: what the group sees when it works, and the one-line refusal when it does not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app_services import AppServices
+from bot.clock import ManualClock
+from models import Ticket
+from tests.conftest import Chat
+
+GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
+PARKING = "东关大街与北环路交叉口有辆白色轿车停在人行道上，行人只能走机动车道"
+
+
+def ticket(services: AppServices, ticket_id: int) -> Ticket:
+    with services.session_factory() as session:
+        found = session.get(Ticket, ticket_id)
+        assert found is not None
+        found.events  # noqa: B018 - load while the session is open
+        return found
+
+
+def event_types(services: AppServices, ticket_id: int) -> list[str]:
+    return [e.type for e in ticket(services, ticket_id).events]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "认领 {n}",
+        "认领{n}",
+        "认领 #{n}",
+        "认领＃{n}",
+        "认领 {wide}",
+        "@创城大管家 认领 {n}",
+        "@大管家认领{n}",
+        "{n} 认领",
+    ],
+)
+def test_claim_accepts_every_way_of_writing_the_number(chat: Chat, services: AppServices, text: str) -> None:
+    n = chat.report(GARBAGE)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    reply = chat.say(text.format(n=n, wide=wide), sender="hws_chen")
+    assert "已由陈环卫（环卫中心）认领" in reply
+    assert ticket(services, n).status == "claimed"
+
+
+def test_claim_refused_for_member_of_another_unit(chat: Chat, services: AppServices) -> None:
+    n = chat.report(PARKING)
+    assert chat.say(f"认领 {n}", sender="hws_chen") == f"#{n} 属于交警支队，您不是该单位成员"
+    assert ticket(services, n).status == "dispatched"
+    assert event_types(services, n) == ["reported", "dispatched"]
+
+
+def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
+    n = chat.report(PARKING)
+    chat.say(f"认领 {n}", sender="jtzd_zhou")
+    assert chat.say(f"认领 {n}", sender="ccb_wang") == f"#{n} 已由周交警认领"
+
+
+def test_unknown_ticket_and_missing_number(chat: Chat) -> None:
+    assert chat.say("认领 999", sender="hws_chen") == "没有找到工单 #999"
+    assert chat.say("认领", sender="hws_chen") == "请写明工单号，例如：认领 12"
+    assert chat.say("查询 42") == "没有找到工单 #42"
+
+
+@pytest.mark.parametrize("text", ["完成 {n} 已清理", "已整改 {n}", "{n} 已整改", "#{n} 已整改", "办结 {n}"])
+def test_fix_spellings(chat: Chat, services: AppServices, text: str) -> None:
+    n = chat.report(GARBAGE)
+    chat.say(f"认领 {n}", sender="hws_chen")
+    assert "已报完成" in chat.say(text.format(n=n), sender="hws_chen")
+    assert ticket(services, n).status == "fixed"
+
+
+def test_fix_without_claim_claims_first_and_keeps_after_photos(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    reply = chat.say(f"完成 {n} 清运完毕", sender="hws_chen", images=("https://img/after.jpg",))
+    assert "整改照片1张" in reply
+    t = ticket(services, n)
+    assert t.status == "fixed" and t.claimed_by == "hws_chen"
+    assert event_types(services, n) == ["reported", "dispatched", "claimed", "fixed"]
+
+
+def test_fix_refused_for_outsider_and_after_close(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    assert chat.say(f"完成 {n}", sender="wgy_sun") == f"#{n} 属于环卫中心，您不是该单位成员"
+    chat.say(f"完成 {n}", sender="hws_chen")
+    chat.say(f"验收 {n} 通过")
+    assert chat.say(f"完成 {n}", sender="hws_chen") == f"#{n} 当前状态为「已销账」，不能报完成"
+
+
+def test_return_goes_to_triage_and_reassign_dispatches_with_fresh_deadlines(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report(GARBAGE)
+    assert chat.say(f"退回 {n}", sender="hws_chen") == f"请写明退回原因，例如：退回 {n} 不属于我单位职责"
+    reply = chat.say(f"退回 {n} 这是工地渣土，属于住建", sender="hws_chen")
+    assert f"#{n} 已被环卫中心退回" in reply
+    t = ticket(services, n)
+    assert t.status == "triage" and t.unit == "ccb" and t.fix_deadline is None
+
+    clock.advance(timedelta(hours=1))
+    assert chat.say(f"转派 {n} 住建", sender="hws_chen") == "只有创城办可以转派工单"
+    assert chat.say(f"转派 {n} 火星局", sender="ccb_wang").startswith("没有找到单位「火星局」")
+    reply = chat.say(f"转派 {n} 住建委", sender="ccb_wang")
+    assert reply.startswith(f"#{n}【垃圾与环境卫生】已转派 → 住建委，请2小时内认领、24小时内整改")
+    t = ticket(services, n)
+    assert t.status == "dispatched" and t.unit == "zjw"
+    assert t.fix_deadline == clock.now() + timedelta(hours=24)
+    assert event_types(services, n)[-2:] == ["returned", "reassigned"]
+
+
+def test_extension_request_approve_and_reject(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    chat.say(f"认领 {n}", sender="hws_chen")
+    before = ticket(services, n).fix_deadline
+    assert before is not None
+    assert chat.say(f"延期 {n}", sender="hws_chen").startswith("请写明延期时长和原因")
+    assert chat.say(f"延期 {n} 2天", sender="hws_chen") == f"请写明延期原因，例如：延期 {n} 2天 材料未到"
+    reply = chat.say(f"延期 {n} 2天 需要协调清运车辆", sender="hws_chen")
+    assert "申请延期2天（需要协调清运车辆）" in reply
+    assert chat.say(f"延期 {n} 1天 再等等", sender="hws_chen") == f"#{n} 已有待审批的延期申请"
+    assert chat.say(f"同意延期 {n}", sender="hws_chen") == "只有创城办可以审批延期"
+    assert "已同意" in chat.say(f"同意延期 {n}", sender="ccb_wang")
+    assert ticket(services, n).fix_deadline == before + timedelta(days=2)
+    assert chat.say(f"同意延期 {n}", sender="ccb_wang") == f"#{n} 没有待审批的延期申请"
+
+    chat.say(f"延期 {n} 6小时 雨天", sender="hws_chen")
+    assert "延期申请未同意（理由不充分）" in chat.say(f"拒绝延期 {n} 理由不充分", sender="ccb_wang")
+    assert ticket(services, n).fix_deadline == before + timedelta(days=2)
+    assert event_types(services, n)[-4:] == [
+        "extension_requested",
+        "extension_approved",
+        "extension_requested",
+        "extension_rejected",
+    ]
+
+
+def test_verify_refusals(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    assert chat.say(f"验收 {n} 通过") == f"#{n} 当前状态为「待认领」，不能验收"
+    chat.say(f"完成 {n}", sender="hws_chen")
+    assert chat.say(f"验收 {n} 通过", sender="wgy_sun") == f"只有上报人或创城办可以验收 #{n}"
+    assert chat.say(f"验收 {n}") == f"请写：验收 {n} 通过，或 验收 {n} 不通过 原因"
+    assert chat.say(f"验收 {n} 不通过") == f"请写明不通过的原因，例如：验收 {n} 不通过 还有垃圾未清"
+    assert ticket(services, n).status == "fixed"
+
+
+def test_cancel_by_reporter_only_with_reason(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    assert chat.say(f"撤销 {n} 报错了", sender="hws_chen") == f"只有上报人或创城办可以撤销 #{n}"
+    assert chat.say(f"撤销 {n}") == f"请写明撤销原因，例如：撤销 {n} 重复上报"
+    assert "已撤销（报错了）" in chat.say(f"撤销 {n} 报错了")
+    assert ticket(services, n).status == "cancelled"
+    assert chat.say(f"撤销 {n} 再撤") == f"#{n} 当前状态为「已撤销」，不能撤销"
+
+
+def test_query_todo_mine_overdue_help(chat: Chat, clock: ManualClock) -> None:
+    g = chat.report(GARBAGE)
+    p = chat.report(PARKING, sender="wgy_sun")
+    shown = chat.say(f"查询 {g}")
+    assert f"#{g}【垃圾与环境卫生】待认领" in shown and "单位：环卫中心" in shown
+
+    assert f"#{g}" in chat.say("待办", sender="hws_chen") and f"#{p}" not in chat.say("待办", sender="hws_chen")
+    assert f"#{p}" in chat.say("待办 交警")
+    assert chat.say("待办 火星局") == "没有找到单位「火星局」，例如：待办 环卫"
+    assert chat.say("待办") == "您不属于任何单位，请写明单位，例如：待办 环卫"
+
+    mine = chat.say("我的")
+    assert f"#{g}" in mine and f"#{p}" not in mine
+
+    assert chat.say("超时") == "超时工单：无"
+    clock.advance(timedelta(hours=3))
+    late = chat.say("超时")
+    assert f"#{g}" in late and f"#{p}" in late
+
+    help_text = chat.say("帮助")
+    for usage in ("认领 N", "完成 N", "退回 N 原因", "转派 N 单位", "延期 N 时长 原因", "验收 N 通过", "撤销 N 原因"):
+        assert usage in help_text
+
+
+def test_refused_command_changes_nothing(chat: Chat, services: AppServices) -> None:
+    n = chat.report(PARKING)
+    before = event_types(services, n)
+    for text, sender in [
+        (f"认领 {n}", "hws_chen"),
+        (f"退回 {n} 不归我们", "hws_chen"),
+        (f"延期 {n} 2天 忙", "hws_chen"),
+        (f"验收 {n} 通过", "wgy_li"),
+        (f"同意延期 {n}", "ccb_wang"),
+    ]:
+        chat.say(text, sender=sender)
+    assert event_types(services, n) == before
+    assert ticket(services, n).status == "dispatched"

@@ -1,0 +1,72 @@
+"""The terminal chat simulator drives the same intake as the webhooks, with a movable clock."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app_services import AppServices
+from bot.clock import ManualClock
+from bot.simulator import ChatSimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def sim(services: AppServices, clock: ManualClock) -> ChatSimulator:
+    return ChatSimulator(services, clock, "demo", "wgy_li")
+
+
+def test_whole_lifecycle_in_the_simulator(sim: ChatSimulator) -> None:
+    out = "\n".join(sim.handle_line("府前街与南环路交叉口西北角垃圾堆了两天了 [图片]"))
+    found = re.search(r"已登记 #(\d+)【垃圾与环境卫生】", out)
+    assert found, out
+    n = found.group(1)
+    assert "@陈环卫" in out
+
+    assert sim.handle_line("/as 陈环卫") == ["现在以 陈环卫（hws_chen，环卫中心）发言"]
+    assert sim.handle_line("/time +1h") == ["模拟时间：11月23日 10:00"]
+    assert "已由陈环卫（环卫中心）认领" in "\n".join(sim.handle_line(f"认领 {n}"))
+    assert "整改照片1张" in "\n".join(sim.handle_line(f"完成 {n} 已清运 [图片]"))
+    sim.handle_line("/as 李网格")
+    assert "验收通过，已销账" in "\n".join(sim.handle_line(f"验收 {n} 通过"))
+    assert f"#{n}【垃圾与环境卫生】已销账" in "\n".join(sim.handle_line(f"查询 {n}"))
+
+
+def test_meta_commands(sim: ChatSimulator) -> None:
+    assert sim.handle_line("/time tomorrow") == ["用法：/time +3h、/time +30m、/time +2d 或 /time 2026-11-23T09:00"]
+    assert sim.handle_line("/time 2026-11-20T09:00") == ["模拟时钟只能向前拨"]
+    assert sim.handle_line("/time 2026-11-24T08:30") == ["模拟时间：11月24日 08:30"]
+    assert sim.handle_line("/group other") == ["现在在群 other（未在配置中）"]
+    assert sim.handle_line("/as 路人甲") == ["现在以 路人甲（路人甲，群成员）发言"]
+    assert sim.handle_line("/nope")[0].startswith("未知的模拟器命令")
+    assert sim.handle_line("收到") == ["（机器人未回复：不是问题上报，也不是命令）"]
+
+
+def test_guanjia_chat_command_reads_stdin(tmp_path: Path) -> None:
+    env = dict(os.environ, GUANJIA_DATABASE_URL=f"sqlite:///{tmp_path / 'sim.db'}")
+    env.pop("GUANJIA_CONFIG", None)
+    lines = [
+        "/as 李网格",
+        "府前街与南环路交叉口西北角垃圾堆了两天了",
+        "/as 陈环卫",
+        "认领 1",
+        "/time +2h",
+        "完成 1 已清运",
+        "/as 李网格",
+        "验收 1 通过",
+        "/quit",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "已登记 #1【垃圾与环境卫生】" in result.stdout
+    assert "#1【垃圾与环境卫生】已由陈环卫（环卫中心）认领" in result.stdout
+    assert "#1【垃圾与环境卫生】验收通过，已销账" in result.stdout
