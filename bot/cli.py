@@ -42,6 +42,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_reporter(cfg: GuanjiaConfig) -> str:
+    """Start the simulator as a field reporter: someone who is neither 创城办 nor in a unit."""
+    for person in cfg.people:
+        if not cfg.is_supervisor(person) and not cfg.units_of(person):
+            return person
+    return next(iter(cfg.people), "user")
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.app_services import build_services
     from bot.simulator import HELP, ChatSimulator
@@ -51,10 +59,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     _migrate(settings)
     clock = ManualClock()
     group = args.group or next(iter(cfg.groups), "demo")
-    sender = args.sender or next(iter(cfg.people), "user")
-    sim = ChatSimulator(build_services(settings, cfg, clock=clock), clock, group, sender)
     by_name = {name: pid for pid, name in cfg.people.items()}
-    sim.sender_id = by_name.get(sender, sender)
+    sender = by_name.get(args.sender, args.sender) if args.sender else _default_reporter(cfg)
+    sim = ChatSimulator(build_services(settings, cfg, clock=clock), clock, group, sender)
     interactive = sys.stdin.isatty()
     print("创城大管家 聊天模拟器 —— 直接输入群消息；/help 查看模拟器命令，/quit 退出")
     if interactive:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.actor import BOT, Actor
@@ -55,7 +55,7 @@ class TicketService:
         return self.session.scalars(query).first()
 
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
-        query: Select[tuple[Ticket]] = select(Ticket).where(Ticket.status.in_(S.OPEN))
+        query = select(Ticket).where(Ticket.status.in_(S.OPEN))
         if units is not None:
             query = query.where(Ticket.unit.in_(units))
         return list(self.session.scalars(query.order_by(Ticket.id).limit(limit)))

@@ -27,7 +27,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def _database_line() -> str:
     url = database.configured_url()
     if database.is_postgres(url):
         return f"database: PostgreSQL ({url})"
@@ -35,6 +35,13 @@ def pytest_report_header(config: pytest.Config) -> str:
         "database: SQLite only — PostgreSQL not tested "
         f"(set GUANJIA_DATABASE_URL={database.POSTGRES_HINT} to run the suite on it)"
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Say which database runs, even under -q (which hides the report header)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(_database_line())
 
 
 @pytest.fixture(scope="session")
