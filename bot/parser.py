@@ -37,7 +37,6 @@ class ParsedMessage:
 
 NOT_A_REPORT = ParsedMessage(is_report=False)
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
-_STRONG_SCORE = 6.0  # a keyword score at which the category is taken as certain
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
 _INVISIBLE = {"\u200d", "\ufe0e", "\ufe0f"}
 _SEPARATORS = " ,.;:!?、，。；：！？\n"
@@ -47,16 +46,17 @@ _jieba_lock = threading.Lock()
 _jieba_words: set[str] = set()
 
 
-def _tokenize(text: str, user_words: set[str]) -> list[str]:
+def _tokenize(text: str, user_words: frozenset[str]) -> list[str]:
     import jieba
 
-    with _jieba_lock:
-        if not _jieba_words:
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-        for word in user_words - _jieba_words:
-            jieba.add_word(word, freq=20000)
-            _jieba_words.add(word)
+    if not user_words <= _jieba_words:
+        with _jieba_lock:
+            if not _jieba_words:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+            for word in user_words - _jieba_words:
+                jieba.add_word(word, freq=20000)
+                _jieba_words.add(word)
     return jieba.lcut(text)
 
 
@@ -64,14 +64,18 @@ def normalize(text: str) -> str:
     """Fold full-width forms (ＡＢ１，) with NFKC; emoji and [图片] become spaces."""
     text = _PLACEHOLDER_RE.sub(" ", unicodedata.normalize("NFKC", text))
     text = "".join(
-        " " if ch in _INVISIBLE or unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") else ch
-        for ch in text
+        " " if ch in _INVISIBLE or unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") else ch for ch in text
     )
     return re.sub(r"\s+", " ", text).strip()
 
 
 def _nfkc(words: list[str]) -> list[str]:
     return sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True)
+
+
+def _alternation(words: list[str]) -> str:
+    """Regex alternative of literal words; an empty list matches nothing (not everything)."""
+    return "|".join(map(re.escape, _nfkc(words))) or "(?!)"
 
 
 @dataclass
@@ -98,8 +102,10 @@ class _Vocabulary:
         """(code, weight, position) per distinct word found.
 
         A word inside a longer matched word does not count (垃圾 in 建筑垃圾, 广告 in 公益广告);
-        a zero-weight word therefore masks its parts. A match cutting through jieba words on
-        both ends is probably an accident of adjacent characters and counts half.
+        a zero-weight word therefore masks its parts. Two words sharing characters are two
+        readings of the same text, so the later one counts only for the same category
+        (垃圾堆|堆了: garbage, not also piles). A match cutting through jieba words on both
+        ends is probably an accident of adjacent characters and counts half.
         """
         spans: list[tuple[int, int, str]] = []
         for word in self.simple:
@@ -108,11 +114,16 @@ class _Vocabulary:
                 spans.append((at, at + len(word), word))
                 at = text.find(word, at + 1)
         seen: set[str] = set()
+        taken: list[tuple[int, int, set[str]]] = []
         found: list[tuple[str, float, int]] = []
         for start, end, word in sorted(spans):
             if word in seen or any(s <= start and end <= e and e - s > end - start for s, e, _ in spans):
                 continue
+            codes = {code for code, _ in self.simple[word]}
+            if any(s < end and start < e and not codes & owners for s, e, owners in taken):
+                continue
             seen.add(word)
+            taken.append((start, end, codes))
             factor = 1.0 if bounds is None or start in bounds or end in bounds else 0.5
             found.extend((code, weight * factor, start) for code, weight in self.simple[word])
         for parts, code, weight in self.combos:
@@ -133,17 +144,19 @@ class MessageParser:
         self._report_cues = _nfkc(pc.report_cues)
         self._questions = _nfkc(pc.question_cues)
         self._acks = _nfkc(pc.ack_words)
-        self._jieba_words = {
-            *_nfkc(pc.user_words),
-            *(w for w in self._keywords.simple if len(w) > 1),
-        }
+        self._jieba_words = frozenset(
+            {
+                *_nfkc(pc.user_words),
+                *(w for w in self._keywords.simple if len(w) > 1),
+            }
+        )
         names = [*cfg.bot_names, "所有人", *cfg.people.values()]
         for unit in cfg.units.values():
             names += [unit.name, *unit.aliases]
         self._mention_re = re.compile(r"@(?:" + "|".join(map(re.escape, _nfkc(names))) + r"|[^\s@]{1,12}(?=\s|$))?")
-        verbs = "|".join(map(re.escape, _nfkc(pc.command_words)))
+        verbs = _alternation(pc.command_words)
         self._command_re = re.compile(rf"^(?:#\s*\d+|(?:{verbs})(?=[\s#\d]|$))", re.IGNORECASE)
-        done = "|".join(map(re.escape, _nfkc(pc.done_words)))
+        done = _alternation(pc.done_words)
         # 已/已经 + up to four characters without a negation + a "fixed" verb: 已组织清理完毕.
         self._done_re = re.compile(rf"已(?:经)?[^\s{_SEPARATORS}没未不无]{{0,4}}?(?:{done})")
 
@@ -178,11 +191,16 @@ class MessageParser:
             problem = self._problem(other, place, urgent_at is not None, _OTHER_CONFIDENCE, suggestions)
             return ParsedMessage(True, (problem,))
         urgent_code = self._urgent_owner(codes, scores, urgent_at)
+        absorbed = {a for c in codes for a in pc.absorbs.get(c, ())}
+        rival = max((scores[c].score for c in ranked if c not in codes and c not in absorbed), default=0.0)
         problems = []
         for code in codes:
-            rival = max((scores[c].score for c in ranked if c not in codes), default=0.0)
             own = scores[code].score
-            confidence = min(1.0, own / _STRONG_SCORE) * own / (own + rival)
+            # Strength (enough keyword evidence) times margin (no close competitor). Evidence
+            # below report_score is a guess for the office to confirm: kept under the cut-off.
+            confidence = min(1.0, own / (pc.report_score + 1)) * own / (own + rival)
+            if own < pc.report_score:
+                confidence = min(confidence, pc.min_confidence * 0.9)
             suggestions = (code, *[c for c in ranked if c != code][:2])
             problems.append(self._problem(code, place, code == urgent_code, confidence, suggestions))
         return ParsedMessage(True, tuple(problems))

@@ -29,6 +29,11 @@ def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
+def _is_name_char(ch: str) -> bool:
+    """Place names are Chinese, sometimes with Latin letters (XX小区, SOHO大厦)."""
+    return _is_cjk(ch) or ("A" <= ch <= "Z") or ("a" <= ch <= "z")
+
+
 def _nfkc_sorted(words: list[str]) -> list[str]:
     """Normalise vocabulary like messages are normalised; longest first so 大街 beats 街."""
     return sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True)
@@ -106,7 +111,7 @@ class PlaceExtractor:
 
     def _name_start(self, text: str, suffix_start: int) -> int | None:
         i = suffix_start
-        while i > 0 and _is_cjk(text[i - 1]) and suffix_start - i < _MAX_NAME:
+        while i > 0 and _is_name_char(text[i - 1]) and suffix_start - i < _MAX_NAME:
             i -= 1
         name = text[i:suffix_start]
         cut = 0
@@ -137,7 +142,8 @@ class PlaceExtractor:
 
     @staticmethod
     def _match_number(text: str, pos: int) -> int | None:
-        m = _NUMBER_RE.match(text, pos)
+        """8号楼, 2单元, B口; one space before it is allowed (长虹小区 3号楼)."""
+        m = _NUMBER_RE.match(text, pos + 1 if text.startswith(" ", pos) else pos)
         return m.end() if m else None
 
     @staticmethod

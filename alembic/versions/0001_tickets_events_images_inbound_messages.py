@@ -62,9 +62,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.Column("pending_extension_hours", sa.Double(), nullable=True),
         sa.Column("duplicate_of", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["duplicate_of"], ["tickets.id"], name=op.f("fk_tickets_duplicate_of_tickets")
-        ),
+        sa.ForeignKeyConstraint(["duplicate_of"], ["tickets.id"], name=op.f("fk_tickets_duplicate_of_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
