@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.actor import Actor
-from bot.clock import Clock
+from bot.clock import Clock, ManualClock
 from bot.errors import DomainError
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parser import MessageParser, ParsedMessage
@@ -110,13 +110,15 @@ class Intake:
         if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
             return Outcome()
         actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+        # One instant per message: the ticket, its events and the reply all agree on "now".
+        now = self.clock.now()
         ctx = ChatContext(
-            service=TicketService(session, self.cfg, self.clock),
+            service=TicketService(session, self.cfg, ManualClock(now)),
             cfg=self.cfg,
             actor=actor,
             group_id=msg.group_id,
             images=msg.images,
-            now=self.clock.now(),
+            now=now,
         )
         savepoint = session.begin_nested()
         try:
