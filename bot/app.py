@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -14,8 +16,19 @@ from bot.routes.errors import request_validation_handler
 log = logging.getLogger(__name__)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    services: AppServices = app.state.services
+    if services.settings.run_scheduler:
+        services.scheduler.start()
+    try:
+        yield
+    finally:
+        services.scheduler.shutdown()
+
+
 def create_app(services: AppServices) -> FastAPI:
-    app = FastAPI(title="创城大管家 guanjia", version="0.1.0")
+    app = FastAPI(title="创城大管家 guanjia", version="0.1.0", lifespan=_lifespan)
     app.state.services = services
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.include_router(webhooks.router)

@@ -1,4 +1,4 @@
-"""Everything a running app needs, built once: config, clock, database, intake."""
+"""Everything a running app needs, built once: config, clock, database, intake, outbox, scheduler."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.db import make_engine, make_session_factory
 from bot.intake import Intake
+from bot.outbound.delivery import Transport
+from bot.outbound.sender import OutboxSender
+from bot.outbound.transports import default_transports
 from bot.parser import MessageParser
+from bot.scheduler import Scheduler
 from config.loader import load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -25,6 +29,8 @@ class AppServices:
     engine: Engine
     session_factory: sessionmaker[Session]
     intake: Intake
+    sender: OutboxSender
+    scheduler: Scheduler
 
 
 def build_services(
@@ -32,10 +38,13 @@ def build_services(
     cfg: GuanjiaConfig | None = None,
     clock: Clock | None = None,
     engine: Engine | None = None,
+    transports: dict[str, Transport] | None = None,
 ) -> AppServices:
     cfg = cfg or load_config(settings.config)
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, MessageParser(cfg), load_handlers())
-    return AppServices(settings, cfg, clock, engine, session_factory, intake)
+    sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
+    scheduler = Scheduler(session_factory, cfg, clock, sender)
+    return AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)

@@ -26,6 +26,7 @@ EVENT_LABELS = {
     "extension_rejected": "拒绝延期",
     "cancelled": "撤销",
     "duplicate": "重复上报",
+    "reminded": "督办提醒",
 }
 
 

@@ -223,6 +223,9 @@ class TicketService:
             self._event(ticket, EventType.VERIFIED, actor, note=reason)
         else:
             self._require_text(reason, "不通过的原因", f"验收 {ticket.id} 不通过 还有垃圾未清")
+            # The time the fix waited for verification does not count against the unit.
+            if ticket.fix_deadline is not None and ticket.fixed_at is not None:
+                ticket.fix_deadline += self.clock.now() - ticket.fixed_at
             ticket.status = S.CLAIMED
             ticket.fixed_at = None
             self._event(ticket, EventType.REOPENED, actor, note=reason)
@@ -245,7 +248,7 @@ class TicketService:
         ticket.unit = unit
         ticket.status = S.DISPATCHED
         ticket.dispatched_at = now
-        ticket.claim_deadline, ticket.fix_deadline = deadlines_from(now, limits)
+        ticket.claim_deadline, ticket.fix_deadline = deadlines_from(self.cfg, now, limits)
         ticket.claimed_at = None
         ticket.claimed_by = None
         ticket.pending_extension_hours = None

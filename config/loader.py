@@ -43,6 +43,9 @@ def _cross_reference_errors(cfg: GuanjiaConfig) -> list[str]:
     for group_id, group in cfg.groups.items():
         if group.outbound.platform == "generic" and not group.outbound.url:
             errors.append(f"groups.{group_id}.outbound.url: required for platform 'generic'")
+    for group_id in cfg.digests.district_groups:
+        if group_id not in cfg.groups:
+            errors.append(f"digests.district_groups: unknown group {group_id!r}")
     return errors
 
 

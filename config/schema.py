@@ -6,10 +6,13 @@ start with the key named, instead of silently falling back to a default.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import time
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, field_validator
+
+from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
 
 
 class _Strict(BaseModel):
@@ -28,6 +31,8 @@ class CategoryConfig(_Strict):
     unit: str
     claim_hours: PositiveFloat
     fix_hours: PositiveFloat
+    # "natural": hours on the wall clock; "working": office hours on working days only.
+    clock: Literal["natural", "working"] = "natural"
     # word -> weight; the parser scores a message against these.
     keywords: dict[str, float] = {}
 
@@ -103,6 +108,47 @@ class ParserConfig(_Strict):
     place_labels: list[str] = []
 
 
+class RankingWeights(_Strict):
+    """Weights of the rates in the composite ranking score (横向对比); see bot/kpi.py."""
+
+    response_rate: float = Field(default=0.3, ge=0)
+    resolution_rate: float = Field(default=0.3, ge=0)
+    on_time_fix_rate: float = Field(default=0.3, ge=0)
+    first_pass_rate: float = Field(default=0.1, ge=0)
+
+
+def _clock_time(value: object) -> object:
+    # YAML reads an unquoted 17:30 as the base-60 integer 1050; refuse it instead of
+    # letting it become 00:17:30.
+    if isinstance(value, int | float):
+        raise ValueError("write the time in quotes, e.g. '17:30'")
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+class DigestConfig(_Strict):
+    """When the digests go out (deployment time zone) and how units are ranked."""
+
+    daily_time: ClockTime = time(17, 30)
+    weekly_time: ClockTime = time(9, 0)
+    # 0 = Monday ... 6 = Sunday; the weekly summary covers the full week before.
+    weekly_weekday: int = Field(default=0, ge=0, le=6)
+    monthly_time: ClockTime = time(9, 0)
+    # Day of the month the 月通报 for the previous month goes out.
+    monthly_day: int = Field(default=1, ge=1, le=28)
+    # Groups that get the district-wide daily digest instead of their own group's.
+    district_groups: list[str] = []
+    # A unit needs at least this many tickets dispatched in the period to be ranked.
+    min_tickets_for_ranking: int = Field(default=3, ge=1)
+    # How many units the 红榜 and the 黑榜 each name.
+    ranking_size: int = Field(default=3, ge=1)
+    weights: RankingWeights = RankingWeights()
+    # Longest list (overdue, urgent) a digest prints before "……另有N条".
+    list_limit: int = Field(default=20, ge=1)
+
+
 class GuanjiaConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     # Names the bot is @-mentioned by; stripped before a command is read.
@@ -115,9 +161,15 @@ class GuanjiaConfig(_Strict):
     urgent: UrgentConfig
     groups: dict[str, GroupConfig] = {}
     parser: ParserConfig = ParserConfig()
+    # Sender ids of the leaders that overdue tickets escalate to (二次督办).
+    leaders: list[str] = []
+    calendar: CalendarConfig = CalendarConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    outbox: OutboxConfig = OutboxConfig()
     # Where unclear or returned reports go: the 创城办 and its catch-all category.
     triage_unit: str = "ccb"
     triage_category: str = "other"
+    digests: DigestConfig = DigestConfig()
 
     @field_validator("timezone")
     @classmethod

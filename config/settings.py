@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.
     signature_tolerance_seconds: int = 300
+    # Run the deadline sweep, digests and outbox sender inside the server process.
+    run_scheduler: bool = True
 
 
 def get_settings() -> Settings:

@@ -53,3 +53,18 @@ def list_text(cfg: GuanjiaConfig, title: str, tickets: list[Ticket], limit: int 
     if len(tickets) > limit:
         lines.append(f"……另有{len(tickets) - limit}条")
     return "\n".join(lines)
+
+
+def deadline_phrase(cfg: GuanjiaConfig, ticket: Ticket) -> str:
+    """'请2小时内认领、24小时内整改', or the clock times when the category counts working hours."""
+    if ticket.claim_deadline is None or ticket.fix_deadline is None or ticket.dispatched_at is None:
+        return ""
+    category = cfg.categories.get(ticket.category)
+    if category is not None and category.clock == "working" and not ticket.urgent:
+        return (
+            f"请于{time_text(cfg, ticket.claim_deadline)}前认领、"
+            f"{time_text(cfg, ticket.fix_deadline)}前整改（按工作时计）"
+        )
+    claim_h = (ticket.claim_deadline - ticket.dispatched_at).total_seconds() / 3600
+    fix_h = (ticket.fix_deadline - ticket.dispatched_at).total_seconds() / 3600
+    return f"请{hours_text(claim_h)}内认领、{hours_text(fix_h)}内整改"

@@ -6,7 +6,7 @@ from bot.dispatcher import unit_mentions
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import category_tag, hours_text
+from handlers.formatting import category_tag, deadline_phrase
 from handlers.registry import command
 
 
@@ -22,10 +22,8 @@ def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
         known = "、".join(u.name for u in ctx.cfg.units.values())
         raise InvalidArgument(f"没有找到单位「{name}」，可选：{known}")
     ticket = ctx.service.reassign(args.ticket_id, ctx.actor, unit, note.strip() or None)
-    claim_h = (ticket.claim_deadline - ctx.now).total_seconds() / 3600 if ticket.claim_deadline else 0
-    fix_h = (ticket.fix_deadline - ctx.now).total_seconds() / 3600 if ticket.fix_deadline else 0
     text = (
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已转派 → {ctx.cfg.unit_name(unit)}，"
-        f"请{hours_text(claim_h)}内认领、{hours_text(fix_h)}内整改"
+        f"{deadline_phrase(ctx.cfg, ticket)}"
     )
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, unit)))], [ticket.id])

@@ -7,7 +7,7 @@ from bot.messages import Outcome, Reply
 from bot.parser import ParsedMessage
 from bot.status_labels import status_label
 from handlers.context import ChatContext
-from handlers.formatting import category_tag, hours_text, place_text
+from handlers.formatting import category_tag, deadline_phrase, place_text
 from models import Ticket
 
 
@@ -24,10 +24,7 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
     if ticket.status == "triage":
         hint = "、".join(cfg.category_name(c) for c in suggestions if c != cfg.triage_category)
         return f"{head} → 待创城办分拨" + (f"（可能是：{hint}）" if hint else "")
-    assert ticket.claim_deadline and ticket.fix_deadline and ticket.dispatched_at
-    claim_h = (ticket.claim_deadline - ticket.dispatched_at).total_seconds() / 3600
-    fix_h = (ticket.fix_deadline - ticket.dispatched_at).total_seconds() / 3600
-    return f"{head} → {cfg.unit_name(ticket.unit)}，请{hours_text(claim_h)}内认领、{hours_text(fix_h)}内整改"
+    return f"{head} → {cfg.unit_name(ticket.unit)}，{deadline_phrase(cfg, ticket)}"
 
 
 def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome:

@@ -2,17 +2,23 @@
 
 from models.base import Base, UTCDateTime
 from models.inbound_message import InboundMessage
+from models.outbox_message import OutboxMessage, OutboxStatus
 from models.ticket import Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
+from models.ticket_reminder import ReminderKind, TicketReminder
 
 __all__ = [
     "Base",
     "EventType",
     "InboundMessage",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ReminderKind",
     "Ticket",
     "TicketEvent",
     "TicketImage",
+    "TicketReminder",
     "TicketStatus",
     "UTCDateTime",
 ]

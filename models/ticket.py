@@ -66,6 +66,9 @@ class Ticket(Base):
         Index("ix_tickets_status_unit", "status", "unit"),
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_category_location", "category", "location"),
+        # The deadline sweep looks for open tickets whose deadline is near or past.
+        Index("ix_tickets_status_claim_deadline", "status", "claim_deadline"),
+        Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),
     )
 
     @property

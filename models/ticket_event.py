@@ -29,6 +29,8 @@ class EventType:
     CANCELLED = "cancelled"
     DUPLICATE = "duplicate"
     TRIAGED = "triaged"
+    # A reminder or escalation was sent (data.kind); not a change of state, but part of the story.
+    REMINDED = "reminded"
 
 
 class TicketEvent(Base):

@@ -82,7 +82,7 @@ def cfg() -> GuanjiaConfig:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, generic_secret=None, config=None)
+    return Settings(database_url=database_url, generic_secret=None, config=None, run_scheduler=False)
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+"""Config for time: office hours and holidays, quiet hours, reminder leads and escalation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _parse_hhmm(value: str) -> time:
+    if not _HHMM.match(value):
+        raise ValueError(f"expected a time like 09:00, got {value!r}")
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OfficeInterval(_Strict):
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        _parse_hhmm(value)
+        return value
+
+    @property
+    def start_time(self) -> time:
+        return _parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return _parse_hhmm(self.end)
+
+
+class CalendarConfig(_Strict):
+    """Working time for categories that count in 工作时/工作日 (数字城管 practice)."""
+
+    office_hours: list[OfficeInterval] = Field(
+        default=[OfficeInterval(start="09:00", end="12:00"), OfficeInterval(start="13:30", end="18:00")],
+        min_length=1,
+    )
+    # "chinese": public holidays and 调休 make-up days from the chinese-calendar package;
+    # "weekends": Monday to Friday only. Either way the two lists below override.
+    holidays: Literal["chinese", "weekends"] = "chinese"
+    extra_holidays: list[date] = []
+    extra_workdays: list[date] = []
+
+
+class QuietHoursConfig(_Strict):
+    """Non-urgent reminders are held during these local hours and go out when they end."""
+
+    start: str = "22:00"
+    end: str = "07:00"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        _parse_hhmm(value)
+        return value
+
+    @property
+    def start_time(self) -> time:
+        return _parse_hhmm(self.start)
+
+    @property
+    def end_time(self) -> time:
+        return _parse_hhmm(self.end)
+
+
+class RemindersConfig(_Strict):
+    # Remind the unit this long before its claim / fix deadline (capped at half the window).
+    claim_lead_minutes: PositiveFloat = 30
+    fix_lead_hours: PositiveFloat = 4
+    # After a fix deadline passes, escalate to `leaders` (二次督办) this much later.
+    leader_escalation_hours: PositiveFloat = 24
+    quiet_hours: QuietHoursConfig = QuietHoursConfig()
+
+
+class OutboxConfig(_Strict):
+    # Most robots refuse more than 20 messages a minute.
+    rate_per_minute: int = Field(default=20, ge=1)
+    first_retry_seconds: PositiveFloat = 2
+    max_retry_seconds: PositiveFloat = 300
+    # Give up (and alert in the log) after this many failed attempts.
+    max_attempts: int = Field(default=30, ge=1)
