@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from bot.app_services import AppServices
-from bot.routes import health, tickets_api, webhooks
+from bot.routes import export, health, tickets_api, webhooks
 from bot.routes.errors import request_validation_handler
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def create_app(services: AppServices) -> FastAPI:
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.include_router(webhooks.router)
     app.include_router(tickets_api.router)
+    app.include_router(export.router)
     app.include_router(health.router)
     if services.settings.generic_secret is None:
         log.warning(

@@ -1,4 +1,4 @@
-"""`guanjia` command line: serve, chat (simulator), migrate, check-config."""
+"""`guanjia` command line: serve, chat (simulator), migrate, check-config, parse, eval, learned."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import cli_ops
+from bot.cli_reports import add_report_commands
 from bot.clock import ManualClock
+from bot.eval_command import add_commands as add_eval_commands
+from bot.learned_command import add_commands as add_learned_commands
 from config.loader import ConfigError, load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings, get_settings
@@ -45,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _default_reporter(cfg: GuanjiaConfig) -> str:
     """Start the simulator as a field reporter: someone who is neither 创城办 nor in a unit."""
     for person in cfg.people:
-        if not cfg.is_supervisor(person) and not cfg.units_of(person):
+        if not cfg.is_supervisor(person) and not cfg.units_of(person) and person not in cfg.leaders:
             return person
     return next(iter(cfg.people), "user")
 
@@ -112,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate the config file and exit")
     check.add_argument("path", nargs="?", help="config file (default: GUANJIA_CONFIG or config/guanjia.yaml)")
     check.set_defaults(func=cmd_check_config)
+    add_report_commands(sub)
+    cli_ops.register(sub)
+    add_eval_commands(sub)
+    add_learned_commands(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from config.schema import ParserConfig
 
@@ -23,6 +24,9 @@ _NUMBER_RE = re.compile(
     r"(?:\d+|[一二三四五六七八九十百]+)(?:号楼|号院|号门|号杆|号|单元|栋|幢|层)[前后下旁]?"
     r"|[A-Za-z]\d?(?:出口|口)"
 )
+_TRIM = " :：,，.。"
+_LEAD_RE = re.compile(r"在|位于")
+_TRAIL_RE = re.compile(r"(?:附近|一带|这块儿?|那块儿?|这边|那边)$")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -39,31 +43,61 @@ def _nfkc_sorted(words: list[str]) -> list[str]:
     return sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True)
 
 
+class _Words:
+    """A word list matched at a position or searched in a name, as one compiled regex."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = _nfkc_sorted(words)
+        self._re = re.compile("|".join(map(re.escape, self.words))) if self.words else None
+
+    def match(self, text: str, pos: int) -> int | None:
+        m = self._re.match(text, pos) if self._re else None
+        return m.end() if m else None
+
+    def search(self, text: str) -> bool:
+        return bool(self._re and self._re.search(text))
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place phrase and where it is in the text; `name` is the span of its proper name."""
+
+    text: str
+    start: int
+    end: int
+    name: tuple[int, int] | None = None
+
+
 class PlaceExtractor:
-    """Returns the first, most specific place phrase of a (normalised) message, or None."""
+    """Finds the first, most specific place phrase of a (normalised) message, or None."""
 
     def __init__(self, pc: ParserConfig) -> None:
-        self._suffixes = _nfkc_sorted(pc.place_suffixes)
-        self._landmarks = _nfkc_sorted(pc.place_landmarks)
+        self._suffixes = _Words(pc.place_suffixes)
+        self._landmarks = _Words(pc.place_landmarks)
         directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
-        self._tails = _nfkc_sorted([*pc.place_tails, *directional])
-        self._joiners = _nfkc_sorted(pc.place_joiners)
-        self._stops = _nfkc_sorted(pc.place_stop_words)
-        self._false = _nfkc_sorted(pc.place_false_words)
+        self._tails = _Words([*pc.place_tails, *directional])
+        self._joiners = _Words(pc.place_joiners)
+        self._stop_list = _nfkc_sorted(pc.place_stop_words)
+        self._stops = _Words(pc.place_stop_words)
+        self._false = _Words(pc.place_false_words)
         self._generic = set(_nfkc_sorted(pc.place_generic_names))
-        self._suffix_re = re.compile("|".join(map(re.escape, self._suffixes))) if self._suffixes else None
-        self._tail_re = re.compile("|".join(map(re.escape, self._tails))) if self._tails else None
+        self._suffix_re = self._suffixes._re
+        self._tail_re = self._tails._re
         labels = "|".join(map(re.escape, _nfkc_sorted(pc.place_labels)))
         self._label_re = re.compile(rf"(?:{labels})\s*:\s*([^\s,.;!?，。；！？]+)") if labels else None
 
     # --- public -------------------------------------------------------------------------
 
     def extract(self, text: str) -> str | None:
+        place = self.locate(text)
+        return place.text if place else None
+
+    def locate(self, text: str) -> Place | None:
         if self._label_re and (m := self._label_re.search(text)):
-            value = self._clean(m.group(1))
-            if value:
-                return value
-        starts: list[tuple[int, int]] = []
+            place = self._clean(text, m.start(1), m.end(1), None)
+            if place:
+                return place
+        starts: list[tuple[int, int, int]] = []
         anchor = self._first_suffix_anchor(text)
         if anchor:
             starts.append(anchor)
@@ -72,26 +106,26 @@ class PlaceExtractor:
             starts.append(anchor)
         if not starts:
             return None
-        start, end = min(starts)
-        return self._clean(text[start : self._expand(text, end)])
+        start, end, name_end = min(starts)
+        return self._clean(text, start, self._expand(text, end), (start, name_end))
 
     # --- anchors: where a place phrase begins --------------------------------------------
 
-    def _first_suffix_anchor(self, text: str) -> tuple[int, int] | None:
-        """A name + place ending: 杏园 + 村. Returns (start, end) of the first valid one."""
+    def _first_suffix_anchor(self, text: str) -> tuple[int, int, int] | None:
+        """A name + place ending: 杏园 + 村. Returns (start, end, name end) of the first valid one."""
         if not self._suffix_re:
             return None
         pos = 0
         while m := self._suffix_re.search(text, pos):
             pos = m.start() + 1
-            if self._is_false_word(text, m.start()):
+            if self._false.match(text, m.start()):
                 continue
             name_start = self._name_start(text, m.start())
             if name_start is not None:
-                return name_start, m.end()
+                return name_start, m.end(), m.start()
         return None
 
-    def _first_tail_anchor(self, text: str) -> tuple[int, int] | None:
+    def _first_tail_anchor(self, text: str) -> tuple[int, int, int] | None:
         """A phrase opening a message segment and ending in a tail: 新区一小 + 门口.
 
         Only at a segment start (after a space or punctuation) and without any stop word,
@@ -105,8 +139,8 @@ class PlaceExtractor:
                 i -= 1
             name = text[i : m.start()]
             at_segment_start = i == 0 or not _is_cjk(text[i - 1])
-            if at_segment_start and len(name) >= 2 and not self._has_stop(name) and name not in self._generic:
-                return i, m.end()
+            if at_segment_start and len(name) >= 2 and not self._stops.search(name) and name not in self._generic:
+                return i, m.end(), m.start()
         return None
 
     def _name_start(self, text: str, suffix_start: int) -> int | None:
@@ -114,12 +148,13 @@ class PlaceExtractor:
         while i > 0 and _is_name_char(text[i - 1]) and suffix_start - i < _MAX_NAME:
             i -= 1
         name = text[i:suffix_start]
-        cut = 0
-        for stop in self._stops:
-            at = name.rfind(stop)
-            if at >= 0:
-                cut = max(cut, at + len(stop))
-        name = name[cut:]
+        if self._stops.search(name):
+            cut = 0
+            for stop in self._stop_list:
+                at = name.rfind(stop)
+                if at >= 0:
+                    cut = max(cut, at + len(stop))
+            name = name[cut:]
         if not name or name in self._generic:
             return None
         return suffix_start - len(name)
@@ -130,7 +165,7 @@ class PlaceExtractor:
         for _ in range(_MAX_STEPS):
             step = (
                 self._match_number(text, end)
-                or self._match_word(text, end, self._tails)
+                or self._tails.match(text, end)
                 or self._match_joined_road(text, end)
                 or self._match_named(text, end, self._landmarks, landmark=True)
                 or self._match_named(text, end, self._suffixes, landmark=False)
@@ -146,28 +181,21 @@ class PlaceExtractor:
         m = _NUMBER_RE.match(text, pos + 1 if text.startswith(" ", pos) else pos)
         return m.end() if m else None
 
-    @staticmethod
-    def _match_word(text: str, pos: int, words: list[str]) -> int | None:
-        for word in words:
-            if text.startswith(word, pos):
-                return pos + len(word)
-        return None
-
     def _match_joined_road(self, text: str, pos: int) -> int | None:
         """Second road of an intersection: 府前街 + 与 + 南环路."""
-        after = self._match_word(text, pos, self._joiners)
+        after = self._joiners.match(text, pos)
         if after is None:
             return None
         for k in range(1, _MAX_NAME + 1):
             name = text[after : after + k]
-            if len(name) < k or not all(map(_is_cjk, name)) or self._has_stop(name):
+            if len(name) < k or not all(map(_is_cjk, name)) or self._stops.search(name):
                 return None
-            hit = self._match_word(text, after + k, self._suffixes)
-            if hit and not self._is_false_word(text, after + k):
+            hit = self._suffixes.match(text, after + k)
+            if hit and not self._false.match(text, after + k):
                 return hit
         return None
 
-    def _match_named(self, text: str, pos: int, endings: list[str], landmark: bool) -> int | None:
+    def _match_named(self, text: str, pos: int, endings: _Words, landmark: bool) -> int | None:
         """A short name plus an ending right after the place: 农商 + 银行, 社区 + 底商一条街.
 
         A landmark name holding a quantity ("一排店铺") is a description, so it is refused;
@@ -175,28 +203,29 @@ class PlaceExtractor:
         """
         for k in range(_MAX_LANDMARK_NAME + 1):
             name = text[pos : pos + k]
-            if len(name) < k or not all(map(_is_cjk, name)) or self._has_stop(name):
+            if len(name) < k or not all(map(_is_cjk, name)) or self._stops.search(name):
                 return None
             if name in self._generic or (landmark and _QUANTITY_CHARS & set(name)):
                 continue
-            if not landmark and self._is_false_word(text, pos + k):
+            if not landmark and self._false.match(text, pos + k):
                 continue
-            hit = self._match_word(text, pos + k, endings)
+            hit = endings.match(text, pos + k)
             if hit:
                 return hit
         return None
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _is_false_word(self, text: str, pos: int) -> bool:
-        return any(text.startswith(word, pos) for word in self._false)
-
-    def _has_stop(self, name: str) -> bool:
-        return any(stop in name for stop in self._stops)
-
     @staticmethod
-    def _clean(phrase: str) -> str | None:
-        phrase = phrase.strip(" :：,，.。")
-        phrase = re.sub(r"^(?:在|位于)", "", phrase)
-        phrase = re.sub(r"(?:附近|一带|这块儿?|那块儿?|这边|那边)$", "", phrase)
-        return phrase or None
+    def _clean(text: str, start: int, end: int, name: tuple[int, int] | None) -> Place | None:
+        while start < end and text[start] in _TRIM:
+            start += 1
+        while end > start and text[end - 1] in _TRIM:
+            end -= 1
+        if m := _LEAD_RE.match(text, start, end):
+            start = m.end()
+        if m := _TRAIL_RE.search(text[start:end]):
+            end = start + m.start()
+        if end <= start:
+            return None
+        return Place(text[start:end], start, end, name)

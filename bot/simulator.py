@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.app_services import AppServices
 from bot.clock import ManualClock
 from bot.messages import IncomingMessage, Outcome
+from bot.outbound.transports import ConsoleTransport
 from handlers.formatting import time_text
 
 PLATFORM = "simulator"
@@ -24,7 +25,7 @@ _PHOTO = re.compile(r"\[(?:图片|照片)\]")
 HELP = """模拟器命令：
   /as 名字或ID     切换发言人（如 /as 陈环卫、/as ccb_wang）
   /group 群ID      切换群
-  /time +3h        拨快模拟时钟（+30m、+2d，或 /time 2026-11-23T09:00）
+  /time +3h        拨快模拟时钟（+30m、+2d，或 /time 2026-11-23T09:00）；期间的提醒、日报照常发出
   /who             当前发言人、群和时间
   /people          配置里的人员和所属单位
   /help            本说明；/quit 退出
@@ -39,6 +40,9 @@ class ChatSimulator:
         self.group_id = group_id
         self.sender_id = sender_id
         self._photos = 0
+        # The bot's own messages (reminders, digests) to console groups land here, not on stdout.
+        self._proactive: list[str] = []
+        services.sender.transports["console"] = ConsoleTransport(write=self._proactive.append)
 
     @property
     def sender_name(self) -> str:
@@ -54,8 +58,21 @@ class ChatSimulator:
         if not line:
             return []
         if line.startswith("/"):
-            return self._meta(line)
-        return self._render(self.send(line))
+            return self._meta(line) + self._deliver()
+        return self._render(self.send(line)) + self._deliver()
+
+    def _deliver(self) -> list[str]:
+        """Post what the outbox holds for console groups, as the server's sender would."""
+        self.services.sender.run_once()
+        lines, self._proactive[:] = list(self._proactive), []
+        return lines
+
+    def _run_schedule(self, until: datetime) -> None:
+        """Sweep as the server does every minute while the clock moves (5 min steps for long jumps)."""
+        step = timedelta(minutes=1) if until - self.clock.now() <= timedelta(hours=6) else timedelta(minutes=5)
+        while self.clock.now() < until:
+            self.clock.set(min(self.clock.now() + step, until))
+            self.services.scheduler.run_due(self.clock.now())
 
     def send(self, text: str) -> Outcome:
         images = []
@@ -125,7 +142,7 @@ class ChatSimulator:
         step = _STEP.match(arg)
         if step:
             hours = float(step.group("n")) * _STEP_HOURS[step.group("unit").lower()]
-            self.clock.advance(timedelta(hours=hours))
+            self._run_schedule(self.clock.now() + timedelta(hours=hours))
         else:
             try:
                 instant = datetime.fromisoformat(arg)
@@ -135,5 +152,5 @@ class ChatSimulator:
                 instant = instant.replace(tzinfo=ZoneInfo(self.cfg.timezone))
             if instant < self.clock.now():
                 return ["模拟时钟只能向前拨"]
-            self.clock.set(instant)
+            self._run_schedule(instant)
         return [f"模拟时间：{time_text(self.cfg, self.clock.now())}"]

@@ -44,7 +44,8 @@ def split_people(data: Any) -> Any:
             continue
         unknown = sorted(set(entry) - _CONTACT_KEYS - {"name"})
         if unknown:
-            raise ValueError(f"people.{person}: unknown key {unknown[0]!r} (name, mobile, {', '.join(PLATFORMS)}, group)")
+            allowed = ", ".join(["name", *sorted(_CONTACT_KEYS)])
+            raise ValueError(f"people.{person}: unknown key {unknown[0]!r} (allowed: {allowed})")
         if not isinstance(entry.get("name"), str) or not entry["name"]:
             raise ValueError(f"people.{person}.name: required")
         names[person] = entry["name"]

@@ -6,12 +6,23 @@ start with the key named, instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import os
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
+from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
 
 
@@ -42,17 +53,36 @@ class UrgentConfig(_Strict):
     claim_hours: PositiveFloat
     fix_hours: PositiveFloat
     keywords: list[str] = []
+    # Words that hide the urgent words inside them (电线杆 hides 电线).
+    not_urgent: list[str] = []
 
 
 class OutboundConfig(_Strict):
-    platform: Literal["console", "generic"] = "console"
+    platform: Literal["console", "generic", "dingtalk", "wecom", "feishu"] = "console"
     url: str | None = None
+    # The robot's signing secret (DingTalk 加签 SEC…, Feishu 签名校验), or the environment
+    # variable that holds it (keeps secrets out of this file).
+    secret: SecretStr | None = None
+    secret_env: str | None = None
+
+    @model_validator(mode="after")
+    def _robot_needs_url(self) -> OutboundConfig:
+        if self.platform in ("dingtalk", "wecom", "feishu") and not self.url:
+            raise ValueError(f"url is required for platform {self.platform!r} (the robot's webhook address)")
+        return self
+
+    def resolved_secret(self) -> str | None:
+        if self.secret is not None:
+            return self.secret.get_secret_value()
+        return (os.environ.get(self.secret_env) or None) if self.secret_env else None
 
 
 class GroupConfig(_Strict):
     name: str = Field(min_length=1)
     area: str | None = None
     outbound: OutboundConfig = OutboundConfig()
+    # The group's id on each platform: DingTalk conversationId, WeCom chatid, Feishu chat_id.
+    chat_ids: dict[PlatformName, str] = {}
 
 
 class ParserConfig(_Strict):
@@ -106,6 +136,17 @@ class ParserConfig(_Strict):
     place_generic_names: list[str] = []
     # Field labels of the structured report template (地点：…).
     place_labels: list[str] = []
+    # --- typos, homophones, slang: canonical word -> ways field staff write it ----------
+    synonyms: dict[str, list[str]] = {}
+    # --- follow-ups: a photo or a short line soon after one's own report adds to it ------
+    followup_minutes: float = Field(default=2, ge=0)
+    followup_max_chars: int = Field(default=20, ge=0)
+    # --- learning from 转派 / 改类 (bot/routing_memory.py) ----------------------------------
+    # Corrections that must agree before a word routes by itself; its weight when it does.
+    learn_after: int = Field(default=3, ge=1)
+    learned_weight: float = Field(default=6, gt=0)
+    # Words this common (jieba IDF below this) are never learned: 有人, 门口, 好多.
+    learn_min_idf: float = Field(default=9.0, ge=0)
 
 
 class RankingWeights(_Strict):
@@ -156,11 +197,15 @@ class GuanjiaConfig(_Strict):
     supervisors: list[str] = []
     # sender id -> display name, used in replies and by the chat simulator's /as.
     people: dict[str, str] = {}
+    # Per-platform ids, mobile and default group, from `people: {id: {name, mobile, dingtalk, ...}}`.
+    contacts: dict[str, ContactConfig] = {}
     units: dict[str, UnitConfig]
     categories: dict[str, CategoryConfig]
     urgent: UrgentConfig
     groups: dict[str, GroupConfig] = {}
     parser: ParserConfig = ParserConfig()
+    # Places -> communities -> streets/towns, for the area column and territorial routing.
+    gazetteer: GazetteerConfig = GazetteerConfig()
     # Sender ids of the leaders that overdue tickets escalate to (二次督办).
     leaders: list[str] = []
     calendar: CalendarConfig = CalendarConfig()
@@ -170,6 +215,11 @@ class GuanjiaConfig(_Strict):
     triage_unit: str = "ccb"
     triage_category: str = "other"
     digests: DigestConfig = DigestConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_people(cls, data: Any) -> Any:
+        return split_people(data)
 
     @field_validator("timezone")
     @classmethod

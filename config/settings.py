@@ -20,6 +20,18 @@ class Settings(BaseSettings):
     database_url: str = default_database_url()
     config: Path | None = None
     generic_secret: SecretStr | None = None
+    # Chat platforms (see README "DingTalk", "WeCom", "Feishu"); a platform stays off until set.
+    dingtalk_app_secret: SecretStr | None = None
+    dingtalk_app_key: str | None = None  # only for downloading photos (downloadCode)
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_corp_id: str = ""  # empty for a 智能机器人 (its receive id is empty)
+    feishu_encrypt_key: SecretStr | None = None
+    feishu_verification_token: SecretStr | None = None
+    feishu_app_id: str | None = None  # only for downloading photos
+    feishu_app_secret: SecretStr | None = None
+    # Where photos from the platforms are stored.
+    media_dir: Path = PROJECT_ROOT / "var" / "media"
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.

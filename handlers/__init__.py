@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "handlers.verify",
     "handlers.cancel",
     "handlers.query",
+    "handlers.digest",
     "handlers.help",
 )
 

@@ -2,6 +2,7 @@
 
 from models.base import Base, UTCDateTime
 from models.inbound_message import InboundMessage
+from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
 from models.ticket import Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
@@ -12,6 +13,8 @@ __all__ = [
     "Base",
     "EventType",
     "InboundMessage",
+    "MediaDownload",
+    "MediaStatus",
     "OutboxMessage",
     "OutboxStatus",
     "ReminderKind",

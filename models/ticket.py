@@ -69,6 +69,8 @@ class Ticket(Base):
         # The deadline sweep looks for open tickets whose deadline is near or past.
         Index("ix_tickets_status_claim_deadline", "status", "claim_deadline"),
         Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),
+        # KPI cohorts: the tickets dispatched in a period (bot/kpi.py).
+        Index("ix_tickets_dispatched_at", "dispatched_at"),
     )
 
     @property

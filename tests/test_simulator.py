@@ -70,3 +70,16 @@ def test_guanjia_chat_command_reads_stdin(tmp_path: Path) -> None:
     assert "已登记 #1【垃圾与环境卫生】" in result.stdout
     assert "#1【垃圾与环境卫生】已由陈环卫（环卫中心）认领" in result.stdout
     assert "#1【垃圾与环境卫生】验收通过，已销账" in result.stdout
+
+
+def test_reminders_appear_as_the_simulated_clock_moves(sim: ChatSimulator) -> None:
+    out = "\n".join(sim.handle_line("府前街与南环路交叉口西北角垃圾堆了两天了"))
+    n = re.search(r"#(\d+)", out).group(1)  # type: ignore[union-attr]
+    assert sim.handle_line("/time +1h") == ["模拟时间：11月23日 10:00"]
+    moved = sim.handle_line("/time +1h")
+    assert moved[0] == "模拟时间：11月23日 11:00"
+    assert moved[1].startswith(f"📣 [demo] ⏰ 认领提醒 #{n}【垃圾与环境卫生】")
+    assert moved[1].endswith("\n   @陈环卫")
+    assert moved[2].startswith(f"📣 [demo] 🔴 超时未认领 #{n}")
+    assert moved[2].endswith("@陈环卫 @王督查 @赵主任")
+    assert sim.handle_line("/time +10m") == ["模拟时间：11月23日 11:10"]

@@ -1,0 +1,138 @@
+"""DingTalk enterprise robot (企业内部机器人) HTTP callback: verify, translate, render the reply.
+
+Headers `timestamp` (ms) and `sign` = base64(HMAC-SHA256(key = appSecret, timestamp + "\\n" + appSecret)).
+The signature does not cover the body, so a retry is recognised by `msgId` (the intake dedupes).
+The reply goes back in the response body as a DingTalk message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.adapters.identity import (
+    MediaRef,
+    PlatformMessage,
+    default_group,
+    group_for,
+    mentions_for,
+    sender_id_for,
+    strip_bot_mention,
+)
+from bot.messages import IncomingMessage, Outcome
+from config.schema import GuanjiaConfig
+
+PLATFORM = "dingtalk"
+TOLERANCE_SECONDS = 3600  # DingTalk: "与请求调用时间误差不能超过1小时"
+EMPTY_REPLY: dict[str, Any] = {"msgtype": "empty"}
+
+
+class NotAMessage(ValueError):
+    """The body is not a robot message we can read; the reason is for the log and the 422."""
+
+
+def sign(secret: str, timestamp: str) -> str:
+    """The signature of the callback headers and of the custom robot URL (before URL-encoding)."""
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_problem(secret: str, timestamp: str | None, signature: str | None, now: datetime) -> str | None:
+    if not timestamp or not signature:
+        return "missing timestamp or sign header"
+    if not timestamp.isdigit():
+        return "timestamp must be milliseconds since the epoch"
+    if abs(now.timestamp() * 1000 - int(timestamp)) > TOLERANCE_SECONDS * 1000:
+        return "timestamp is more than 1 h away from the server clock"
+    if not hmac.compare_digest(sign(secret, timestamp), signature.strip()):
+        return "sign does not match"
+    return None
+
+
+def _text_and_pictures(payload: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+    msgtype = payload.get("msgtype")
+    content = payload.get("content")
+    if msgtype == "text" or (msgtype is None and "text" in payload):
+        text = payload.get("text") or {}
+        value = text.get("content") if isinstance(text, dict) else None
+        if value is None and isinstance(content, str):
+            value = content
+        return str(value or ""), []
+    if msgtype == "picture" and isinstance(content, dict):
+        code = content.get("downloadCode") or content.get("pictureDownloadCode")
+        return "", ([{"downloadCode": str(code)}] if code else [])
+    if msgtype == "richText" and isinstance(content, dict):
+        parts: list[str] = []
+        pictures: list[dict[str, str]] = []
+        for item in content.get("richText") or []:
+            if not isinstance(item, dict):
+                continue
+            if "text" in item:
+                parts.append(str(item["text"]))
+            code = item.get("downloadCode") or item.get("pictureDownloadCode")
+            if item.get("type") == "picture" and code:
+                pictures.append({"downloadCode": str(code)})
+        return "".join(parts), pictures
+    if isinstance(content, str):
+        return content, []
+    raise NotAMessage(f"unsupported msgtype {msgtype!r}")
+
+
+def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage:
+    msg_id = payload.get("msgId")
+    if not isinstance(msg_id, str) or not msg_id:
+        raise NotAMessage("msgId: required")
+    platform_sender = payload.get("senderStaffId") or payload.get("senderId")
+    if not isinstance(platform_sender, str) or not platform_sender:
+        raise NotAMessage("senderStaffId or senderId: required")
+    text, pictures = _text_and_pictures(payload)
+    sender_id = sender_id_for(cfg, PLATFORM, platform_sender)
+    conversation = payload.get("conversationId")
+    if str(payload.get("conversationType")) == "1" or not isinstance(conversation, str):
+        group_id = default_group(cfg, PLATFORM, sender_id)
+    else:
+        group_id = group_for(cfg, PLATFORM, conversation)
+    media = tuple(
+        MediaRef(PLATFORM, f"{msg_id}/{n}", {**picture, "robotCode": str(payload.get("robotCode") or "")})
+        for n, picture in enumerate(pictures)
+    )
+    created = payload.get("createAt")
+    sent_at = datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float) else None
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        msg_id=msg_id,
+        group_id=group_id,
+        sender_id=sender_id,
+        sender_name=str(payload.get("senderNick") or cfg.display_name(sender_id)),
+        text=strip_bot_mention(text, cfg.bot_names),
+        images=tuple(m.placeholder for m in media),
+        sent_at=sent_at,
+    )
+    return PlatformMessage(incoming, media)
+
+
+def render_message(text: str, mentions: tuple[str, ...] | list[str], cfg: GuanjiaConfig) -> dict[str, Any]:
+    """One DingTalk message: markdown when it spans lines, the @s written into the text too."""
+    who = mentions_for(cfg, PLATFORM, mentions)
+    tags = [f"@{m}" for m in (*who.user_ids, *who.mobiles)] + [f"@{name}" for name in who.unreachable]
+    at = {"atUserIds": list(who.user_ids), "atMobiles": list(who.mobiles), "isAtAll": False}
+    if "\n" in text:
+        body = text.replace("\n", "  \n") + ("\n\n" + " ".join(tags) if tags else "")
+        title = text.split("\n", 1)[0][:20]
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": body}, "at": at}
+    body = text + ("\n" + " ".join(tags) if tags else "")
+    return {"msgtype": "text", "text": {"content": body}, "at": at}
+
+
+def render_outcome(outcome: Outcome, cfg: GuanjiaConfig) -> dict[str, Any]:
+    """The synchronous answer: one message (a callback gets one), `{"msgtype": "empty"}` for none."""
+    if not outcome.replies:
+        return EMPTY_REPLY
+    text = "\n\n".join(r.text for r in outcome.replies)
+    mentions: list[str] = []
+    for reply in outcome.replies:
+        mentions += [m for m in reply.mentions if m not in mentions]
+    return render_message(text, mentions, cfg)

@@ -1,0 +1,102 @@
+"""Who and where, across platforms: a platform user id → the config person, a chat → the config group.
+
+A sender the config does not know keeps the platform's id, prefixed ("dingtalk:0423…"), so a
+stranger whose platform id happens to equal a config id (say `ccb_wang`) gets no one's rights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.messages import IncomingMessage
+from config.schema import GuanjiaConfig
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A photo that must be fetched through the platform's API, off the request path."""
+
+    platform: str
+    key: str  # unique: the message id and the photo's place in it
+    ref: dict[str, Any]  # what the platform needs to hand it out (downloadCode, media id, url...)
+
+    @property
+    def placeholder(self) -> str:
+        return f"media-pending://{self.platform}/{self.key}"
+
+
+@dataclass(frozen=True)
+class PlatformMessage:
+    incoming: IncomingMessage
+    media: tuple[MediaRef, ...] = ()
+
+
+def person_for(cfg: GuanjiaConfig, platform: str, platform_id: str) -> str | None:
+    for person, contact in cfg.contacts.items():
+        if contact.platform_id(platform) == platform_id:
+            return person
+    return None
+
+
+def sender_id_for(cfg: GuanjiaConfig, platform: str, platform_id: str) -> str:
+    return person_for(cfg, platform, platform_id) or f"{platform}:{platform_id}"
+
+
+def group_for(cfg: GuanjiaConfig, platform: str, chat_id: str) -> str:
+    for group_id, group in cfg.groups.items():
+        if group.chat_ids.get(platform) == chat_id:  # type: ignore[call-overload]
+            return group_id
+    return f"{platform}:{chat_id}"
+
+
+def default_group(cfg: GuanjiaConfig, platform: str, sender_id: str) -> str:
+    """Where a private message to the bot counts as posted: the person's group, else the platform's first."""
+    contact = cfg.contacts.get(sender_id)
+    if contact is not None and contact.group:
+        return contact.group
+    for group_id, group in cfg.groups.items():
+        if platform in group.chat_ids:
+            return group_id
+    return next(iter(cfg.groups), f"{platform}:direct")
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """How to @ config people on one platform: their platform ids, mobiles, and everyone's names."""
+
+    user_ids: tuple[str, ...]
+    mobiles: tuple[str, ...]
+    unreachable: tuple[str, ...]  # display names of people with neither
+
+
+def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | list[str]) -> Mentions:
+    user_ids: list[str] = []
+    mobiles: list[str] = []
+    unreachable: list[str] = []
+    for person in people:
+        contact = cfg.contacts.get(person)
+        platform_id = contact.platform_id(platform) if contact else None
+        if platform_id is None and person.startswith(f"{platform}:"):
+            platform_id = person.split(":", 1)[1]
+        if platform_id:
+            user_ids.append(platform_id)
+        elif contact is not None and contact.mobile:
+            mobiles.append(contact.mobile)
+        else:
+            unreachable.append(cfg.display_name(person))
+    return Mentions(tuple(user_ids), tuple(mobiles), tuple(unreachable))
+
+
+def strip_bot_mention(text: str, bot_names: list[str]) -> str:
+    """Remove a leading "@创城大管家" (the platforms leave it in, or leave a space where it was)."""
+    text = text.strip()
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(bot_names, key=len, reverse=True):
+            for prefix in (f"@{name}", f"＠{name}"):
+                if text.startswith(prefix):
+                    text = text[len(prefix) :].lstrip(" \u2005\u00a0")
+                    changed = True
+    return text.strip()

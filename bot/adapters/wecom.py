@@ -1,0 +1,195 @@
+"""WeCom (企业微信) callbacks: a self-built app (XML) or a 智能机器人 in a group (JSON), both encrypted.
+
+The route verifies and decrypts with wecom_crypto; this module reads the plaintext and
+renders the passive (encrypted) reply. WeCom defines no freshness window for timestamps
+(its own samples date from 2014), so retries are recognised by MsgId / msgid instead.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import Any, Literal
+from xml.sax.saxutils import escape
+
+from bot.adapters.identity import (
+    MediaRef,
+    PlatformMessage,
+    default_group,
+    group_for,
+    mentions_for,
+    sender_id_for,
+    strip_bot_mention,
+)
+from bot.adapters.wecom_crypto import WXBizMsgCrypt
+from bot.messages import IncomingMessage, Outcome
+from config.schema import GuanjiaConfig
+
+PLATFORM = "wecom"
+Kind = Literal["xml", "json"]
+
+
+class NotAMessage(ValueError):
+    pass
+
+
+def _xml(data: bytes) -> ET.Element:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise NotAMessage("XML with a DTD is refused")
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise NotAMessage(f"not XML: {exc}") from exc
+
+
+def envelope(body: bytes) -> tuple[str, Kind]:
+    """The ciphertext of a callback body: `<xml><Encrypt>` from an app, `{"encrypt"}` from a 智能机器人."""
+    stripped = body.lstrip()
+    if stripped.startswith(b"{"):
+        try:
+            data = json.loads(stripped)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise NotAMessage(f"body is not valid JSON: {exc}") from exc
+        encrypted = data.get("encrypt") if isinstance(data, dict) else None
+        if not isinstance(encrypted, str):
+            raise NotAMessage("encrypt: required")
+        return encrypted, "json"
+    node = _xml(body).find("Encrypt")
+    if node is None or not node.text:
+        raise NotAMessage("Encrypt: required")
+    return node.text, "xml"
+
+
+def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | None:
+    def field(name: str) -> str:
+        node = root.find(name)
+        return (node.text or "") if node is not None else ""
+
+    msg_type = field("MsgType")
+    if msg_type not in ("text", "image"):
+        return None  # events (enter_agent, ...) and other message types are not chat lines
+    msg_id, user = field("MsgId"), field("FromUserName")
+    if not msg_id or not user:
+        raise NotAMessage("MsgId and FromUserName: required")
+    sender_id = sender_id_for(cfg, PLATFORM, user)
+    media: tuple[MediaRef, ...] = ()
+    if msg_type == "image":
+        media = (MediaRef(PLATFORM, f"{msg_id}/0", {"url": field("PicUrl"), "media_id": field("MediaId")}),)
+    created = field("CreateTime")
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        msg_id=msg_id,
+        # A self-built app gets private (1:1) messages: they count as written in the sender's group.
+        group_id=default_group(cfg, PLATFORM, sender_id),
+        sender_id=sender_id,
+        sender_name=cfg.display_name(sender_id, user),
+        text=strip_bot_mention(field("Content"), cfg.bot_names),
+        images=tuple(m.placeholder for m in media),
+        sent_at=datetime.fromtimestamp(int(created), UTC) if created.isdigit() else None,
+    )
+    return PlatformMessage(incoming, media)
+
+
+def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
+    msg_type = data.get("msgtype")
+    items: list[dict[str, Any]]
+    if msg_type == "mixed":
+        items = [i for i in (data.get("mixed") or {}).get("msg_item") or [] if isinstance(i, dict)]
+    elif msg_type in ("text", "image"):
+        items = [data]
+    else:
+        return None  # events, voice, files...
+    msg_id = data.get("msgid")
+    user = (data.get("from") or {}).get("userid")
+    if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
+        raise NotAMessage("msgid and from.userid: required")
+    texts = [str((i.get("text") or {}).get("content") or "") for i in items if i.get("msgtype") == "text"]
+    urls = [str((i.get("image") or {}).get("url") or "") for i in items if i.get("msgtype") == "image"]
+    sender_id = sender_id_for(cfg, PLATFORM, user)
+    chat_id = data.get("chatid")
+    if data.get("chattype") == "group" and isinstance(chat_id, str) and chat_id:
+        group_id = group_for(cfg, PLATFORM, chat_id)
+    else:
+        group_id = default_group(cfg, PLATFORM, sender_id)
+    # A 智能机器人's image URL serves the picture encrypted with the EncodingAESKey.
+    media = tuple(MediaRef(PLATFORM, f"{msg_id}/{n}", {"url": url, "encrypted": True}) for n, url in enumerate(urls))
+    incoming = IncomingMessage(
+        platform=PLATFORM,
+        msg_id=msg_id,
+        group_id=group_id,
+        sender_id=sender_id,
+        sender_name=cfg.display_name(sender_id, user),
+        text=strip_bot_mention("\n".join(texts), cfg.bot_names),
+        images=tuple(m.placeholder for m in media),
+    )
+    return PlatformMessage(incoming, media)
+
+
+def to_incoming(plain: bytes, kind: Kind, cfg: GuanjiaConfig) -> PlatformMessage | None:
+    """The chat message in a decrypted callback, or None for events that are not one."""
+    if kind == "xml":
+        return _from_app_xml(_xml(plain), cfg)
+    try:
+        data = json.loads(plain)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotAMessage(f"plaintext is not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise NotAMessage("plaintext must be a JSON object")
+    return _from_robot_json(data, cfg)
+
+
+def _has_wecom_id(cfg: GuanjiaConfig, person: str) -> bool:
+    contact = cfg.contacts.get(person)
+    return person.startswith(f"{PLATFORM}:") or (contact is not None and contact.platform_id(PLATFORM) is not None)
+
+
+def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
+    parts: list[str] = []
+    for reply in outcome.replies:
+        if markdown:  # a 智能机器人's markdown @s people by userid; the others get their name
+            who = mentions_for(cfg, PLATFORM, reply.mentions)
+            named = [cfg.display_name(m) for m in reply.mentions if not _has_wecom_id(cfg, m)]
+            tags = [f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in named]
+        else:
+            tags = [f"@{cfg.display_name(m)}" for m in reply.mentions]
+        parts.append(reply.text + ("\n" + " ".join(tags) if tags else ""))
+    return "\n\n".join(parts)
+
+
+def render_reply(
+    outcome: Outcome,
+    cfg: GuanjiaConfig,
+    kind: Kind,
+    crypt: WXBizMsgCrypt,
+    nonce: str,
+    to_user: str = "",
+    timestamp: str | None = None,
+) -> tuple[str, str] | None:
+    """The encrypted passive reply (body, media type), or None when there is nothing to say."""
+    if not outcome.replies:
+        return None
+    ts = timestamp or str(int(time.time()))
+    if kind == "json":
+        content = {"msgtype": "markdown", "markdown": {"content": reply_text(outcome, cfg, markdown=True)}}
+        encrypted, signature = crypt.seal(json.dumps(content, ensure_ascii=False).encode(), ts, nonce)
+        body = {"encrypt": encrypted, "msgsignature": signature, "timestamp": int(ts), "nonce": nonce}
+        return json.dumps(body), "application/json"
+    inner = (
+        f"<xml><ToUserName><![CDATA[{to_user}]]></ToUserName><FromUserName><![CDATA[{crypt.receive_id}]]>"
+        f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{escape(reply_text(outcome, cfg, markdown=False))}</Content></xml>"
+    )
+    encrypted, signature = crypt.seal(inner.encode(), ts, nonce)
+    outer = (
+        f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt><MsgSignature><![CDATA[{signature}]]></MsgSignature>"
+        f"<TimeStamp>{ts}</TimeStamp><Nonce><![CDATA[{nonce}]]></Nonce></xml>"
+    )
+    return outer, "application/xml"
+
+
+def app_user(plain: bytes) -> str:
+    """FromUserName of a decrypted app message (the passive reply goes back to them)."""
+    node = _xml(plain).find("FromUserName")
+    return (node.text or "") if node is not None else ""
