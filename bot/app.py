@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from bot.app_services import AppServices
-from bot.routes import export, health, tickets_api, webhooks
+from bot.routes import export, health, platform_webhooks, tickets_api, webhooks
 from bot.routes.errors import request_validation_handler
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def create_app(services: AppServices) -> FastAPI:
     app.state.services = services
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.include_router(webhooks.router)
+    app.include_router(platform_webhooks.router)
     app.include_router(tickets_api.router)
     app.include_router(export.router)
     app.include_router(health.router)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock, SystemClock
 from config.settings import get_settings
 from models import OutboxMessage
 
@@ -24,14 +25,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     settings = get_settings()
     cfg = _load(settings)
     _migrate(settings)
-    services = build_services(settings, cfg)
     try:
-        now = _instant(args.now, cfg.timezone) if args.now else services.clock.now()
+        now = _instant(args.now, cfg.timezone) if args.now else SystemClock().now()
     except ValueError:
         print(f"--now: not an ISO 8601 time: {args.now!r} (e.g. 2026-11-23T09:00+08:00)")
         return 2
+    # Everything, the sender's backoff and rate limit included, runs as of that instant.
+    services = build_services(settings, cfg, clock=ManualClock(now))
     report = services.scheduler.run_due(now)
-    reminded = ", ".join(f"#{t}" for t in report.reminded_tickets) or "无"
+    tickets = "、".join(f"#{t}" for t in dict.fromkeys(report.reminded_tickets))
+    reminded = f"{len(report.reminded_tickets)} 条" + (f"（{tickets}）" if tickets else "")
     digests = "、".join(report.digests) or "无"
     print(f"截至 {now.astimezone(ZoneInfo(cfg.timezone)):%Y-%m-%d %H:%M}：提醒 {reminded}；摘要 {digests}")
     if args.send:

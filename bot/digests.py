@@ -121,10 +121,11 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
     as_of = period.as_of(now)
     group = cfg.groups.get(group_id) if group_id else None
     scope = group.name if group else (group_id or "全区")
-    local_as_of = periods.local_naive(cfg, as_of)
-    assert local_as_of is not None
+    local_now = periods.local_naive(cfg, now)
+    assert local_now is not None
+    when = "全天" if as_of == period.end else f"截至{local_now:%H:%M}"
     counts = _day_counts(session, period, group_id)
-    lines = [f"【创城日报】{period.label} {scope}（截至{local_as_of:%H:%M}）"]
+    lines = [f"【创城日报】{period.label} {scope}（{when}）"]
     lines.append("今日：" + " · ".join(f"{label}{n}" for label, n in counts.items()))
     by_unit = _open_by_unit(session, cfg, group_id)
     if by_unit:
@@ -133,7 +134,7 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
         )
     else:
         lines.append("未办结：无")
-    lines += _listing("超期", *_overdue_lines(session, cfg, as_of, group_id))
+    lines += _listing("超时超期", *_overdue_lines(session, cfg, as_of, group_id))
     lines += _listing("紧急未办结", *_urgent_lines(session, cfg, group_id))
     return Digest("\n".join(lines))
 

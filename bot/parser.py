@@ -13,9 +13,10 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.place_extractor import PlaceExtractor
+from bot.place_extractor import Place, PlaceExtractor
+from bot.vocabulary import Synonyms, Vocabulary
 from config.schema import GuanjiaConfig
 
 
@@ -38,7 +39,12 @@ class ParsedMessage:
 NOT_A_REPORT = ParsedMessage(is_report=False)
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
-_INVISIBLE = {"\u200d", "\ufe0e", "\ufe0f"}
+# Emoji, pictographs, dingbats, private-use and joiners: decoration, never words.
+_SYMBOLS_RE = re.compile(
+    "[\u00a6\u00a9\u00ae\u02c2-\u02c5\u02d2-\u02df\u2190-\u2bff\u3200-\u32ff\ue000-\uf8ff"
+    "\u200d\ufe0e\ufe0f\U0001f000-\U0001faff\ud800-\udfff]"
+)
+_SPACES_RE = re.compile(r"\s+")
 _SEPARATORS = " ,.;:!?、，。；：！？\n"
 
 # jieba loads its dictionary in ~1 s; do it once per process, on first use, not at import.
@@ -57,16 +63,14 @@ def _tokenize(text: str, user_words: frozenset[str]) -> list[str]:
             for word in user_words - _jieba_words:
                 jieba.add_word(word, freq=20000)
                 _jieba_words.add(word)
-    return jieba.lcut(text)
+    # Without HMM: the parser needs word edges, not the discovery of unknown words.
+    return jieba.lcut(text, HMM=False)
 
 
 def normalize(text: str) -> str:
     """Fold full-width forms (ＡＢ１，) with NFKC; emoji and [图片] become spaces."""
     text = _PLACEHOLDER_RE.sub(" ", unicodedata.normalize("NFKC", text))
-    text = "".join(
-        " " if ch in _INVISIBLE or unicodedata.category(ch) in ("So", "Sk", "Cs", "Co") else ch for ch in text
-    )
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES_RE.sub(" ", _SYMBOLS_RE.sub(" ", text)).strip()
 
 
 def _nfkc(words: list[str]) -> list[str]:
@@ -82,63 +86,24 @@ def _alternation(words: list[str]) -> str:
 class _Score:
     score: float = 0.0
     first: int = 1 << 30  # where the category is first named: problems keep message order
+    exclusive: float = 0.0  # from words naming only this category (停满 names two)
 
 
-class _Vocabulary:
-    """Keyword -> weight lookups; "A+B" entries count only when every part is present."""
+@dataclass(frozen=True)
+class Learned:
+    """What supervisors' corrections taught (bot/routing_memory.py): word -> category, unit."""
 
-    def __init__(self, weighted: dict[str, dict[str, float]]) -> None:
-        self.simple: dict[str, list[tuple[str, float]]] = {}
-        self.combos: list[tuple[tuple[str, ...], str, float]] = []
-        for code, words in weighted.items():
-            for raw, weight in words.items():
-                word = unicodedata.normalize("NFKC", raw)
-                if "+" in word:
-                    self.combos.append((tuple(p for p in word.split("+") if p), code, weight))
-                elif word:
-                    self.simple.setdefault(word, []).append((code, weight))
-
-    def matches(self, text: str, bounds: set[int] | None) -> list[tuple[str, float, int]]:
-        """(code, weight, position) per distinct word found.
-
-        A word inside a longer matched word does not count (垃圾 in 建筑垃圾, 广告 in 公益广告);
-        a zero-weight word therefore masks its parts. Two words sharing characters are two
-        readings of the same text, so the later one counts only for the same category
-        (垃圾堆|堆了: garbage, not also piles). A match cutting through jieba words on both
-        ends is probably an accident of adjacent characters and counts half.
-        """
-        spans: list[tuple[int, int, str]] = []
-        for word in self.simple:
-            at = text.find(word)
-            while at >= 0:
-                spans.append((at, at + len(word), word))
-                at = text.find(word, at + 1)
-        seen: set[str] = set()
-        taken: list[tuple[int, int, set[str]]] = []
-        found: list[tuple[str, float, int]] = []
-        for start, end, word in sorted(spans):
-            if word in seen or any(s <= start and end <= e and e - s > end - start for s, e, _ in spans):
-                continue
-            codes = {code for code, _ in self.simple[word]}
-            if any(s < end and start < e and not codes & owners for s, e, owners in taken):
-                continue
-            seen.add(word)
-            taken.append((start, end, codes))
-            factor = 1.0 if bounds is None or start in bounds or end in bounds else 0.5
-            found.extend((code, weight * factor, start) for code, weight in self.simple[word])
-        for parts, code, weight in self.combos:
-            positions = [text.find(p) for p in parts]
-            if min(positions) >= 0:
-                found.append((code, weight, min(positions)))
-        return found
+    vocabulary: Vocabulary  # word -> [(category, weight)]
+    units: dict[str, tuple[str, str]]  # word -> (category, unit)
 
 
 class MessageParser:
     def __init__(self, cfg: GuanjiaConfig) -> None:
         self._cfg = cfg
         pc = cfg.parser
-        self._keywords = _Vocabulary({code: c.keywords for code, c in cfg.categories.items()})
-        self._urgent = _Vocabulary({"urgent": dict.fromkeys(cfg.urgent.keywords, 1.0)})
+        self._keywords = Vocabulary({code: c.keywords for code, c in cfg.categories.items()})
+        self._urgent = Vocabulary({"urgent": dict.fromkeys(cfg.urgent.keywords, 1.0)}, cfg.urgent.not_urgent)
+        self._synonyms = Synonyms(pc.synonyms)
         self._places = PlaceExtractor(pc)
         self._non_report = _nfkc(pc.non_report_cues)
         self._report_cues = _nfkc(pc.report_cues)
@@ -157,22 +122,42 @@ class MessageParser:
         verbs = _alternation(pc.command_words)
         self._command_re = re.compile(rf"^(?:#\s*\d+|(?:{verbs})(?=[\s#\d]|$))", re.IGNORECASE)
         done = _alternation(pc.done_words)
-        # 已/已经 + up to four characters without a negation + a "fixed" verb: 已组织清理完毕.
-        self._done_re = re.compile(rf"已(?:经)?[^\s{_SEPARATORS}没未不无]{{0,4}}?(?:{done})")
+        # 已/已经 + up to six characters without a negation + a "fixed" verb: 已组织清理完毕,
+        # 已经来人把摊子劝离了.
+        self._done_re = re.compile(rf"已(?:经)?[^\s{_SEPARATORS}没未不无]{{0,6}}?(?:{done})")
+        self._acks_re = re.compile(rf"^(?:{_alternation(pc.ack_words)})(?:$|[{re.escape(_SEPARATORS)}])")
+        self._cue_re = re.compile(_alternation(pc.non_report_cues))
+        self._question_re = re.compile(_alternation(pc.question_cues))
+        self._report_cue_re = re.compile(_alternation(pc.report_cues))
 
     # --- public -------------------------------------------------------------------------
 
-    def parse(self, text: str) -> ParsedMessage:
-        clean = self._mention_re.sub(" ", normalize(text)).strip()
+    def clean(self, text: str) -> str:
+        """The message as the parser reads it: normalised, mentions and placeholders removed."""
+        return self._mention_re.sub(" ", normalize(text)).strip()
+
+    def is_chatter(self, text: str) -> bool:
+        """A command, acknowledgement, notice, follow-up or question: never a new report."""
+        clean = self.clean(text)
+        return bool(clean) and self._is_chatter(clean)
+
+    def locate(self, text: str) -> str | None:
+        """The place a (short) message names, e.g. a follow-up "在3号楼北边" -> "3号楼北边"."""
+        return self._places.extract(self.clean(text))
+
+    def parse(self, text: str, learned: Learned | None = None) -> ParsedMessage:
+        clean = self.clean(text)
         if not clean or self._is_chatter(clean):
             return NOT_A_REPORT
-        bounds = self._token_bounds(clean)
-        scores = self._score(clean, bounds)
+        folded, offsets = self._synonyms.fold(clean)
+        located = self._places.locate(folded)
+        place = self._as_written(clean, offsets, located)
+        blocked = located.name if located else None
+        scores = self._score(folded, blocked, learned)
         ranked = sorted(scores, key=lambda c: -scores[c].score)
         top = scores[ranked[0]].score if ranked else 0.0
-        place = self._places.extract(clean)
-        urgent_hits = self._urgent.matches(clean, None)
-        has_cue = any(cue in clean for cue in self._report_cues)
+        urgent_hits = self._urgent.matches(folded, None, blocked)
+        has_cue = bool(self._report_cue_re.search(folded))
         pc = self._cfg.parser
         if clean[-1] in "?？" and not (place and top >= pc.report_score):
             return NOT_A_REPORT
@@ -184,12 +169,12 @@ class MessageParser:
         ):
             return NOT_A_REPORT
         codes = self._problem_codes(scores, ranked) if top >= pc.weak_report_score else []
-        urgent_at = min((pos for _, _, pos in urgent_hits), default=None)
+        urgent_at = min((pos for _, _, pos, _ in urgent_hits), default=None)
         if not codes:
             other = self._cfg.triage_category
             suggestions = (other, *[c for c in ranked if c != other][:2])
             problem = self._problem(other, place, urgent_at is not None, _OTHER_CONFIDENCE, suggestions)
-            return ParsedMessage(True, (problem,))
+            return ParsedMessage(True, (self._learned_unit(problem, folded, learned),))
         urgent_code = self._urgent_owner(codes, scores, urgent_at)
         absorbed = {a for c in codes for a in pc.absorbs.get(c, ())}
         rival = max((scores[c].score for c in ranked if c not in codes and c not in absorbed), default=0.0)
@@ -202,21 +187,16 @@ class MessageParser:
             if own < pc.report_score:
                 confidence = min(confidence, pc.min_confidence * 0.9)
             suggestions = (code, *[c for c in ranked if c != code][:2])
-            problems.append(self._problem(code, place, code == urgent_code, confidence, suggestions))
+            problem = self._problem(code, place, code == urgent_code, confidence, suggestions)
+            problems.append(self._learned_unit(problem, folded, learned))
         return ParsedMessage(True, tuple(problems))
 
     # --- is it a report at all? ------------------------------------------------------------
 
     def _is_chatter(self, text: str) -> bool:
-        """Commands, acknowledgements, notices, follow-ups and questions are never new reports."""
-        if self._command_re.match(text):
+        if self._command_re.match(text) or self._acks_re.match(text) or self._cue_re.search(text):
             return True
-        for ack in self._acks:
-            if text.startswith(ack) and (len(text) == len(ack) or text[len(ack)] in _SEPARATORS):
-                return True
-        if any(cue in text for cue in self._non_report):
-            return True
-        return bool(self._done_re.search(text)) or any(q in text for q in self._questions)
+        return bool(self._done_re.search(text) or self._question_re.search(text))
 
     # --- which problems -------------------------------------------------------------------
 
@@ -227,26 +207,36 @@ class MessageParser:
             bounds.add(at)
         return bounds
 
-    def _score(self, text: str, bounds: set[int]) -> dict[str, _Score]:
+    def _score(self, text: str, blocked: tuple[int, int] | None, learned: Learned | None) -> dict[str, _Score]:
         scores: dict[str, _Score] = {}
-        for code, weight, pos in self._keywords.matches(text, bounds):
+        found = self._keywords.matches(text, lambda: self._token_bounds(text), blocked)
+        if learned is not None:
+            found += learned.vocabulary.matches(text, None, blocked)
+        for code, weight, pos, exclusive in found:
             if weight <= 0:
                 continue
             entry = scores.setdefault(code, _Score())
             entry.score += weight
             entry.first = min(entry.first, pos)
+            if exclusive:
+                entry.exclusive += weight
         return scores
 
     def _problem_codes(self, scores: dict[str, _Score], ranked: list[str]) -> list[str]:
         """Distinct problems, in the order they are named.
 
-        Conservative on purpose: a further problem needs a score of its own and a fair share
-        of the best one, and categories a stronger one absorbs (垃圾 in a market) drop out.
+        Conservative on purpose: a further problem needs a score of its own, from words that
+        name it alone, and a fair share of the best one; categories a stronger one absorbs
+        (垃圾 in a market) drop out.
         """
         pc = self._cfg.parser
         top = scores[ranked[0]].score
         floor = max(pc.secondary_min_score, pc.secondary_ratio * top)
-        kept = [c for c in ranked if c == ranked[0] or scores[c].score >= floor]
+        kept = [
+            c
+            for c in ranked
+            if c == ranked[0] or (scores[c].score >= floor and scores[c].exclusive >= pc.secondary_min_score)
+        ]
         for code in list(kept):
             if code in kept:
                 swallowed = set(pc.absorbs.get(code, ())) - {code}
@@ -260,6 +250,27 @@ class MessageParser:
             return None
         before = [c for c in codes if scores[c].first <= urgent_at]
         return before[-1] if before else codes[0]
+
+    @staticmethod
+    def _as_written(clean: str, offsets: list[int] | None, place: Place | None) -> str | None:
+        if place is None:
+            return None
+        if offsets is None:
+            return place.text
+        start, end = Synonyms.original_span(offsets, place.start, place.end)
+        return clean[start:end]
+
+    @staticmethod
+    def _learned_unit(problem: Problem, text: str, learned: Learned | None) -> Problem:
+        """A 转派 taught that this word's reports of this category belong to another unit."""
+        if learned is None or not learned.units:
+            return problem
+        for _start, _end, word in learned.vocabulary.occurrences(text):
+            category, unit = learned.units.get(word, ("", ""))
+            if category == problem.category and unit != problem.unit:
+                confidence = max(problem.confidence, 0.9)
+                return replace(problem, unit=unit, confidence=confidence)
+        return problem
 
     def _problem(
         self, code: str, place: str | None, urgent: bool, confidence: float, suggestions: tuple[str, ...]

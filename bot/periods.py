@@ -31,8 +31,9 @@ class Period:
         return f"{self.first.month}月{self.first.day}日—{self.last.month}月{self.last.day}日"
 
     def as_of(self, now: datetime) -> datetime:
-        """The instant the period's figures are measured at: its end, or now if it is not over."""
-        return min(self.end, now)
+        """Where the period's figures stop (exclusive): its end, or just after now if it is not
+        over, so what happened at `now` itself counts."""
+        return min(self.end, now + timedelta(microseconds=1))
 
 
 def local_midnight(cfg: GuanjiaConfig, day: date) -> datetime:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from bot.actor import Actor
 from bot.errors import PermissionDenied
+from bot.gazetteer import all_territorial_members
 from config.schema import GuanjiaConfig
 from models import Ticket
 
 
 def require_unit_member(cfg: GuanjiaConfig, ticket: Ticket, actor: Actor) -> None:
     if cfg.is_supervisor(actor.id) or actor.id in cfg.units[ticket.unit].members:
+        return
+    if actor.id in all_territorial_members(cfg, ticket.unit):  # a community acting for 属地
         return
     raise PermissionDenied(f"#{ticket.id} 属于{cfg.unit_name(ticket.unit)}，您不是该单位成员")
 

@@ -17,6 +17,7 @@ from bot.actor import BOT, Actor
 from bot.clock import Clock
 from bot.deadlines import deadlines_from, time_limits
 from bot.dispatcher import route
+from bot.gazetteer import area_for
 from bot.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
@@ -89,13 +90,12 @@ class TicketService:
     ) -> Ticket:
         """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
         now = self.clock.now()
-        group = self.cfg.groups.get(group_id)
         ticket = Ticket(
             status=S.TRIAGE,
             category=problem.category,
             unit=self.cfg.triage_unit,
             location=problem.location,
-            area=group.area if group else None,
+            area=area_for(self.cfg, group_id, problem.location, text),
             urgent=problem.urgent,
             confidence=problem.confidence,
             text=text,

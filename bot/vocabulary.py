@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import ahocorasick
 
@@ -66,7 +66,10 @@ class Vocabulary:
         return kept
 
     def matches(
-        self, text: str, bounds: set[int] | None = None, blocked: tuple[int, int] | None = None
+        self,
+        text: str,
+        bounds: Callable[[], set[int]] | None = None,
+        blocked: tuple[int, int] | None = None,
     ) -> list[tuple[str, float, int, bool]]:
         """(code, weight, position, exclusive) per distinct word found.
 
@@ -75,7 +78,9 @@ class Vocabulary:
         counts only for the same category (垃圾堆|堆了: garbage, not also piles). A match
         cutting through jieba words on both ends counts half. Words inside `blocked` (the
         name of the place: 榆树庄村) do not count. `exclusive`: the word names one category.
+        `bounds` gives the word edges; it is only called when a word is found.
         """
+        edges: set[int] | None = None
         seen: set[str] = set()
         taken: list[tuple[int, int, set[str]]] = []
         found: list[tuple[str, float, int, bool]] = []
@@ -92,7 +97,9 @@ class Vocabulary:
                 continue
             seen.add(word)
             taken.append((start, end, codes))
-            factor = 1.0 if bounds is None or start in bounds or end in bounds else 0.5
+            if bounds is not None and edges is None:
+                edges = bounds()
+            factor = 1.0 if edges is None or start in edges or end in edges else 0.5
             found.extend((code, weight * factor, start, len(codes) == 1) for code, weight in entries)
         for parts, code, weight in self.combos:
             if all(p in present for p in parts):

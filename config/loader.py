@@ -30,6 +30,8 @@ def _cross_reference_errors(cfg: GuanjiaConfig) -> list[str]:
     for code, category in cfg.categories.items():
         if category.unit not in cfg.units:
             errors.append(f"categories.{code}.unit: unknown unit {category.unit!r}")
+    if cfg.gazetteer.communities and cfg.gazetteer.unit not in cfg.units:
+        errors.append(f"gazetteer.unit: unknown unit {cfg.gazetteer.unit!r}")
     if cfg.triage_unit not in cfg.units:
         errors.append(f"triage_unit: unknown unit {cfg.triage_unit!r}")
     if cfg.triage_category not in cfg.categories:

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.gazetteer_schema import GazetteerConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
 

@@ -26,4 +26,4 @@ def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已转派 → {ctx.cfg.unit_name(unit)}，"
         f"{deadline_phrase(ctx.cfg, ticket)}"
     )
-    return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, unit)))], [ticket.id])
+    return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, unit, ticket.area)))], [ticket.id])

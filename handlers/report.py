@@ -38,7 +38,7 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
             outcome.tickets.append(ticket.duplicate_of)
         lines.append(_line(ctx, ticket, problem.suggestions))
         if ticket.duplicate_of is None:
-            mentions += [m for m in unit_mentions(ctx.cfg, ticket.unit) if m not in mentions]
+            mentions += [m for m in unit_mentions(ctx.cfg, ticket.unit, ticket.area) if m not in mentions]
     if len(lines) > 1:
         lines.insert(0, f"本条消息含{len(lines)}个问题：")
     outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))

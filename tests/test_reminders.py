@@ -154,3 +154,30 @@ def test_second_sweep_restart_and_second_process_send_nothing_twice(
     assert len(outbox(services)) == 3 * len(tickets)
     for other in others + [restarted]:
         other.engine.dispose()
+
+
+def test_guanjia_sweep_command_queues_as_of_the_given_instant(tmp_path: object) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, GUANJIA_DATABASE_URL=f"sqlite:///{tmp_path}/sweep.db")
+    env.pop("GUANJIA_CONFIG", None)
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="府前街与南环路交叉口西北角垃圾堆了两天了\n", capture_output=True, text=True, env=env, timeout=120, cwd=root,
+    )  # fmt: skip
+    assert "已登记 #1" in chat.stdout, chat.stderr
+    # The simulator's clock started at the wall clock; sweep three days later, outside quiet hours.
+    later = (datetime.now(SH) + timedelta(days=3)).strftime("%Y-%m-%dT10:00")
+    args = [sys.executable, "-m", "bot.cli", "sweep", "--now", later, "--send"]
+    first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, cwd=root)
+    assert first.returncode == 0, first.stderr
+    assert "提醒 3 条（#1）" in first.stdout and "发送：成功 3" in first.stdout
+    assert "🔴 超期未整改 #1" in first.stdout
+    again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, cwd=root)
+    assert "提醒 0 条" in again.stdout and "发送：成功 0" in again.stdout
+    bad = subprocess.run([*args[:5], "tuesday"], capture_output=True, text=True, env=env, timeout=120, cwd=root)
+    assert bad.returncode == 2 and "not an ISO 8601 time" in bad.stdout

@@ -7,13 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from bot.app_services import build_services
 from bot.clock import ManualClock
 from bot.work_calendar import WorkCalendar
 from config.settings import Settings
-from models import Ticket
+from models import OutboxMessage, Ticket
 from tests.conftest import Chat
 from tests.config_factory import config_with
 
@@ -84,3 +84,26 @@ def test_urgent_report_counts_natural_hours_even_in_a_working_time_category(
         assert ticket.urgent
         assert ticket.claim_deadline == clock.now() + timedelta(minutes=30)
         assert ticket.fix_deadline == clock.now() + timedelta(hours=4)
+
+
+def test_reminders_across_the_holiday_fire_once_on_the_first_working_morning(
+    holiday_chat: tuple[Chat, ManualClock],
+) -> None:
+    chat, clock = holiday_chat
+    (n,) = chat.send("人民公园南门的路灯坏了好几盏，晚上一片漆黑").tickets
+    fired: list[tuple[str, datetime]] = []
+    seen = 0
+    while clock.now() < at("2026-10-08T18:00"):
+        clock.advance(timedelta(minutes=15))
+        chat.services.scheduler.run_due(clock.now())
+        with chat.services.session_factory() as session:
+            texts = [m.text for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        fired += [(t.split(" ")[1], clock.now()) for t in texts[seen:]]
+        seen = len(texts)
+    assert fired == [
+        ("认领提醒", at("2026-10-08T09:30")),  # 30 min before; nothing during the holiday
+        ("超时未认领", at("2026-10-08T10:00")),
+        ("整改提醒", at("2026-10-08T13:00")),  # 4 natural hours before 17:00
+        ("超期未整改", at("2026-10-08T17:00")),
+    ]
+    assert n

@@ -68,12 +68,14 @@ class Mentions:
     user_ids: tuple[str, ...]
     mobiles: tuple[str, ...]
     unreachable: tuple[str, ...]  # display names of people with neither
+    without_id: tuple[str, ...] = ()  # display names of people with no id on this platform
 
 
 def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | list[str]) -> Mentions:
     user_ids: list[str] = []
     mobiles: list[str] = []
     unreachable: list[str] = []
+    without_id: list[str] = []
     for person in people:
         contact = cfg.contacts.get(person)
         platform_id = contact.platform_id(platform) if contact else None
@@ -81,11 +83,13 @@ def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | li
             platform_id = person.split(":", 1)[1]
         if platform_id:
             user_ids.append(platform_id)
-        elif contact is not None and contact.mobile:
+            continue
+        without_id.append(cfg.display_name(person))
+        if contact is not None and contact.mobile:
             mobiles.append(contact.mobile)
         else:
             unreachable.append(cfg.display_name(person))
-    return Mentions(tuple(user_ids), tuple(mobiles), tuple(unreachable))
+    return Mentions(tuple(user_ids), tuple(mobiles), tuple(unreachable), tuple(without_id))
 
 
 def strip_bot_mention(text: str, bot_names: list[str]) -> str:

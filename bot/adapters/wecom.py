@@ -140,18 +140,12 @@ def to_incoming(plain: bytes, kind: Kind, cfg: GuanjiaConfig) -> PlatformMessage
     return _from_robot_json(data, cfg)
 
 
-def _has_wecom_id(cfg: GuanjiaConfig, person: str) -> bool:
-    contact = cfg.contacts.get(person)
-    return person.startswith(f"{PLATFORM}:") or (contact is not None and contact.platform_id(PLATFORM) is not None)
-
-
 def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
     parts: list[str] = []
     for reply in outcome.replies:
         if markdown:  # a 智能机器人's markdown @s people by userid; the others get their name
             who = mentions_for(cfg, PLATFORM, reply.mentions)
-            named = [cfg.display_name(m) for m in reply.mentions if not _has_wecom_id(cfg, m)]
-            tags = [f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in named]
+            tags = [f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in who.without_id]
         else:
             tags = [f"@{cfg.display_name(m)}" for m in reply.mentions]
         parts.append(reply.text + ("\n" + " ".join(tags) if tags else ""))

@@ -69,4 +69,13 @@ def default_transports() -> dict[str, Transport]:
     return {
         "console": ConsoleTransport(),
         "generic": GenericTransport(),
+        **_platform_transports(),
     }
+
+
+def _platform_transports() -> dict[str, Transport]:
+    from bot.outbound.dingtalk_transport import DingTalkTransport
+    from bot.outbound.feishu_transport import FeishuTransport
+    from bot.outbound.wecom_transport import WeComTransport
+
+    return {"dingtalk": DingTalkTransport(), "wecom": WeComTransport(), "feishu": FeishuTransport()}
