@@ -13,6 +13,10 @@ class Actor:
     id: str
     name: str
     source_msg_id: str | None = None
+    # Set for web users (models.User): their role ("supervisor" | "unit" | "viewer") and unit.
+    # Chat senders leave them None and are judged by the config's supervisors and members.
+    role: str | None = None
+    unit: str | None = None
 
 
 BOT = Actor(BOT_ACTOR_ID, BOT_ACTOR_NAME)

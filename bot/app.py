@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from bot.app_services import AppServices
 from bot.routes import export, health, platform_webhooks, tickets_api, webhooks
 from bot.routes.errors import request_validation_handler
+from bot.web import router as web_router
+from bot.web import static_files
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ def create_app(services: AppServices) -> FastAPI:
     app.include_router(tickets_api.router)
     app.include_router(export.router)
     app.include_router(health.router)
+    app.include_router(web_router)
+    app.mount("/static", static_files(), name="static")
     if services.settings.generic_secret is None:
         log.warning(
             "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests. "

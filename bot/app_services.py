@@ -47,4 +47,8 @@ def build_services(
     intake = Intake(session_factory, cfg, clock, MessageParser(cfg), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
     scheduler = Scheduler(session_factory, cfg, clock, sender)
-    return AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
+    services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
+    from bot import media  # imports AppServices itself
+
+    scheduler.media_worker = lambda: media.worker(services).run_once()
+    return services

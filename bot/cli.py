@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot import cli_ops
+from bot import cli_ops, cli_users
 from bot.cli_reports import add_report_commands
 from bot.clock import ManualClock
 from bot.eval_command import add_commands as add_eval_commands
@@ -60,6 +60,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     cfg = _load(settings)
+    if args.platform:  # talk to a running server as DingTalk / WeCom / Feishu would
+        from bot.platform_simulator import run_platform_chat
+
+        return run_platform_chat(args.platform, args.url, settings, cfg, args.group, args.sender)
     _migrate(settings)
     clock = ManualClock()
     group = args.group or next(iter(cfg.groups), "demo")
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="terminal chat simulator")
     chat.add_argument("--group", help="group id (default: the first configured group)")
     chat.add_argument("--as", dest="sender", help="sender id or name (default: the first configured person)")
+    chat.add_argument("--platform", choices=["dingtalk", "wecom", "feishu"], help="sign/encrypt as this platform")
+    chat.add_argument("--url", default="http://127.0.0.1:8000", help="the running server (with --platform)")
     chat.set_defaults(func=cmd_chat)
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.set_defaults(func=cmd_migrate)
@@ -118,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     add_report_commands(sub)
     cli_ops.register(sub)
+    cli_users.register(sub)
     add_eval_commands(sub)
     add_learned_commands(sub)
     return parser

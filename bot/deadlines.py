@@ -33,4 +33,3 @@ def deadlines_from(cfg: GuanjiaConfig, start: datetime, limits: TimeLimits) -> t
         claim = calendar.add_working_hours(start, limits.claim_hours)
         return claim, calendar.add_working_hours(start, limits.fix_hours)
     return start + timedelta(hours=limits.claim_hours), start + timedelta(hours=limits.fix_hours)
-

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.actor import Actor
 from bot.clock import Clock, ManualClock
 from bot.errors import DomainError
+from bot.followups import attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parser import MessageParser, ParsedMessage
+from bot.routing_memory import RoutingMemory
 from bot.text_normalize import command_text
 from bot.ticket_service import TicketService
 from config.schema import GuanjiaConfig
@@ -57,6 +59,7 @@ class Intake:
         self.clock = clock
         self.parser = parser
         self.registry = registry
+        self.memory = RoutingMemory(cfg)
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         plan = self._plan(msg)
@@ -107,6 +110,13 @@ class Intake:
     def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan) -> Outcome:
         if plan.usage_error is not None:
             return Outcome([Reply(plan.usage_error.reason)])
+        if plan.command is None and plan.parsed is not None:
+            followup = attach_followup(session, self.cfg, self.parser, msg, plan.parsed, self.clock.now())
+            if followup is not None:
+                return followup
+            learned = self.memory.learned(session)
+            if learned is not None and not self.parser.is_chatter(msg.text):
+                plan = _Plan(parsed=self.parser.parse(msg.text, learned))
         if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
             return Outcome()
         actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)

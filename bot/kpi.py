@@ -184,12 +184,13 @@ def _cohort(session: Session, period: Period, as_of: datetime) -> dict[str, dict
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in session.execute(query)}
 
 
-def _overdue(session: Session, period: Period) -> dict[str, dict[str, int]]:
+def _overdue(session: Session, period: Period, as_of: datetime) -> dict[str, dict[str, int]]:
     t = Ticket
     missed = or_(t.fixed_at.is_(None), t.fixed_at > t.fix_deadline)
+    passed = _in_period(t.fix_deadline, period) & (t.fix_deadline < as_of)
     query = (
         select(t.unit, func.count())
-        .where(_in_period(t.fix_deadline, period), t.status.in_(COUNTED), missed)
+        .where(passed, t.status.in_(COUNTED), missed)
         .group_by(t.unit)
     )
     return {u: {"overdue": n} for u, n in session.execute(query)}
@@ -235,7 +236,7 @@ def unit_kpis(session: Session, cfg: GuanjiaConfig, period: Period, now: datetim
     parts: tuple[dict[str, dict[str, Any]], ...] = (
         _dispatched(session, period),
         _cohort(session, period, as_of),
-        _overdue(session, period),
+        _overdue(session, period, as_of),
         _returned(session, period),
         _verification(session, period),
     )

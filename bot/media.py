@@ -102,7 +102,12 @@ class MediaWorker:
         with self.services.session_factory() as session, session.begin():
             query = (
                 select(MediaDownload)
-                .where(MediaDownload.status == MediaStatus.PENDING, MediaDownload.next_attempt_at <= now)
+                .where(
+                    MediaDownload.status == MediaStatus.PENDING,
+                    MediaDownload.next_attempt_at <= now,
+                    # A platform without credentials to fetch waits; its photos are not given up.
+                    MediaDownload.platform.in_(list(self.fetchers)),
+                )
                 .order_by(MediaDownload.next_attempt_at, MediaDownload.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)

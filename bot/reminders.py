@@ -138,7 +138,7 @@ def _send(session: Session, cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadl
 def _message(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, now: datetime) -> tuple[str, list[str]]:
     head = f"#{ticket.id}{category_tag(cfg, ticket)}{place_text(ticket)}"
     unit = cfg.unit_name(ticket.unit)
-    members = unit_mentions(cfg, ticket.unit)
+    members = unit_mentions(cfg, ticket.unit, ticket.area)
     supervisors = [s for s in cfg.supervisors if s not in members]
     left = hours_text(round((deadline - now).total_seconds() / 3600, 1))
     late = hours_text(round((now - deadline).total_seconds() / 3600, 1))

@@ -44,6 +44,8 @@ class Scheduler:
         self.clock = clock
         self.sender = sender
         self.producers = list(producers or [])
+        # Photo downloads that need a platform API; set once the app's services exist.
+        self.media_worker: Callable[[], object] | None = None
         self._background: Any = None
 
     def run_due(self, now: datetime) -> DueReport:
@@ -90,6 +92,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("deadline_sweep", 60, lambda s: s.run_due(s.clock.now())),
     Job("outbox_sender", 2, lambda s: s.sender.run_once()),
+    Job("media_downloads", 15, lambda s: s.media_worker() if s.media_worker else None),
 )
 
 

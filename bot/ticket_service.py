@@ -17,8 +17,8 @@ from bot.actor import BOT, Actor
 from bot.clock import Clock
 from bot.deadlines import deadlines_from, time_limits
 from bot.dispatcher import route
-from bot.gazetteer import area_for
 from bot.errors import InvalidArgument, InvalidState, TicketNotFound
+from bot.gazetteer import area_for
 from bot.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
 from bot.status_labels import status_label
@@ -191,6 +191,41 @@ class TicketService:
         from_unit = ticket.unit
         self._dispatch(ticket, unit, self.clock.now())
         self._event(ticket, EventType.REASSIGNED, actor, note=note, data={"from_unit": from_unit, "to_unit": unit})
+        return ticket
+
+    def recategorize(self, ticket_id: int, actor: Actor, category: str) -> Ticket:
+        """改类: a new category; when its unit differs, re-dispatch with fresh deadlines."""
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "更改工单类别")
+        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "改类")
+        if category not in self.cfg.categories:
+            raise InvalidArgument(f"没有这个类别：{category}")
+        if category == ticket.category:
+            raise InvalidState(f"#{ticket.id} 已经是「{self.cfg.category_name(category)}」")
+        before = {"from_category": ticket.category, "from_unit": ticket.unit}
+        ticket.category = category
+        unit = self.cfg.categories[category].unit
+        if unit == self.cfg.triage_unit:
+            self._to_triage(ticket)
+        elif unit != ticket.unit or ticket.status == S.TRIAGE:
+            self._dispatch(ticket, unit, self.clock.now())
+        data = before | {"to_category": category, "to_unit": ticket.unit}
+        self._event(ticket, EventType.RECATEGORIZED, actor, data=data)
+        return ticket
+
+    def supplement(
+        self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str], place: str | None
+    ) -> Ticket:
+        """A follow-up from the reporter: more photos or words; a place fills a missing one."""
+        ticket = self.get(ticket_id, for_update=True)
+        data: dict[str, Any] = {"images": len(images)}
+        if place and not ticket.location:
+            ticket.location = place
+            ticket.area = area_for(self.cfg, ticket.group_id, place, ticket.text)
+            data["location"] = place
+        event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
+        for url in images:
+            ticket.images.append(TicketImage(kind="before", url=url, event_id=event.id))
         return ticket
 
     def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     signature_tolerance_seconds: int = 300
     # Run the deadline sweep, digests and outbox sender inside the server process.
     run_scheduler: bool = True
+    # Web ledger (bot/web): signs session cookies and share links. Unset: a random key kept in
+    # web_secret_file (created on first use). Set web_secure_cookies behind HTTPS.
+    web_secret_key: SecretStr | None = None
+    web_secret_file: Path = PROJECT_ROOT / "var" / "web_secret.key"
+    web_secure_cookies: bool = False
+    web_session_hours: int = 12
 
 
 def get_settings() -> Settings:

@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "handlers.fix",
     "handlers.returning",
     "handlers.reassign",
+    "handlers.recategorize",
     "handlers.extension",
     "handlers.verify",
     "handlers.cancel",

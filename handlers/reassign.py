@@ -7,6 +7,7 @@ from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
 from handlers.formatting import category_tag, deadline_phrase
+from handlers.learning import learn_from
 from handlers.registry import command
 
 
@@ -22,6 +23,7 @@ def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
         known = "、".join(u.name for u in ctx.cfg.units.values())
         raise InvalidArgument(f"没有找到单位「{name}」，可选：{known}")
     ticket = ctx.service.reassign(args.ticket_id, ctx.actor, unit, note.strip() or None)
+    learn_from(ctx, ticket)
     text = (
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已转派 → {ctx.cfg.unit_name(unit)}，"
         f"{deadline_phrase(ctx.cfg, ticket)}"

@@ -4,10 +4,12 @@ from models.base import Base, UTCDateTime
 from models.inbound_message import InboundMessage
 from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
+from models.routing_correction import RoutingCorrection
 from models.ticket import Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
+from models.user import User, UserRole
 
 __all__ = [
     "Base",
@@ -18,10 +20,13 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "ReminderKind",
+    "RoutingCorrection",
     "Ticket",
     "TicketEvent",
     "TicketImage",
     "TicketReminder",
     "TicketStatus",
     "UTCDateTime",
+    "User",
+    "UserRole",
 ]

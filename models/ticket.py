@@ -71,6 +71,11 @@ class Ticket(Base):
         Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),
         # KPI cohorts: the tickets dispatched in a period (bot/kpi.py).
         Index("ix_tickets_dispatched_at", "dispatched_at"),
+        # The web ledger (bot/web/ledger_query.py): a unit's tickets newest first, area filter,
+        # sorting by fix deadline.
+        Index("ix_tickets_unit_id", "unit", "id"),
+        Index("ix_tickets_area_id", "area", "id"),
+        Index("ix_tickets_fix_deadline", "fix_deadline"),
     )
 
     @property

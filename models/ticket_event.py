@@ -29,6 +29,8 @@ class EventType:
     CANCELLED = "cancelled"
     DUPLICATE = "duplicate"
     TRIAGED = "triaged"
+    RECATEGORIZED = "recategorized"
+    SUPPLEMENTED = "supplemented"  # a follow-up photo or note from the reporter
     # A reminder or escalation was sent (data.kind); not a change of state, but part of the story.
     REMINDED = "reminded"
 

@@ -82,7 +82,9 @@ def cfg() -> GuanjiaConfig:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, generic_secret=None, config=None, run_scheduler=False)
+    return Settings(
+        database_url=database_url, generic_secret=None, config=None, run_scheduler=False, web_secret_key="test-web-key"
+    )
 
 
 @pytest.fixture

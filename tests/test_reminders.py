@@ -77,9 +77,7 @@ def test_claimed_ticket_gets_no_claim_alarm_and_fixed_ticket_no_fix_alarm(
     assert [m.text.split(" ")[1] for m in outbox(services)] == ["整改提醒"]
 
 
-def test_urgent_reminders_go_out_during_quiet_hours(
-    chat: Chat, services: AppServices, clock: ManualClock
-) -> None:
+def test_urgent_reminders_go_out_during_quiet_hours(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     clock.set(at("2026-11-23T23:00"))
     chat.report("杏园村村口有个井盖没了，就剩一个大窟窿")  # claim in 30 min, reminder after 15
     services.scheduler.run_due(at("2026-11-23T23:14"))
@@ -152,7 +150,7 @@ def test_second_sweep_restart_and_second_process_send_nothing_twice(
     fix = [k for k in kinds if k[1] in (ReminderKind.FIX_SOON, ReminderKind.FIX_OVERDUE)]
     assert len(fix) == len(tickets)  # at the deadline itself: the alarm, not the "soon" reminder
     assert len(outbox(services)) == 3 * len(tickets)
-    for other in others + [restarted]:
+    for other in [*others, restarted]:
         other.engine.dispose()
 
 

@@ -14,8 +14,8 @@ from bot.clock import ManualClock
 from bot.work_calendar import WorkCalendar
 from config.settings import Settings
 from models import OutboxMessage, Ticket
-from tests.conftest import Chat
 from tests.config_factory import config_with
+from tests.conftest import Chat
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -45,9 +45,7 @@ def test_national_day_and_make_up_saturday() -> None:
 
 
 def test_extra_days_override_and_unknown_year_falls_back_to_weekdays(caplog: pytest.LogCaptureFixture) -> None:
-    cfg = config_with(
-        lambda d: d["calendar"].update(extra_holidays=["2026-11-23"], extra_workdays=["2026-11-29"])
-    )
+    cfg = config_with(lambda d: d["calendar"].update(extra_holidays=["2026-11-23"], extra_workdays=["2026-11-29"]))
     calendar = WorkCalendar(cfg)
     assert not calendar.is_workday(at("2026-11-23T00:00").date())
     assert calendar.is_workday(at("2026-11-29T00:00").date())

@@ -24,12 +24,3 @@ def healthz(request: Request) -> Any:
         return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
     return {"status": "ok", "database": "ok"}
 
-
-@router.get("/")
-def index() -> Any:
-    return {
-        "name": "创城大管家 guanjia",
-        "webhook": "POST /webhook/generic",
-        "api": ["/api/tickets", "/api/tickets/{id}", "/healthz"],
-        "docs": "/docs",
-    }

@@ -1,0 +1,97 @@
+"""Follow-ups: a photo or a short line soon after one's own report belongs to that report.
+
+Field staff post "[图片]" or "在3号楼北边" right after a report. Within
+`parser.followup_minutes` of their last report in the same group, such a message is added to
+that report's tickets (an event, the photos, the place when it had none) instead of being
+read alone. "Soon" is measured on the intake's clock, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actor import Actor
+from bot.clock import ManualClock
+from bot.messages import IncomingMessage, Outcome, Reply
+from bot.parser import MessageParser, ParsedMessage
+from bot.ticket_service import TicketService
+from config.schema import GuanjiaConfig
+from models import Ticket, TicketStatus
+
+_PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
+_PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
+
+
+def is_followup_shaped(cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage) -> bool:
+    """A photo, or a short line that is not chatter (收到, a notice, a question)."""
+    clean = parser.clean(msg.text)
+    if not clean:
+        return bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
+    return len(clean) <= cfg.parser.followup_max_chars and not parser.is_chatter(msg.text)
+
+
+def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
+    """Not a report, or one about the same problems at the same place: "垃圾也越堆越多"."""
+    if not parsed.is_report:
+        return True
+    if not {p.category for p in parsed.problems} <= {t.category for t in tickets}:
+        return False
+    place = parsed.problems[0].location
+    return not place or any(t.location and (place in t.location or t.location in place) for t in tickets)
+
+
+def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> list[Ticket]:
+    """The tickets of the sender's latest report in this group, if it is recent enough."""
+    since = now - timedelta(minutes=cfg.parser.followup_minutes)
+    query = (
+        select(Ticket)
+        .where(Ticket.group_id == msg.group_id, Ticket.reporter_id == msg.sender_id)
+        .where(Ticket.created_at >= since, Ticket.created_at <= now)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    latest = session.scalars(query).first()
+    if latest is None:
+        return []
+    same = select(Ticket).where(Ticket.source_msg_id == latest.source_msg_id, Ticket.reporter_id == msg.sender_id)
+    tickets = list(session.scalars(same.order_by(Ticket.id))) if latest.source_msg_id else [latest]
+    # A duplicate adds to the ticket it duplicates; cancelled or closed tickets take nothing.
+    targets: list[Ticket] = []
+    for ticket in tickets:
+        target = session.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else ticket
+        if target is not None and target.status in TicketStatus.OPEN and target not in targets:
+            targets.append(target)
+    return targets
+
+
+def attach_followup(
+    session: Session,
+    cfg: GuanjiaConfig,
+    parser: MessageParser,
+    msg: IncomingMessage,
+    parsed: ParsedMessage,
+    now: datetime,
+) -> Outcome | None:
+    """Add the message to the sender's recent report and answer briefly; None if it is not one."""
+    if not is_followup_shaped(cfg, parser, msg):
+        return None
+    tickets = recent_report(session, cfg, msg, now)
+    if not tickets or not _adds_to(parsed, tickets):
+        return None
+    service = TicketService(session, cfg, ManualClock(now))
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    note = parser.clean(msg.text) or None
+    place = None
+    if note:
+        said = _PLACE_SAID.match(note)
+        place = parser.locate(msg.text) or (said.group(1).strip() if said else None)
+    for ticket in tickets:
+        service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
+    numbers = "、".join(f"#{t.id}" for t in tickets)
+    photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
+    what = f"照片{photos}张" if photos and not note else (f"「{note}」" + (f"及照片{photos}张" if photos else ""))
+    return Outcome([Reply(f"已补充到 {numbers}：{what}")], [t.id for t in tickets])

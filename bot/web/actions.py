@@ -1,0 +1,158 @@
+"""Ticket actions from the web: the chat command's own handler, run as the signed-in user.
+
+A form names an action and its fields; they become the command's argument text, the
+registered handler runs with a ChatContext inside one transaction (as bot/intake.py does),
+and its replies are queued in the outbox for the ticket's group, so the group is told just
+as if the command had been typed there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.app_services import AppServices
+from bot.clock import ManualClock
+from bot.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
+from bot.messages import Outcome
+from bot.outbound.outbox import enqueue
+from bot.ticket_service import TicketService
+from bot.web.users import WebUser
+from config.schema import GuanjiaConfig
+from handlers.context import ChatContext, CommandArgs
+from handlers.registry import REGISTRY, CommandRegistry
+from models import Ticket, TicketStatus, UserRole
+
+S = TicketStatus
+UNIT_WORK = (S.DISPATCHED, S.CLAIMED)
+
+
+@dataclass(frozen=True)
+class WebAction:
+    key: str
+    verb: str  # the chat command it runs
+    label: str
+    statuses: tuple[str, ...]
+    role: str  # who sees the form: UserRole.UNIT (the ticket's unit, and the 创城办) or SUPERVISOR
+    fields: tuple[str, ...] = ()  # note | reason | reason_optional | unit | hours | verdict | category
+    danger: bool = False
+    needs_pending_extension: bool | None = None
+    # Only a unit asks for time or hands a ticket back; the 创城办 would do so to itself.
+    unit_only: bool = False
+
+
+ACTIONS: tuple[WebAction, ...] = (
+    WebAction("claim", "认领", "认领", (S.DISPATCHED,), UserRole.UNIT),
+    WebAction("fix", "完成", "报完成", UNIT_WORK, UserRole.UNIT, ("note",)),
+    WebAction("extend", "延期", "申请延期", UNIT_WORK, UserRole.UNIT, ("hours", "reason"), False, False, True),
+    WebAction("return", "退回", "退回创城办", UNIT_WORK, UserRole.UNIT, ("reason",), True, None, True),
+    WebAction("reassign", "转派", "转派", (S.TRIAGE, *UNIT_WORK), UserRole.SUPERVISOR, ("unit", "note")),
+    WebAction("recategorize", "改类", "改类", S.OPEN, UserRole.SUPERVISOR, ("category",)),
+    WebAction("approve", "同意延期", "同意延期", UNIT_WORK, UserRole.SUPERVISOR, (), False, True),
+    WebAction("reject", "拒绝延期", "拒绝延期", UNIT_WORK, UserRole.SUPERVISOR, ("reason_optional",), True, True),
+    WebAction("verify", "验收", "验收", (S.FIXED,), UserRole.SUPERVISOR, ("verdict", "reason_optional")),
+    WebAction("cancel", "撤销", "撤销工单", S.OPEN, UserRole.SUPERVISOR, ("reason",), True),
+)
+BY_KEY = {a.key: a for a in ACTIONS}
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+    command: str = ""
+
+
+def _field(form: Mapping[str, str], name: str) -> str:
+    return " ".join(str(form.get(name, "")).split())[:500]
+
+
+def available(user: WebUser, ticket: Ticket, registry: CommandRegistry = REGISTRY) -> list[WebAction]:
+    """The forms to show this user on this ticket (the service still has the last word)."""
+    if not user.can_act or not user.can_see(ticket.unit):
+        return []
+    shown = []
+    for action in ACTIONS:
+        if registry.by_verb(action.verb) is None or ticket.status not in action.statuses:
+            continue
+        if action.role == UserRole.SUPERVISOR and not user.is_supervisor:
+            continue
+        if action.unit_only and user.is_supervisor:
+            continue
+        pending = ticket.pending_extension_hours is not None
+        if action.needs_pending_extension is not None and action.needs_pending_extension != pending:
+            continue
+        shown.append(action)
+    return shown
+
+
+def command_rest(cfg: GuanjiaConfig, action: WebAction, form: Mapping[str, str]) -> str:
+    """The argument text after `verb N`, exactly as a person would type it in the group."""
+    if action.key == "extend":
+        amount, unit = _field(form, "hours"), _field(form, "hours_unit") or "小时"
+        if not amount.replace(".", "", 1).isdigit() or unit not in ("小时", "天"):
+            raise InvalidArgument("请填写延期时长，例如 2 天")
+        return f"{amount}{unit} {_field(form, 'reason')}".strip()
+    if action.key == "reassign":
+        unit = _field(form, "unit")
+        # Written with the unit's name, as people type it in the group (转派 12 城管执法队).
+        return f"{cfg.unit_name(unit) if unit in cfg.units else unit} {_field(form, 'note')}".strip()
+    if action.key == "recategorize":
+        return _field(form, "category")
+    if action.key == "verify":
+        verdict = _field(form, "verdict")
+        if verdict not in ("通过", "不通过"):
+            raise InvalidArgument("请选择验收结果：通过或不通过")
+        return f"{verdict} {_field(form, 'reason')}".strip()
+    if action.key in ("return", "cancel", "reject"):
+        return _field(form, "reason")
+    if action.key == "fix":
+        return _field(form, "note")
+    return ""
+
+
+def _refuse_unless_allowed(user: WebUser, action: WebAction, ticket: Ticket) -> None:
+    if not user.can_act:
+        raise PermissionDenied("只读账号不能操作工单")
+    if not user.can_see(ticket.unit):
+        raise TicketNotFound(ticket.id)
+    if action.role == UserRole.SUPERVISOR and not user.is_supervisor:
+        raise PermissionDenied(f"只有创城办可以{action.label}")
+
+
+def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, form: Mapping[str, str]) -> ActionResult:
+    action = BY_KEY.get(key)
+    command = REGISTRY.by_verb(action.verb) if action else None
+    if action is None or command is None:
+        return ActionResult(False, "没有这个操作")
+    now = services.clock.now()
+    cfg = services.cfg
+    try:
+        rest = command_rest(cfg, action, form)
+        typed = f"{action.verb} {ticket_id} {rest}".strip()
+        with services.session_factory() as session, session.begin():
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(ticket_id)
+            _refuse_unless_allowed(user, action, ticket)
+            ctx = ChatContext(
+                service=TicketService(session, cfg, ManualClock(now)),
+                cfg=cfg,
+                actor=user.actor(),
+                group_id=ticket.group_id,
+                images=(),
+                now=now,
+            )
+            outcome: Outcome = command.func(ctx, CommandArgs(ticket_id, rest))
+            for reply in outcome.replies:
+                enqueue(
+                    session,
+                    group_id=ticket.group_id,
+                    kind="reply",
+                    text=f"💻 {user.display_name}（台账网页）：{typed}\n{reply.text}",
+                    mentions=reply.mentions,
+                    now=now,
+                )
+    except DomainError as refused:
+        return ActionResult(False, refused.reason)
+    return ActionResult(True, "\n".join(r.text for r in outcome.replies) or "已完成", typed)

@@ -1,0 +1,166 @@
+"""What every web route needs, injected: services, the signed-in user, CSRF, rendering."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bot.app_services import AppServices
+from bot.web.security import LoginThrottle, Signer, password_tag, secret_key
+from bot.web.templating import templates
+from bot.web.users import WebUser, session_user, web_user
+from models import User
+
+SESSION_COOKIE = "guanjia_session"
+FLASH_COOKIE = "guanjia_flash"
+_state_lock = threading.Lock()
+
+# No inline script or style anywhere: the pages load /static only.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: https: http:; script-src 'self'; style-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Share links carry their token in the path; never send it on to a photo's host.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class WebState:
+    signer: Signer
+    by_name: LoginThrottle
+    by_address: LoginThrottle
+
+
+def _services(request: Request) -> AppServices:
+    services: AppServices = request.app.state.services
+    return services
+
+
+def web_state(request: Request) -> WebState:
+    state = getattr(request.app.state, "web", None)
+    if state is None:
+        with _state_lock:
+            state = getattr(request.app.state, "web", None)
+            if state is None:
+                state = WebState(
+                    Signer(secret_key(_services(request).settings)),
+                    by_name=LoginThrottle(limit=5, window=timedelta(minutes=15)),
+                    by_address=LoginThrottle(limit=30, window=timedelta(minutes=15)),
+                )
+                request.app.state.web = state
+    return state
+
+
+Services = Annotated[AppServices, Depends(_services)]
+State = Annotated[WebState, Depends(web_state)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no //host, no scheme) may be a redirect target."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _login_redirect(request: Request) -> HTTPException:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return HTTPException(status_code=303, headers={"Location": f"/login?next={quote(target, safe='')}"})
+
+
+def optional_user(request: Request, services: Services, state: State) -> WebUser | None:
+    data = state.signer.loads("session", request.cookies.get(SESSION_COOKIE))
+    if data is None:
+        return None
+    issued = data.get("iat")
+    now = services.clock.now().timestamp()
+    if not isinstance(issued, int | float) or now - issued > services.settings.web_session_hours * 3600:
+        return None
+    with services.session_factory() as session:
+        user = session_user(session, int(data.get("u", 0)), str(data.get("t", "")))
+        if user is None or (user.role == "unit" and user.unit not in services.cfg.units):
+            return None
+        return web_user(user, str(data.get("c", "")))
+
+
+def current_user(request: Request, user: Annotated[WebUser | None, Depends(optional_user)]) -> WebUser:
+    if user is None:
+        raise _login_redirect(request)
+    return user
+
+
+CurrentUser = Annotated[WebUser, Depends(current_user)]
+
+
+async def form_user(request: Request, user: CurrentUser) -> WebUser:
+    """The signed-in user of a form POST whose csrf_token matches the session's."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not user.csrf or not secrets.compare_digest(token, user.csrf):
+        raise HTTPException(status_code=403, detail="表单已过期，请刷新页面后重试（CSRF 校验失败）")
+    return user
+
+
+FormUser = Annotated[WebUser, Depends(form_user)]
+
+
+def session_cookie(response: Response, services: AppServices, state: WebState, user: User) -> None:
+    payload = {
+        "u": user.id,
+        "t": password_tag(user.password_hash),
+        "c": secrets.token_urlsafe(24),
+        "iat": int(services.clock.now().timestamp()),
+    }
+    response.set_cookie(
+        SESSION_COOKIE,
+        state.signer.dumps("session", payload),
+        max_age=services.settings.web_session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.web_secure_cookies,
+        path="/",
+    )
+
+
+def set_flash(response: Response, services: AppServices, state: WebState, kind: str, message: str) -> None:
+    response.set_cookie(
+        FLASH_COOKIE,
+        state.signer.dumps("flash", {"k": kind, "m": message[:1500]}),
+        max_age=120,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.web_secure_cookies,
+        path="/",
+    )
+
+
+def pop_flash(request: Request, state: WebState) -> dict[str, str] | None:
+    data = state.signer.loads("flash", request.cookies.get(FLASH_COOKIE))
+    if data is None:
+        return None
+    return {"kind": str(data.get("k", "ok")), "message": str(data.get("m", ""))}
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200, clear_flash: bool = False
+) -> HTMLResponse:
+    services = _services(request)
+    context.setdefault("cfg", services.cfg)
+    context.setdefault("user", None)
+    context.setdefault("nav", "")
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers.update(SECURITY_HEADERS)
+    if clear_flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response

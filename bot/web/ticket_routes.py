@@ -1,0 +1,54 @@
+"""One ticket: GET /tickets/{id} (timeline, photos, deadlines, actions) and POST its actions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from bot.web.actions import available, run_action
+from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render, set_flash
+from bot.web.templating import Fmt
+from bot.web.ticket_page import load_ticket, photos, timeline
+from handlers.registry import REGISTRY
+
+router = APIRouter()
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(request: Request, ticket_id: int, services: Services, state: State, user: CurrentUser) -> Response:
+    cfg = services.cfg
+    with services.session_factory() as session:
+        ticket = load_ticket(session, ticket_id)
+        # A unit member is not told that other units' tickets exist.
+        if ticket is None or not user.can_see(ticket.unit):
+            context = {"user": user, "title": "没有找到工单", "message": f"没有找到工单 #{ticket_id}"}
+            return render(request, "error.html", context, status_code=404)
+        steps = timeline(session, cfg, ticket)
+    context = {
+        "user": user,
+        "ticket": ticket,
+        "steps": steps,
+        "photos": photos(ticket),
+        "actions": available(user, ticket, REGISTRY),
+        "units": [(code, u.name) for code, u in cfg.units.items() if code != cfg.triage_unit],
+        "categories": [(code, c.name) for code, c in cfg.categories.items()],
+        "group": cfg.groups[ticket.group_id].name if ticket.group_id in cfg.groups else ticket.group_id,
+        "flash": pop_flash(request, state),
+        "fmt": Fmt(cfg, services.clock.now()),
+        "nav": "ledger",
+    }
+    return render(request, "ticket.html", context, clear_flash=True)
+
+
+@router.post("/tickets/{ticket_id}/act")
+async def ticket_action(request: Request, ticket_id: int, services: Services, state: State, user: FormUser) -> Response:
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    result = await run_in_threadpool(run_action, services, user, ticket_id, fields.get("action", ""), fields)
+    response = RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
+    if result.ok:
+        set_flash(response, services, state, "ok", f"已执行「{result.command}」，群里已收到：\n{result.message}")
+    else:
+        set_flash(response, services, state, "error", result.message)
+    return response

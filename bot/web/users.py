@@ -1,0 +1,134 @@
+"""Web accounts: create, change password, authenticate. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actor import Actor
+from bot.errors import InvalidArgument
+from bot.web.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, password_tag, verify_password
+from config.schema import GuanjiaConfig
+from models import User, UserRole
+
+ROLE_ALIASES = {"supervisor": UserRole.SUPERVISOR, "ccb": UserRole.SUPERVISOR, "创城办": UserRole.SUPERVISOR}
+ROLE_ALIASES |= {"unit": UserRole.UNIT, "member": UserRole.UNIT, "unit_member": UserRole.UNIT, "单位": UserRole.UNIT}
+ROLE_ALIASES |= {"viewer": UserRole.VIEWER, "leader": UserRole.VIEWER, "只读": UserRole.VIEWER}
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The signed-in user as the pages see it (no password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit: str | None
+    csrf: str = ""
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == UserRole.SUPERVISOR
+
+    @property
+    def can_act(self) -> bool:
+        return self.role in (UserRole.SUPERVISOR, UserRole.UNIT)
+
+    @property
+    def scope_unit(self) -> str | None:
+        """The one unit whose tickets this user sees, or None for all."""
+        return self.unit if self.role == UserRole.UNIT else None
+
+    def can_see(self, ticket_unit: str) -> bool:
+        return self.role != UserRole.UNIT or ticket_unit == self.unit
+
+    def actor(self) -> Actor:
+        # "web:" keeps web users apart from chat sender ids (never a ticket's reporter, never a member).
+        return Actor(f"web:{self.username}", self.display_name, None, self.role, self.unit)
+
+    @property
+    def role_label(self) -> str:
+        return UserRole.LABELS.get(self.role, self.role)
+
+
+def web_user(user: User, csrf: str = "") -> WebUser:
+    return WebUser(user.id, user.username, user.display_name, user.role, user.unit, csrf)
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidArgument(f"密码至少{MIN_PASSWORD_LENGTH}个字符")
+    return password
+
+
+def create_user(
+    session: Session,
+    cfg: GuanjiaConfig,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    unit: str | None,
+    now: datetime,
+    display_name: str | None = None,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise InvalidArgument("用户名不能为空、不能含空格，最长64个字符")
+    canonical = ROLE_ALIASES.get(role.strip().lower())
+    if canonical is None:
+        raise InvalidArgument(f"角色只能是 {' / '.join(UserRole.ALL)}")
+    unit_code = None
+    if canonical == UserRole.UNIT:
+        unit_code = cfg.find_unit(unit or "") if unit else None
+        if unit_code is None:
+            known = "、".join(f"{code}（{u.name}）" for code, u in cfg.units.items())
+            raise InvalidArgument(f"单位成员需要 --unit，可选：{known}" if not unit else f"没有这个单位：{unit}")
+    elif unit:
+        raise InvalidArgument("只有单位成员（--role unit）绑定单位")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InvalidArgument(f"用户 {username} 已存在")
+    user = User(
+        username=username,
+        display_name=(display_name or username).strip()[:64],
+        password_hash=hash_password(check_password(password)),
+        role=canonical,
+        unit=unit_code,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InvalidArgument(f"没有用户 {username}")
+    user.password_hash = hash_password(check_password(password))
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime) -> User | None:
+    """The active user with this name and password, or None (same work either way)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    return user
+
+
+def session_user(session: Session, user_id: int, tag: str) -> User | None:
+    """The user a session cookie names, if still active and its password unchanged."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or password_tag(user.password_hash) != tag:
+        return None
+    return user

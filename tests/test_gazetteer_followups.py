@@ -1,0 +1,106 @@
+"""Territorial routing by the gazetteer, and follow-ups that add to a report just made."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app_services import AppServices
+from bot.clock import ManualClock
+from models import Ticket
+from tests.conftest import Chat
+
+
+def load(services: AppServices, ticket_id: int) -> Ticket:
+    with services.session_factory() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.events, ticket.images  # noqa: B018 - load before the session closes
+        return ticket
+
+
+# --- gazetteer ----------------------------------------------------------------------
+
+
+def test_territorial_ticket_goes_to_the_community_of_the_place(chat: Chat, services: AppServices) -> None:
+    outcome = chat.send("东湖家园3号楼楼道里堆满了旧家具和纸箱")
+    (n,) = outcome.tickets
+    assert outcome.replies[0].mentions == ("sd_qin",)
+    ticket = load(services, n)
+    assert (ticket.unit, ticket.area) == ("sd", "延庆镇/东湖社区")
+
+    outcome = chat.send("百泉小区8号楼有人飞线充电 线从窗户拉出来")
+    assert outcome.replies[0].mentions == ("sd_zhu",)
+
+
+def test_unknown_place_keeps_the_group_area_and_the_unit_members(chat: Chat, services: AppServices) -> None:
+    outcome = chat.send("松林小区5号楼楼道里堆满了杂物")
+    ticket = load(services, outcome.tickets[0])
+    assert ticket.area == "延庆镇"
+    assert set(outcome.replies[0].mentions) == {"sd_zhu", "sd_qin"}
+
+
+def test_a_known_place_fills_the_area_for_any_unit(chat: Chat, services: AppServices) -> None:
+    outcome = chat.send("湖滨路与百花街路口 一辆轿车违停在人行道上")
+    ticket = load(services, outcome.tickets[0])
+    assert (ticket.unit, ticket.area) == ("jtzd", "延庆镇/东湖社区")
+    assert outcome.replies[0].mentions == ("jtzd_zhou",)
+
+
+def test_community_member_acts_for_its_territorial_tickets(chat: Chat) -> None:
+    n = chat.report("东湖家园3号楼楼道里堆满了旧家具和纸箱")
+    assert chat.say(f"认领 {n}", sender="sd_qin").startswith(f"#{n}")
+    assert "已认领" in chat.say(f"查询 {n}") or "整改中" in chat.say(f"查询 {n}")
+
+
+# --- follow-ups ---------------------------------------------------------------------
+
+
+def test_a_photo_within_two_minutes_is_added_to_the_report(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report("松林小区南门 垃圾桶满了 没人清")
+    clock.advance(timedelta(seconds=90))
+    outcome = chat.send("[图片]", images=("https://img/1.jpg",))
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text == f"已补充到 #{n}：照片1张"
+    ticket = load(services, n)
+    assert [e.type for e in ticket.events][-1] == "supplemented"
+    assert [i.url for i in ticket.images] == ["https://img/1.jpg"]
+    assert len(services_tickets(services)) == 1
+
+
+def test_a_short_place_line_fills_the_missing_place(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    n = chat.report("楼道里堆满了杂物 老人上下楼都困难")
+    assert load(services, n).location is None
+    clock.advance(timedelta(minutes=1))
+    outcome = chat.send("在松林小区3号楼北边")
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text.startswith(f"已补充到 #{n}：")
+    assert load(services, n).location == "松林小区3号楼北边"
+
+
+def test_after_two_minutes_a_photo_is_read_alone(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    chat.report("松林小区南门 垃圾桶满了 没人清")
+    clock.advance(timedelta(minutes=2, seconds=1))
+    outcome = chat.send("[图片]", images=("https://img/2.jpg",))
+    assert outcome.tickets == [] and outcome.replies == []
+
+
+def test_another_senders_photo_is_not_added(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    chat.report("松林小区南门 垃圾桶满了 没人清")
+    clock.advance(timedelta(seconds=30))
+    outcome = chat.send("[图片]", sender="wgy_sun", images=("https://img/3.jpg",))
+    assert outcome.tickets == [] and outcome.replies == []
+
+
+def test_a_new_report_soon_after_is_its_own_ticket(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    first = chat.report("松林小区南门 垃圾桶满了 没人清")
+    clock.advance(timedelta(seconds=30))
+    outcome = chat.send("松林小区北门 有人遛狗不拴绳")
+    assert outcome.tickets and outcome.tickets[0] != first
+    assert chat.send("好的").replies == []  # an acknowledgement is not added either
+
+
+def services_tickets(services: AppServices) -> list[int]:
+    with services.session_factory() as session:
+        return [t.id for t in session.query(Ticket).all()]

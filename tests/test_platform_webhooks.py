@@ -1,0 +1,268 @@
+"""DingTalk, WeCom and Feishu callbacks end to end: signed or encrypted in, ticket made, platform reply out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from bot.adapters import dingtalk, feishu_crypto
+from bot.adapters.wecom_crypto import WXBizMsgCrypt
+from bot.app import create_app
+from bot.app_services import AppServices, build_services
+from bot.clock import ManualClock
+from bot.outbound.feishu_transport import FeishuTransport
+from config.schema import GuanjiaConfig
+from config.settings import Settings
+from tests import fake_platforms
+from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+
+AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+
+
+@pytest.fixture
+def cfg() -> GuanjiaConfig:
+    return platform_cfg()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        config=None,
+        run_scheduler=False,
+        dingtalk_app_secret=SecretStr("ding-secret"),
+        wecom_token=SecretStr("wecom-token"),
+        wecom_aes_key=SecretStr(AES_KEY),
+        wecom_corp_id="",
+        feishu_encrypt_key=SecretStr("feishu-key"),
+        feishu_verification_token=SecretStr("vtoken"),
+        media_dir=tmp_path / "media",
+    )
+
+
+def tickets(client: TestClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.get("/api/tickets").json()["items"]
+    return items
+
+
+# --- DingTalk ----------------------------------------------------------------------------
+
+
+def ding(
+    client: TestClient, clock: ManualClock, body: dict[str, Any], secret: str = "ding-secret", age_s: int = 0
+) -> Any:
+    ts = str(int(clock.now().timestamp() * 1000) - age_s * 1000)
+    headers = {"timestamp": ts, "sign": dingtalk.sign(secret, ts)}
+    return client.post("/webhook/dingtalk", content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+
+
+def test_dingtalk_report_becomes_a_ticket_and_the_unit_is_mentioned(client: TestClient, clock: ManualClock) -> None:
+    response = ding(client, clock, dingtalk_message("msg-1", REPORT))
+    assert response.status_code == 200
+    reply = response.json()
+    assert reply["msgtype"] == "text"
+    assert "已登记 #1" in reply["text"]["content"] and "@staff-chen" in reply["text"]["content"]
+    assert reply["at"]["atUserIds"] == ["staff-chen"]
+    [ticket] = tickets(client)
+    assert ticket["reporter_id"] == "wgy_li" and ticket["group_id"] == "demo"
+    # The unit member claims from DingTalk: their staff id maps to the config person, so rights hold.
+    claim = ding(client, clock, dingtalk_message("msg-2", "认领 1", sender="staff-chen"))
+    assert "认领" in claim.json()["text"]["content"]
+    assert client.get("/api/tickets/1").json()["status"] == "claimed"
+
+
+def test_dingtalk_retry_is_answered_once_and_chatter_gets_empty(client: TestClient, clock: ManualClock) -> None:
+    first = ding(client, clock, dingtalk_message("msg-1", REPORT))
+    again = ding(client, clock, dingtalk_message("msg-1", REPORT))
+    assert first.json() == again.json()
+    assert len(tickets(client)) == 1
+    assert ding(client, clock, dingtalk_message("msg-3", "大家辛苦了")).json() == {"msgtype": "empty"}
+
+
+@pytest.mark.parametrize(("case", "expected"), [("wrong", "sign does not match"), ("stale", "1 h")])
+def test_dingtalk_bad_signature_is_refused_and_nothing_stored(
+    client: TestClient, clock: ManualClock, case: str, expected: str
+) -> None:
+    secret, age = ("guess", 0) if case == "wrong" else ("ding-secret", 3601)
+    response = ding(client, clock, dingtalk_message("msg-1", REPORT), secret=secret, age_s=age)
+    assert response.status_code == 401 and expected in response.json()["message"]
+    assert tickets(client) == []
+
+
+def test_dingtalk_oversize_body_is_413(client: TestClient, clock: ManualClock) -> None:
+    response = ding(client, clock, dingtalk_message("msg-1", "垃圾" * 40_000))
+    assert response.status_code == 413
+    assert tickets(client) == []
+
+
+def test_dingtalk_picture_is_queued_and_linked_after_download(
+    client: TestClient, clock: ManualClock, services: AppServices
+) -> None:
+    from bot.media import MediaWorker
+
+    body = dingtalk_message("msg-p", "") | {
+        "msgtype": "richText",
+        "content": {"richText": [{"text": REPORT}, {"type": "picture", "downloadCode": "dc-1"}]},
+    }
+    body.pop("text")
+    assert ding(client, clock, body).status_code == 200
+    [ticket] = tickets(client)
+    detail = client.get(f"/api/tickets/{ticket['id']}").json()
+    assert [i["url"] for i in detail["images"]] == ["media-pending://dingtalk/msg-p/0"]
+
+    class Flaky:
+        calls = 0
+
+        def fetch(self, ref: dict[str, Any]) -> bytes:
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise OSError("platform timed out")
+            assert ref["downloadCode"] == "dc-1" and ref["robotCode"] == "dingbot"
+            return b"\xff\xd8\xff jpeg bytes"
+
+    worker = MediaWorker(services, {"dingtalk": Flaky()})
+    assert worker.run_once() == 0  # first try fails, the photo waits for its retry
+    clock.advance(timedelta(seconds=31))
+    assert worker.run_once() == 1
+    url = client.get(f"/api/tickets/{ticket['id']}").json()["images"][0]["url"]
+    assert url.startswith("/media/dingtalk/") and client.get(url).content == b"\xff\xd8\xff jpeg bytes"
+
+
+# --- WeCom -------------------------------------------------------------------------------
+
+
+def wecom_post(client: TestClient, plain: bytes, receive_id: str = "", token: str = "wecom-token") -> Any:
+    crypt = WXBizMsgCrypt(token, AES_KEY, receive_id)
+    encrypted, sig = crypt.seal(plain, "1409659813", "nonce1")
+    params = {"msg_signature": sig, "timestamp": "1409659813", "nonce": "nonce1"}
+    return client.post("/webhook/wecom", params=params, content=json.dumps({"encrypt": encrypted}))
+
+
+def test_wecom_smart_robot_report_gets_an_encrypted_reply_mentioning_the_unit(client: TestClient) -> None:
+    # A 2014 timestamp, as in Tencent's own samples: WeCom has no freshness window, retries dedupe on msgid.
+    response = wecom_post(client, wecom_robot_message("wm-1", REPORT))
+    assert response.status_code == 200
+    envelope = response.json()
+    crypt = WXBizMsgCrypt("wecom-token", AES_KEY, "")
+    plain = crypt.open(envelope["msgsignature"], str(envelope["timestamp"]), envelope["nonce"], envelope["encrypt"])
+    content = json.loads(plain)["markdown"]["content"]
+    assert "已登记 #1" in content and "<@ChenHW>" in content
+    [ticket] = tickets(client)
+    assert ticket["reporter_id"] == "wgy_li" and ticket["group_id"] == "demo"
+    assert wecom_post(client, wecom_robot_message("wm-1", REPORT)).status_code == 200
+    assert len(tickets(client)) == 1
+
+
+def test_wecom_url_verification_answers_the_plain_echostr(client: TestClient) -> None:
+    crypt = WXBizMsgCrypt("wecom-token", AES_KEY, "")
+    echo, sig = crypt.seal(b"1288432023552776189", "1476416373", "47744683")
+    params = {"msg_signature": sig, "timestamp": "1476416373", "nonce": "47744683", "echostr": echo}
+    response = client.get("/webhook/wecom", params=params)
+    assert response.status_code == 200 and response.text == "1288432023552776189"
+    bad = client.get("/webhook/wecom", params=params | {"msg_signature": "0" * 40})
+    assert bad.status_code == 401
+
+
+@pytest.mark.parametrize(("receive_id", "token"), [("ww-other-corp", "wecom-token"), ("", "other-token")])
+def test_wecom_wrong_receive_id_or_signature_is_refused(client: TestClient, receive_id: str, token: str) -> None:
+    response = wecom_post(client, wecom_robot_message("wm-1", REPORT), receive_id=receive_id, token=token)
+    assert response.status_code == 401
+    assert tickets(client) == []
+
+
+def test_wecom_self_built_app_private_message_counts_in_the_default_group(services: AppServices) -> None:
+    services.settings = services.settings.model_copy(update={"wecom_corp_id": "wwcorp"})
+    xml = (
+        "<xml><ToUserName><![CDATA[wwcorp]]></ToUserName><FromUserName><![CDATA[LiWG]]></FromUserName>"
+        f"<CreateTime>1409659813</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{REPORT}]]>"
+        "</Content><MsgId>4561255354251345929</MsgId><AgentID>218</AgentID></xml>"
+    ).encode()
+    crypt = WXBizMsgCrypt("wecom-token", AES_KEY, "wwcorp")
+    encrypted, sig = crypt.seal(xml, "1409659813", "n")
+    body = f"<xml><ToUserName><![CDATA[wwcorp]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    with TestClient(create_app(services)) as client:
+        params = {"msg_signature": sig, "timestamp": "1409659813", "nonce": "n"}
+        response = client.post("/webhook/wecom", params=params, content=body)
+        assert response.status_code == 200 and "<Encrypt>" in response.text
+        [ticket] = tickets(client)
+    assert ticket["group_id"] == "demo" and ticket["reporter_id"] == "wgy_li"
+
+
+# --- Feishu ------------------------------------------------------------------------------
+
+
+def feishu_post(client: TestClient, event: dict[str, Any], key: str = "feishu-key", sign: bool = True) -> Any:
+    body = json.dumps({"encrypt": feishu_crypto.encrypt(key, json.dumps(event).encode())}).encode()
+    headers = {"content-type": "application/json"}
+    if sign:
+        headers |= {
+            "X-Lark-Request-Timestamp": "1700000000",
+            "X-Lark-Request-Nonce": "n1",
+            "X-Lark-Signature": feishu_crypto.request_signature("1700000000", "n1", key, body),
+        }
+    return client.post("/webhook/feishu", content=body, headers=headers)
+
+
+def test_feishu_url_verification_challenge(client: TestClient) -> None:
+    event = {"challenge": "ch-123", "token": "vtoken", "type": "url_verification"}
+    assert feishu_post(client, event, sign=False).json() == {"challenge": "ch-123"}
+    assert feishu_post(client, event | {"token": "wrong"}, sign=False).status_code == 401
+
+
+def test_feishu_refuses_wrong_signature_and_wrong_token(client: TestClient) -> None:
+    assert feishu_post(client, feishu_event("om_1", REPORT), sign=False).status_code == 401
+    assert feishu_post(client, feishu_event("om_1", REPORT, token="forged")).status_code == 401
+    assert tickets(client) == []
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> Iterator[fake_platforms.FakePlatforms]:
+    with fake_platforms.running(clock) as running:
+        yield running
+
+
+def test_feishu_report_makes_a_ticket_and_the_reply_reaches_the_groups_robot(
+    settings: Settings, clock: ManualClock, engine: Engine, fake: fake_platforms.FakePlatforms
+) -> None:
+    url = fake.add("feishu", "hook-1", secret="bot-secret")
+    cfg = platform_cfg({"platform": "feishu", "url": url, "secret": "bot-secret"})
+    services = build_services(
+        settings, cfg, clock=clock, engine=engine, transports={"feishu": FeishuTransport(clock=clock)}
+    )
+    with TestClient(create_app(services)) as client:
+        assert feishu_post(client, feishu_event("om_1", REPORT)).json() == {}
+        assert feishu_post(client, feishu_event("om_1", REPORT)).json() == {}  # a retry queues nothing new
+        [ticket] = tickets(client)
+    assert ticket["reporter_id"] == "wgy_li" and ticket["group_id"] == "demo"
+    assert services.sender.run_once().sent == 1
+    [sent] = fake.robot("feishu", "hook-1").received
+    assert sent["msg_type"] == "text" and "已登记 #1" in sent["content"]["text"]
+    assert '<at user_id="ou_chen"></at>' in sent["content"]["text"]
+
+
+# --- The platform simulator (`guanjia chat --platform …`) ---------------------------------
+
+
+@pytest.mark.parametrize("platform", ["dingtalk", "wecom", "feishu"])
+def test_platform_simulator_signs_like_the_platform(
+    client: TestClient, settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, platform: str
+) -> None:
+    from bot.platform_simulator import PlatformChat
+
+    chat = PlatformChat(platform, "http://testserver", settings, cfg, "wgy_li", "demo", client=client, clock=clock)
+    lines = chat.send(REPORT)
+    [ticket] = tickets(client)
+    assert ticket["reporter_id"] == "wgy_li" and ticket["group_id"] == "demo"
+    if platform == "dingtalk":
+        assert "已登记 #1" in lines[0] and "staff-chen" in lines[1]
+    elif platform == "wecom":
+        assert "已登记 #1" in lines[0] and "<@ChenHW>" in lines[0]
+    else:
+        assert "发件箱" in lines[0]
