@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.app_services import AppServices
-from bot.routes import export, health, platform_webhooks, tickets_api, webhooks
-from bot.routes.errors import request_validation_handler
+from bot.body_limit import BodyLimitMiddleware
+from bot.routes import export, health, metrics, platform_webhooks, tickets_api, webhooks
+from bot.routes.errors import database_unavailable_handler, request_validation_handler
 from bot.web import router as web_router
 from bot.web import static_files
 
@@ -33,12 +35,16 @@ def create_app(services: AppServices) -> FastAPI:
     app = FastAPI(title="创城大管家 guanjia", version="0.1.0", lifespan=_lifespan)
     app.state.services = services
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+    for unavailable in (OperationalError, InterfaceError):
+        app.add_exception_handler(unavailable, database_unavailable_handler)
     app.include_router(webhooks.router)
     app.include_router(platform_webhooks.router)
     app.include_router(tickets_api.router)
     app.include_router(export.router)
     app.include_router(health.router)
     app.include_router(web_router)
+    app.add_middleware(BodyLimitMiddleware)  # every request body within settings.max_body_bytes, else 413
+    metrics.install(app)  # GET /metrics; times the webhooks (outermost, so 413s count too)
     app.mount("/static", static_files(), name="static")
     if services.settings.generic_secret is None:
         log.warning(

@@ -15,6 +15,7 @@ from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
 from bot.parser import MessageParser
 from bot.scheduler import Scheduler
+from bot.scheduler_lease import SchedulerLease
 from config.loader import load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -47,6 +48,7 @@ def build_services(
     intake = Intake(session_factory, cfg, clock, MessageParser(cfg), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
     scheduler = Scheduler(session_factory, cfg, clock, sender)
+    scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     from bot import media  # imports AppServices itself
 

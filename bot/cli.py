@@ -7,6 +7,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+
 from bot import cli_ops, cli_users
 from bot.cli_reports import add_report_commands
 from bot.clock import ManualClock
@@ -40,7 +42,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     cfg = _load(settings)
+    if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        print(
+            "SQLite 是单进程嵌入式数据库，不能开多个 worker。多进程请用 PostgreSQL："
+            "GUANJIA_DATABASE_URL=postgresql+psycopg://用户@主机/库 guanjia serve --workers N",
+            file=sys.stderr,
+        )
+        return 2
     _migrate(settings)
+    if args.workers > 1:
+        # Each worker builds its own app; one of them holds the scheduler lease at a time.
+        uvicorn.run("bot.asgi:create", factory=True, host=args.host, port=args.port, workers=args.workers)
+        return 0
     app = create_app(build_services(settings, cfg))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
@@ -110,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service (applies migrations first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
     serve.set_defaults(func=cmd_serve)
     chat = sub.add_parser("chat", help="terminal chat simulator")
     chat.add_argument("--group", help="group id (default: the first configured group)")

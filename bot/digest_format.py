@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.echo_safety import echo
 from config.schema import GuanjiaConfig
 from models import Ticket
 
@@ -52,5 +53,5 @@ def rate_change(now: float | None, before: float | None) -> str | None:
 
 def ticket_head(cfg: GuanjiaConfig, ticket: Ticket) -> str:
     urgent = "紧急·" if ticket.urgent else ""
-    place = ticket.location or "未注明地点"
+    place = echo(ticket.location) or "未注明地点"
     return f"#{ticket.id}【{urgent}{cfg.category_name(ticket.category)}】{place} · {cfg.unit_name(ticket.unit)}"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.actor import Actor
 from bot.clock import ManualClock
+from bot.echo_safety import echo
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parser import MessageParser, ParsedMessage
 from bot.ticket_service import TicketService
@@ -93,5 +94,5 @@ def attach_followup(
         service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
     numbers = "、".join(f"#{t.id}" for t in tickets)
     photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
-    what = f"照片{photos}张" if photos and not note else (f"「{note}」" + (f"及照片{photos}张" if photos else ""))
+    what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     return Outcome([Reply(f"已补充到 {numbers}：{what}")], [t.id for t in tickets])

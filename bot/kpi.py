@@ -188,11 +188,7 @@ def _overdue(session: Session, period: Period, as_of: datetime) -> dict[str, dic
     t = Ticket
     missed = or_(t.fixed_at.is_(None), t.fixed_at > t.fix_deadline)
     passed = _in_period(t.fix_deadline, period) & (t.fix_deadline < as_of)
-    query = (
-        select(t.unit, func.count())
-        .where(passed, t.status.in_(COUNTED), missed)
-        .group_by(t.unit)
-    )
+    query = select(t.unit, func.count()).where(passed, t.status.in_(COUNTED), missed).group_by(t.unit)
     return {u: {"overdue": n} for u, n in session.execute(query)}
 
 

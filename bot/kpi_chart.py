@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -90,7 +91,10 @@ def bar_chart_png(cfg: GuanjiaConfig, title: str, kpis: dict[str, UnitKpi]) -> s
         ax.legend(ncols=4, fontsize="small")
         if not units:
             ax.text(0.5, 0.5, "本期无派单", ha="center", va="center", transform=ax.transAxes)
-        fig.tight_layout()
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        with warnings.catch_warnings():
+            if font is None:  # already logged once; not one warning per missing glyph
+                warnings.simplefilter("ignore", UserWarning)
+            fig.tight_layout()
+            fig.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.outbound.sender import OutboxSender
 from bot.reminders import sweep
+from bot.scheduler_lease import SchedulerLease
 from config.schema import GuanjiaConfig
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Scheduler:
         self.producers = list(producers or [])
         # Photo downloads that need a platform API; set once the app's services exist.
         self.media_worker: Callable[[], object] | None = None
+        self.lease: SchedulerLease | None = None
         self._background: Any = None
 
     def run_due(self, now: datetime) -> DueReport:
@@ -80,6 +82,12 @@ class Scheduler:
         if self._background is not None:
             self._background.shutdown(wait=True)
             self._background = None
+        if self.lease is not None:
+            self.lease.release()
+
+    def leads(self) -> bool:
+        """Only the process holding the lease runs jobs (always true without a lease: SQLite)."""
+        return self.lease is None or self.lease.held()
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ JOBS: tuple[Job, ...] = (
 def _guarded(job: Job, scheduler: Scheduler) -> Callable[[], None]:
     def run() -> None:
         try:
+            if not scheduler.leads():
+                return
             job.run(scheduler)
         except Exception:  # one failed run must not kill the schedule; the next run retries
             log.exception("scheduled job %s failed", job.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     feishu_app_secret: SecretStr | None = None
     # Where photos from the platforms are stored.
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
+    log_format: Literal["text", "json"] = "text"
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
+from bot.echo_safety import echo
 from bot.messages import Outcome, Reply
 from bot.status_labels import status_label
 from handlers.context import ChatContext, CommandArgs
@@ -15,6 +16,6 @@ def cancel(ctx: ChatContext, args: CommandArgs) -> Outcome:
     assert args.ticket_id is not None
     status_before = ctx.service.get(args.ticket_id).status
     ticket = ctx.service.cancel(args.ticket_id, ctx.actor, args.rest)
-    text = f"#{ticket.id} 已撤销（{args.rest}），原状态：{status_label(status_before)}"
+    text = f"#{ticket.id} 已撤销（{echo(args.rest)}），原状态：{status_label(status_before)}"
     mentions = () if status_before == "triage" else tuple(unit_mentions(ctx.cfg, ticket.unit))
     return Outcome([Reply(text, mentions)], [ticket.id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.echo_safety import echo
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
 from handlers.formatting import category_tag, hours_text, time_text
@@ -18,5 +19,5 @@ def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
     if left is not None and left > 0:
         due += f"（剩余{hours_text(round(left, 1))}）"
     unit = ctx.cfg.unit_name(ticket.unit)
-    text = f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已由{ctx.actor.name}（{unit}）认领{due}"
+    text = f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已由{echo(ctx.actor.name)}（{unit}）认领{due}"
     return Outcome([Reply(text)], [ticket.id])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from bot.digests import DigestKind, digest
 from bot.messages import Outcome, Reply
@@ -37,13 +37,19 @@ def _answer(ctx: ChatContext, kind: DigestKind, rest: str) -> Outcome:
     district = any(word in leftover for word in DISTRICT_WORDS)
     for word in DISTRICT_WORDS:
         leftover = leftover.replace(word, "")
+    on = on or today
+    # 本周 / 本月: the period so far (a summary covers the period before the date it is given).
+    if kind == "weekly" and "本周" in leftover:
+        on, leftover = on + timedelta(days=7), leftover.replace("本周", "")
+    if kind == "monthly" and "本月" in leftover:
+        on, leftover = (on.replace(day=1) + timedelta(days=32)).replace(day=1), leftover.replace("本月", "")
     if leftover.strip():
         return Outcome()  # "日报发了吗" and the like: chatter, not a request
     group_id = None if district or kind != "daily" else ctx.group_id
     if group_id is not None and group_id in ctx.cfg.digests.district_groups:
         group_id = None
     session = ctx.service.session
-    text = digest(session, ctx.cfg, kind, ctx.now, on=on or today, group_id=group_id, chart=False).text
+    text = digest(session, ctx.cfg, kind, ctx.now, on=on, group_id=group_id, chart=False).text
     return Outcome([Reply(text)], [])
 
 
@@ -53,13 +59,13 @@ def daily(ctx: ChatContext, args: CommandArgs) -> Outcome:
     return _answer(ctx, "daily", args.rest)
 
 
-@command("周报", usage="周报 [日期]", permission="所有人", takes_ticket=False)
+@command("周报", usage="周报 [本周] [日期]", permission="所有人", takes_ticket=False)
 def weekly(ctx: ChatContext, args: CommandArgs) -> Outcome:
-    """上周台账汇总：各单位考核指标、红黑榜、较上周变化"""
+    """上周台账汇总：各单位考核指标、红黑榜、较上周变化（本周：本周至今）"""
     return _answer(ctx, "weekly", args.rest)
 
 
-@command("月报", "月通报", usage="月报 [日期]", permission="所有人", takes_ticket=False)
+@command("月报", "月通报", usage="月报 [本月] [日期]", permission="所有人", takes_ticket=False)
 def monthly(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """上月通报：各单位考核指标、红黑榜、较上月变化"""
     return _answer(ctx, "monthly", args.rest)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
 from bot.durations import parse_duration
+from bot.echo_safety import echo
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
@@ -21,7 +22,7 @@ def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     hours, reason = parsed
     ticket = ctx.service.request_extension(args.ticket_id, ctx.actor, hours, reason)
     text = (
-        f"#{ticket.id} {ctx.cfg.unit_name(ticket.unit)}申请延期{hours_text(hours)}（{reason}），"
+        f"#{ticket.id} {ctx.cfg.unit_name(ticket.unit)}申请延期{hours_text(hours)}（{echo(reason)}），"
         f"请创城办审批：同意延期 {ticket.id} / 拒绝延期 {ticket.id} 原因"
     )
     return Outcome([Reply(text, tuple(ctx.cfg.supervisors))], [ticket.id])
@@ -42,6 +43,6 @@ def reject_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """拒绝单位的延期申请，整改期限不变"""
     assert args.ticket_id is not None
     ticket = ctx.service.reject_extension(args.ticket_id, ctx.actor, args.rest or None)
-    why = f"（{args.rest}）" if args.rest else ""
+    why = f"（{echo(args.rest)}）" if args.rest else ""
     text = f"#{ticket.id} 延期申请未同意{why}，请按原期限{time_text(ctx.cfg, ticket.fix_deadline)}前整改"
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.echo_safety import echo
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
 from handlers.formatting import category_tag
@@ -16,6 +17,6 @@ def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
     photos = f"，整改照片{len(ctx.images)}张" if ctx.images else ""
     text = (
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}{ctx.cfg.unit_name(ticket.unit)}已报完成{photos}。"
-        f"请上报人{ticket.reporter_name}或创城办验收：验收 {ticket.id} 通过 / 验收 {ticket.id} 不通过 原因"
+        f"请上报人{echo(ticket.reporter_name)}或创城办验收：验收 {ticket.id} 通过 / 验收 {ticket.id} 不通过 原因"
     )
     return Outcome([Reply(text, (ticket.reporter_id,))], [ticket.id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.echo_safety import echo
 from bot.status_labels import status_label
 from config.schema import GuanjiaConfig
 from models import Ticket
@@ -31,7 +32,7 @@ def category_tag(cfg: GuanjiaConfig, ticket: Ticket) -> str:
 
 
 def place_text(ticket: Ticket) -> str:
-    return ticket.location or "未注明"
+    return echo(ticket.location) or "未注明"
 
 
 def ticket_line(cfg: GuanjiaConfig, ticket: Ticket) -> str:

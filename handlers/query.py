@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.echo_safety import echo
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from bot.status_labels import event_label, status_label
@@ -19,7 +20,7 @@ def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     lines = [
         f"#{t.id}{category_tag(cfg, t)}{status_label(t.status)}",
         f"地点：{place_text(t)}　单位：{cfg.unit_name(t.unit)}",
-        f"上报：{t.reporter_name} {time_text(cfg, t.created_at)}",
+        f"上报：{echo(t.reporter_name)} {time_text(cfg, t.created_at)}",
     ]
     if t.duplicate_of:
         lines.append(f"与 #{t.duplicate_of} 重复")
@@ -28,8 +29,8 @@ def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     if t.pending_extension_hours:
         lines.append(f"延期申请待审批：{t.pending_extension_hours:g}小时")
     last = t.events[-1]
-    note = f"：{last.note}" if last.note and last.type != "reported" else ""
-    lines.append(f"最近：{time_text(cfg, last.at)} {last.actor_name}{event_label(last.type)}{note}")
+    note = f"：{echo(last.note)}" if last.note and last.type != "reported" else ""
+    lines.append(f"最近：{time_text(cfg, last.at)} {echo(last.actor_name)}{event_label(last.type)}{note}")
     return Outcome([Reply("\n".join(lines))], [])
 
 
@@ -40,7 +41,7 @@ def todo(ctx: ChatContext, args: CommandArgs) -> Outcome:
     if args.rest:
         unit = cfg.find_unit(args.rest)
         if unit is None:
-            raise InvalidArgument(f"没有找到单位「{args.rest}」，例如：待办 环卫")
+            raise InvalidArgument(f"没有找到单位「{echo(args.rest)}」，例如：待办 环卫")
         units = [unit]
     else:
         units = cfg.units_of(ctx.actor.id)

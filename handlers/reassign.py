@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
+from bot.echo_safety import echo
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
@@ -21,7 +22,7 @@ def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
     unit = ctx.cfg.find_unit(name)
     if unit is None:
         known = "、".join(u.name for u in ctx.cfg.units.values())
-        raise InvalidArgument(f"没有找到单位「{name}」，可选：{known}")
+        raise InvalidArgument(f"没有找到单位「{echo(name)}」，可选：{known}")
     ticket = ctx.service.reassign(args.ticket_id, ctx.actor, unit, note.strip() or None)
     learn_from(ctx, ticket)
     text = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
+from bot.echo_safety import echo
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from config.schema import GuanjiaConfig
@@ -31,7 +32,7 @@ def recategorize(ctx: ChatContext, args: CommandArgs) -> Outcome:
     category = find_category(ctx.cfg, name)
     if category is None:
         known = "、".join(c.name for c in ctx.cfg.categories.values())
-        raise InvalidArgument(f"没有找到类别「{name}」，可选：{known}")
+        raise InvalidArgument(f"没有找到类别「{echo(name)}」，可选：{known}")
     unit_before = ctx.service.get(args.ticket_id).unit
     ticket = ctx.service.recategorize(args.ticket_id, ctx.actor, category)
     learn_from(ctx, ticket)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
+from bot.echo_safety import echo
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
 from handlers.registry import command
@@ -15,6 +16,7 @@ def return_ticket(ctx: ChatContext, args: CommandArgs) -> Outcome:
     unit_before = ctx.service.get(args.ticket_id).unit
     ticket = ctx.service.return_to_triage(args.ticket_id, ctx.actor, args.rest)
     text = (
-        f"#{ticket.id} 已被{ctx.cfg.unit_name(unit_before)}退回（{args.rest}），请创城办重新分拨：转派 {ticket.id} 单位"
+        f"#{ticket.id} 已被{ctx.cfg.unit_name(unit_before)}退回（{echo(args.rest)}），"
+        f"请创城办重新分拨：转派 {ticket.id} 单位"
     )
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ctx.cfg.triage_unit)))], [ticket.id])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dispatcher import unit_mentions
+from bot.echo_safety import echo
 from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from handlers.context import ChatContext, CommandArgs
@@ -28,5 +29,5 @@ def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
     tag = category_tag(ctx.cfg, ticket)
     if passed:
         return Outcome([Reply(f"#{ticket.id}{tag}验收通过，已销账 ✅")], [ticket.id])
-    text = f"#{ticket.id}{tag}验收不通过（{reason}），请{ctx.cfg.unit_name(ticket.unit)}继续整改"
+    text = f"#{ticket.id}{tag}验收不通过（{echo(reason)}），请{ctx.cfg.unit_name(ticket.unit)}继续整改"
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])

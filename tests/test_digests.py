@@ -12,6 +12,7 @@ from bot.app_services import AppServices
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.digests import digest, scheduled_digests
+from config import GuanjiaConfig
 from tests.conftest import SHANGHAI, Chat
 from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 
@@ -67,9 +68,7 @@ def test_group_digest_counts_only_that_group(chat: Chat, clock: ManualClock, ser
     assert "#5" not in text
 
 
-def test_daily_digest_of_a_past_day_covers_the_whole_day(
-    chat: Chat, clock: ManualClock, services: AppServices
-) -> None:
+def test_daily_digest_of_a_past_day_covers_the_whole_day(chat: Chat, clock: ManualClock, services: AppServices) -> None:
     build_day(chat, clock)
     clock.set(at(25, 9))
     text = daily_text(services, clock.now(), on=date(2026, 11, 23))
@@ -93,17 +92,13 @@ def test_weekly_summary_has_the_kpi_table_ranking_change_and_a_chart(
     assert "（派单不足3单不排名：交警支队）" in lines
     assert "▪环卫中心：派单5 认领2 整改2 销账2 超期2 退回1 返工1" in lines
     hws_rates = lines[lines.index("▪环卫中心：派单5 认领2 整改2 销账2 超期2 退回1 返工1") + 1]
-    assert hws_rates.strip() == (
-        "响应率33% 解决率50% 按期整改率50% 一次验收通过率50% 平均认领1.8小时 平均整改17.5小时"
-    )
+    assert hws_rates.strip() == ("响应率33% 解决率50% 按期整改率50% 一次验收通过率50% 平均认领1.8小时 平均整改17.5小时")
     assert "　较上周：派单+5，超期+2，得分45.0" in lines
     assert weekly.image_png_base64 is not None
     assert base64.b64decode(weekly.image_png_base64).startswith(PNG_MAGIC)
 
 
-def test_weekly_change_compares_with_the_week_before(
-    chat: Chat, clock: ManualClock, services: AppServices
-) -> None:
+def test_weekly_change_compares_with_the_week_before(chat: Chat, clock: ManualClock, services: AppServices) -> None:
     build_week(chat, clock, services)
     clock.set(at(30, 10))
     chat.report("南环路东口垃圾堆了两天了")
@@ -154,6 +149,8 @@ def test_weekly_and_monthly_commands_match_the_cli(
     assert main(["digest", "weekly", "--date", "2026-11-30", "--now", "2026-11-30T09:00"]) == 0
     assert capsys.readouterr().out.strip() == weekly
     clock.set(datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
+    so_far = chat.say("周报 本周")
+    assert so_far.startswith("【创城周报】11月30日—12月6日（本期未结束，截至目前）")
     monthly = chat.say("月报")
     assert monthly.startswith("【创城月通报】11月1日—11月30日")
     assert main(["digest", "monthly", "--date", "2026-12-01", "--now", "2026-12-01T09:00"]) == 0
@@ -184,5 +181,55 @@ def test_chatter_that_starts_with_a_digest_word_gets_no_reply(chat: Chat) -> Non
 
 def test_digest_commands_are_registered_and_in_help(chat: Chat) -> None:
     help_text = chat.say("帮助")
-    for usage in ("日报 [全区] [日期]", "周报 [日期]", "月报 [日期]"):
+    for usage in ("日报 [全区] [日期]", "周报 [本周] [日期]", "月报 [本月] [日期]"):
         assert usage in help_text
+
+
+def test_due_digests_are_queued_once_each_at_their_time(chat: Chat, clock: ManualClock, services: AppServices) -> None:
+    from sqlalchemy import select
+
+    from bot.digest_jobs import queue_due_digests
+    from models import OutboxMessage
+
+    build_day(chat, clock)  # Monday 23 November
+    expected = [
+        (at(23, 8, 59), []),
+        (at(23, 9), ["周报 demo"]),  # Monday 09:00
+        (at(23, 9, 1), []),
+        (at(23, 17, 29), []),
+        (at(23, 17, 30), ["日报 demo"]),
+        (at(23, 17, 31), []),
+        (datetime(2026, 12, 1, 9, tzinfo=SHANGHAI), ["月报 demo"]),
+        (datetime(2026, 12, 1, 17, 30, tzinfo=SHANGHAI), ["日报 demo"]),
+    ]
+    for now, queued in expected:
+        with services.session_factory() as session, session.begin():
+            assert queue_due_digests(session, services.cfg, now) == queued, now
+    with services.session_factory() as session:
+        messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [m.dedupe_key for m in messages] == [
+            "digest:weekly:2026-11-23:demo",
+            "digest:daily:2026-11-23:demo",
+            "digest:monthly:2026-12-01:demo",
+            "digest:daily:2026-12-01:demo",
+        ]
+        assert messages[0].image_png_base64 and not messages[1].image_png_base64
+        assert messages[1].text.startswith("【创城日报】11月23日（周一） 延庆镇创城大管家群（截至17:30）")
+
+
+def test_chart_still_renders_without_a_cjk_font(
+    cfg: GuanjiaConfig,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot import kpi_chart
+    from bot.kpi import UnitKpi
+
+    monkeypatch.setattr(kpi_chart, "cjk_font", lambda: None)
+    png = kpi_chart.bar_chart_png(cfg, "创城周报", {"hws": UnitKpi("hws", dispatched=3, fixed=2)})
+    assert base64.b64decode(png).startswith(PNG_MAGIC)
+
+
+def test_a_cjk_font_is_found_on_this_machine() -> None:
+    from bot.kpi_chart import cjk_font
+
+    assert cjk_font() is not None, "install fonts-wqy-microhei (see .ci/run)"

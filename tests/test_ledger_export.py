@@ -56,7 +56,12 @@ def test_workbook_has_summary_all_tickets_and_one_sheet_per_unit(
         datetime(2026, 11, 23, 15, 0),
         datetime(2026, 11, 23, 16, 0),
     )
-    assert (t1["上报人"], t1["群"], t1["类别"], t1["属地"]) == ("李网格", "延庆镇创城大管家群", "垃圾与环境卫生", "延庆镇")
+    assert (t1["上报人"], t1["群"], t1["类别"], t1["属地"]) == (
+        "李网格",
+        "延庆镇创城大管家群",
+        "垃圾与环境卫生",
+        "延庆镇",
+    )
     assert (t1["地点"], t1["责任单位"], t1["状态"], t1["是否超期"]) == (
         "府前街与南环路交叉口西北角",
         "环卫中心",
@@ -77,7 +82,14 @@ def test_workbook_has_summary_all_tickets_and_one_sheet_per_unit(
 
     summary = {r["单位"]: r for r in rows(wb, "汇总") if r["单位"]}
     hws = summary["环卫中心"]
-    assert (hws["派单数"], hws["认领数"], hws["整改数"], hws["超期数"], hws["退回数"], hws["返工数"]) == (5, 2, 2, 2, 1, 1)
+    assert (hws["派单数"], hws["认领数"], hws["整改数"], hws["超期数"], hws["退回数"], hws["返工数"]) == (
+        5,
+        2,
+        2,
+        2,
+        1,
+        1,
+    )
     assert hws["响应率"] == pytest.approx(1 / 3)
     assert hws["解决率"] == pytest.approx(0.5)
     assert hws["综合得分"] == 45.0

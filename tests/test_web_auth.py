@@ -61,7 +61,10 @@ def test_login_is_rate_limited(client: TestClient, services: AppServices, clock)
     assert blocked.status_code == 429
     assert "登录失败次数过多" in blocked.text
     clock.advance(timedelta(minutes=16))
-    assert client.post("/login", data={"username": "wang", "password": PASSWORD}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/login", data={"username": "wang", "password": PASSWORD}, follow_redirects=False).status_code
+        == 303
+    )
 
 
 def test_next_is_followed_only_within_the_site(client: TestClient, services: AppServices) -> None:

@@ -34,7 +34,8 @@ ARGS = [
 ]
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="end-to-end web tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    not CHROMIUM.exists(),
+    reason="end-to-end web tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
 )
 
 
@@ -162,7 +163,9 @@ def test_stored_xss_shows_as_text(live_server: str, browser: Any, services: AppS
     assert not page.errors, page.errors  # no alert() dialog, no script error
 
 
-def test_phone_layout_and_share_link(live_server: str, browser: Any, services: AppServices, chat: Any, clock: Any) -> None:
+def test_phone_layout_and_share_link(
+    live_server: str, browser: Any, services: AppServices, chat: Any, clock: Any
+) -> None:
     seed_ledger(chat, clock)
     make_user(services, "wang", "supervisor")
     make_user(services, "chen", "unit", unit="hws", display_name="陈环卫")

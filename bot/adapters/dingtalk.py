@@ -22,6 +22,7 @@ from bot.adapters.identity import (
     sender_id_for,
     strip_bot_mention,
 )
+from bot.echo_safety import no_mass_mentions
 from bot.messages import IncomingMessage, Outcome
 from config.schema import GuanjiaConfig
 
@@ -117,6 +118,7 @@ def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage:
 def render_message(text: str, mentions: tuple[str, ...] | list[str], cfg: GuanjiaConfig) -> dict[str, Any]:
     """One DingTalk message: markdown when it spans lines, the @s written into the text too."""
     who = mentions_for(cfg, PLATFORM, mentions)
+    text = no_mass_mentions(text)
     tags = [f"@{m}" for m in (*who.user_ids, *who.mobiles)] + [f"@{name}" for name in who.unreachable]
     at = {"atUserIds": list(who.user_ids), "atMobiles": list(who.mobiles), "isAtAll": False}
     if "\n" in text:

@@ -24,6 +24,7 @@ from bot.adapters.identity import (
     strip_bot_mention,
 )
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
+from bot.echo_safety import no_mass_mentions
 from bot.messages import IncomingMessage, Outcome
 from config.schema import GuanjiaConfig
 
@@ -148,7 +149,7 @@ def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
             tags = [f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in who.without_id]
         else:
             tags = [f"@{cfg.display_name(m)}" for m in reply.mentions]
-        parts.append(reply.text + ("\n" + " ".join(tags) if tags else ""))
+        parts.append(no_mass_mentions(reply.text) + ("\n" + " ".join(tags) if tags else ""))
     return "\n\n".join(parts)
 
 

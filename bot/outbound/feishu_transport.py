@@ -9,6 +9,7 @@ import httpx
 from bot.adapters import feishu_crypto
 from bot.adapters.identity import mentions_for
 from bot.clock import Clock, SystemClock
+from bot.echo_safety import no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig
@@ -30,7 +31,7 @@ class FeishuTransport:
     def body(self, target: OutboundConfig, message: OutboundMessage, cfg: GuanjiaConfig) -> dict[str, object]:
         who = mentions_for(cfg, "feishu", message.mentions)
         tags = [f'<at user_id="{escape(u)}"></at>' for u in who.user_ids] + [f"@{n}" for n in who.without_id]
-        text = message.text + ("\n" + " ".join(tags) if tags else "")
+        text = no_mass_mentions(message.text) + ("\n" + " ".join(tags) if tags else "")
         if message.image_png_base64:
             text += "\n（图表见周报导出）"
         body: dict[str, object] = {"msg_type": "text", "content": {"text": text}}

@@ -9,6 +9,7 @@ import hashlib
 import httpx
 
 from bot.adapters.identity import mentions_for
+from bot.echo_safety import no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig
@@ -56,17 +57,18 @@ class WeComTransport:
 
     def bodies(self, message: OutboundMessage, cfg: GuanjiaConfig) -> list[dict[str, object]]:
         who = mentions_for(cfg, "wecom", message.mentions)
+        message_text = no_mass_mentions(message.text)
         bodies: list[dict[str, object]]
-        if len(message.text.encode()) <= TEXT_LIMIT:
+        if len(message_text.encode()) <= TEXT_LIMIT:
             text = {
-                "content": message.text,
+                "content": message_text,
                 "mentioned_list": list(who.user_ids),
                 "mentioned_mobile_list": list(who.mobiles),
             }
             bodies = [{"msgtype": "text", "text": text}]
         else:  # a long digest: markdown pieces, the @s on the last one
             tags = " ".join([f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in who.without_id])
-            pieces = split_utf8(message.text, MARKDOWN_LIMIT - len(tags.encode()) - 1)
+            pieces = split_utf8(message_text, MARKDOWN_LIMIT - len(tags.encode()) - 1)
             if tags:
                 pieces[-1] += "\n" + tags
             bodies = [{"msgtype": "markdown", "markdown": {"content": p}} for p in pieces]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
 
 
 def describe_validation(errors: Any) -> str:
@@ -25,3 +28,15 @@ def error_response(status: int, error: str, message: str) -> JSONResponse:
 async def request_validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
     return error_response(422, "invalid_request", describe_validation(exc.errors()))
+
+
+async def database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """The database is down or dropped the connection: 503 so the platform retries later.
+
+    The transaction that was handling the request rolled back with the connection, so
+    nothing half-written remains; the retry is answered as the first delivery.
+    """
+    log.error("database unavailable: %s", type(exc).__name__)
+    response = error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试")
+    response.headers["Retry-After"] = "5"
+    return response

@@ -23,4 +23,3 @@ def healthz(request: Request) -> Any:
     except SQLAlchemyError:
         return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
     return {"status": "ok", "database": "ok"}
-

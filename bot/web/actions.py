@@ -47,7 +47,7 @@ ACTIONS: tuple[WebAction, ...] = (
     WebAction("extend", "延期", "申请延期", UNIT_WORK, UserRole.UNIT, ("hours", "reason"), False, False, True),
     WebAction("return", "退回", "退回创城办", UNIT_WORK, UserRole.UNIT, ("reason",), True, None, True),
     WebAction("reassign", "转派", "转派", (S.TRIAGE, *UNIT_WORK), UserRole.SUPERVISOR, ("unit", "note")),
-    WebAction("recategorize", "改类", "改类", S.OPEN, UserRole.SUPERVISOR, ("category",)),
+    WebAction("recategorize", "改类", "改类", (S.TRIAGE, *UNIT_WORK), UserRole.SUPERVISOR, ("category",)),
     WebAction("approve", "同意延期", "同意延期", UNIT_WORK, UserRole.SUPERVISOR, (), False, True),
     WebAction("reject", "拒绝延期", "拒绝延期", UNIT_WORK, UserRole.SUPERVISOR, ("reason_optional",), True, True),
     WebAction("verify", "验收", "验收", (S.FIXED,), UserRole.SUPERVISOR, ("verdict", "reason_optional")),

@@ -143,8 +143,11 @@ def ledger_page(
     total = session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(flt.page, pages)
-    query = ordered(select(Ticket).where(where), flt.sort).offset((page - 1) * per_page).limit(per_page)
-    return LedgerPage(list(session.scalars(query)), total, page, pages)
+    # Ids first: sorting the matches' ids (an index holds them) is cheap, sorting whole rows is not.
+    query = ordered(select(Ticket.id).where(where), flt.sort).offset((page - 1) * per_page).limit(per_page)
+    ids = list(session.scalars(query))
+    rows = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
+    return LedgerPage([rows[i] for i in ids if i in rows], total, page, pages)
 
 
 def known_areas(session: Session, cfg: GuanjiaConfig) -> list[str]:

@@ -1,0 +1,14 @@
+"""ASGI entry point for process managers and `guanjia serve --workers N`: settings from the environment."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.app import create_app
+from bot.app_services import build_services
+from config.settings import get_settings
+
+
+def create() -> FastAPI:
+    """Build one worker's app; migrations were applied by the parent before workers start."""
+    return create_app(build_services(get_settings()))
