@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy.engine import make_url
 
-from bot import cli_ops, cli_users
+from bot import cli_backup, cli_ops, cli_users
 from bot.cli_reports import add_report_commands
 from bot.clock import ManualClock
 from bot.eval_command import add_commands as add_eval_commands
@@ -38,10 +37,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.app_services import build_services
+    from bot.log_setup import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     cfg = _load(settings)
+    log_config = configure_logging(settings, cfg)  # GUANJIA_LOG_FORMAT=json; secrets masked
     if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
         print(
             "SQLite 是单进程嵌入式数据库，不能开多个 worker。多进程请用 PostgreSQL："
@@ -52,10 +52,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _migrate(settings)
     if args.workers > 1:
         # Each worker builds its own app; one of them holds the scheduler lease at a time.
-        uvicorn.run("bot.asgi:create", factory=True, host=args.host, port=args.port, workers=args.workers)
+        uvicorn.run(
+            "bot.asgi:create",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=log_config,
+        )
         return 0
     app = create_app(build_services(settings, cfg))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config)
     return 0
 
 
@@ -138,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     add_report_commands(sub)
     cli_ops.register(sub)
+    cli_backup.register(sub)
     cli_users.register(sub)
     add_eval_commands(sub)
     add_learned_commands(sub)

@@ -43,7 +43,7 @@ def secrets_of(settings: Settings, cfg: GuanjiaConfig | None = None) -> list[str
         found.add(str(password))
     if cfg is not None:
         for group in cfg.groups.values():
-            secret = group.outbound.resolved_secret() if group.outbound else None
+            secret = group.outbound.resolved_secret()
             if secret:
                 found.add(secret)
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
@@ -89,7 +89,9 @@ def logging_config(settings: Settings, cfg: GuanjiaConfig | None = None, level: 
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"guanjia": formatter},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "guanjia", "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "guanjia", "stream": "ext://sys.stderr"}
+        },
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             name: {"level": level, "handlers": [], "propagate": True}

@@ -1,4 +1,4 @@
-"""Run `guanjia serve` as a real process for fault tests: start, wait for readiness, kill -9."""
+"""Run servers as real processes (fault tests, benchmarks): start, wait for readiness, kill -9."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,34 +37,36 @@ class ServerProcess:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=60)
 
 
-def start_server(database_url: str, port: int | None = None, *extra: str) -> ServerProcess:
-    """Start the server and block until uvicorn reports it is serving (no polling, no sleeps)."""
+def start_process(command: Sequence[str], env: dict[str, str], port: int, workers: int = 1) -> ServerProcess:
+    """Start a uvicorn-based server and block until every worker reports startup (no polling)."""
+    process = subprocess.Popen(
+        list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    started = 0
+    listening = False
+    for line in process.stderr:
+        seen.append(line)
+        started += "Application startup complete" in line
+        listening = listening or "Uvicorn running on" in line
+        if listening and started >= workers:
+            break
+    else:
+        raise RuntimeError("server did not start:\n" + "".join(seen[-20:]))
+    drain = process.stderr
+    threading.Thread(target=lambda: [None for _ in drain], daemon=True).start()  # never block on a full pipe
+    return ServerProcess(process, port)
+
+
+def start_server(database_url: str, port: int | None = None, workers: int = 1) -> ServerProcess:
+    """`guanjia serve` on the given database, without the scheduler (tests drive time themselves)."""
     port = port or free_port()
     env = dict(os.environ, GUANJIA_DATABASE_URL=database_url, GUANJIA_RUN_SCHEDULER="false")
     env.pop("GUANJIA_CONFIG", None)
     env.pop("GUANJIA_GENERIC_SECRET", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), *extra],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    seen = []
-    for line in process.stderr:
-        seen.append(line)
-        if "Uvicorn running on" in line:
-            break
-    else:
-        raise RuntimeError("server did not start:\n" + "".join(seen[-20:]))
-    # Keep draining stderr so the server never blocks on a full pipe.
-    drain = process.stderr
-    import threading
-
-    threading.Thread(target=lambda: [None for _ in drain], daemon=True).start()
-    return ServerProcess(process, port)
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    return start_process(command, env, port, workers)

@@ -33,10 +33,7 @@ ROADS = "东西南北前后新老红绿青白金银铜铁春夏秋冬"
 def messages(count: int) -> list[dict[str, Any]]:
     out = []
     for i in range(count):
-        if i % 3 == 2:
-            text = "收到，马上安排"
-        else:
-            text = f"{ROADS[i % len(ROADS)]}{i}路与光明大街交叉口垃圾桶满溢没人清"
+        text = "收到，马上安排" if i % 3 == 2 else f"{ROADS[i % len(ROADS)]}{i}路与光明大街交叉口垃圾桶满溢没人清"
         # Many field staff: one sender's quick second message would be read as a follow-up.
         out.append(
             {

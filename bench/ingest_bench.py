@@ -1,0 +1,174 @@
+"""Ingest benchmark: POST /webhook/generic under load, from this (second) process on 127.0.0.1.
+
+Runs the real service (parse, dispatch, persist, reply) and a bare FastAPI endpoint that only
+parses JSON (the ceiling on this machine) with the same load, and prints messages/s, p50 and
+p99 latency and the ratio to the ceiling, for each database and worker count asked for.
+
+    .venv/bin/python bench/ingest_bench.py --seconds 10 --concurrency 16 \
+        --database sqlite --database postgresql+psycopg://postgres@127.0.0.1:5432/postgres --workers 1 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.server_process import ServerProcess, free_port, start_process, start_server  # noqa: E402
+
+
+@dataclass
+class Result:
+    label: str
+    sent: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def corpus() -> list[str]:
+    """Realistic traffic: the development corpus (reports, chatter, notices) plus commands."""
+    texts = []
+    for name in ("dev.jsonl", "heldout.jsonl"):
+        path = ROOT / "tests" / "data" / name
+        if path.exists():
+            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return (texts or ["府前街与南环路交叉口西北角垃圾堆了两天了", "收到"]) + ["查询 1", "帮助", "待办 环卫"]
+
+
+async def drive(url: str, seconds: float, concurrency: int, texts: list[str]) -> Result:
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    run = uuid.uuid4().hex[:8]
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            i = next(counter)
+            body = {
+                "msg_id": f"bench-{run}-{i}",
+                "group_id": "demo",
+                "sender_id": f"wgy_{i % 500}",
+                "sender_name": f"网格员{i % 500}",
+                "text": texts[i % len(texts)],
+            }
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, json=body)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return Result("", len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+def fresh_database(spec: str, scratch: Path) -> str:
+    if spec == "sqlite":
+        return f"sqlite:///{scratch / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+    admin_url = make_url(spec)
+    name = f"guanjia_bench_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def bare_server(workers: int) -> ServerProcess:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--workers", str(workers)]
+    return start_process(command, dict(os.environ), port, workers)
+
+
+def measure(server: ServerProcess, args: argparse.Namespace, texts: list[str], label: str) -> Result:
+    url = f"{server.url}/webhook/generic"
+    asyncio.run(drive(url, min(2.0, args.seconds), args.concurrency, texts))  # warm up (jieba, pools)
+    result = asyncio.run(drive(url, args.seconds, args.concurrency, texts))
+    result.label = label
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--database", action="append", help="'sqlite' or a PostgreSQL admin URL (repeatable)")
+    parser.add_argument("--workers", type=int, action="append")
+    args = parser.parse_args()
+    databases = args.database or ["sqlite"]
+    worker_counts = args.workers or [1]
+    texts = corpus()
+    print(f"machine: {os.cpu_count()} cores; load: {args.concurrency} concurrent clients for {args.seconds:g} s each")
+    print(f"{'target':<34}{'msgs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs bare':>9}")
+    with tempfile.TemporaryDirectory() as scratch:
+        for workers in worker_counts:
+            ceiling_server = bare_server(workers)
+            try:
+                ceiling = measure(ceiling_server, args, texts, f"bare FastAPI, {workers} worker(s)")
+            finally:
+                ceiling_server.stop()
+            print(f"{ceiling.label:<34}{ceiling.rate:>9.0f}{ceiling.percentile(0.5):>9.1f}"
+                  f"{ceiling.percentile(0.99):>9.1f}{ceiling.errors:>8}{1:>9.2f}")  # fmt: skip
+            for spec in databases:
+                kind = "sqlite" if spec == "sqlite" else "postgresql"
+                if kind == "sqlite" and workers > 1:
+                    print(f"{'guanjia, sqlite, ' + str(workers) + ' workers':<34}  (SQLite runs one process only)")
+                    continue
+                url = fresh_database(spec, Path(scratch))
+                server = start_server(url, workers=workers)
+                try:
+                    result = measure(server, args, texts, f"guanjia, {kind}, {workers} worker(s)")
+                finally:
+                    server.stop()
+                    drop_database(url)
+                ratio = result.rate / ceiling.rate
+                print(f"{result.label:<34}{result.rate:>9.0f}{result.percentile(0.5):>9.1f}"
+                      f"{result.percentile(0.99):>9.1f}{result.errors:>8}{ratio:>9.2f}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
