@@ -6,13 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.app_services import AppServices
 from bot.body_limit import BodyLimitMiddleware
 from bot.routes import export, health, metrics, platform_webhooks, tickets_api, webhooks
+from bot.routes.api_access import require_api_token
 from bot.routes.errors import database_unavailable_handler, request_validation_handler
 from bot.web import router as web_router
 from bot.web import static_files
@@ -39,13 +40,16 @@ def create_app(services: AppServices) -> FastAPI:
         app.add_exception_handler(unavailable, database_unavailable_handler)
     app.include_router(webhooks.router)
     app.include_router(platform_webhooks.router)
-    app.include_router(tickets_api.router)
-    app.include_router(export.router)
+    api_guard = [Depends(require_api_token)]
+    app.include_router(tickets_api.router, dependencies=api_guard)
+    app.include_router(export.router, dependencies=api_guard)
     app.include_router(health.router)
     app.include_router(web_router)
     app.add_middleware(BodyLimitMiddleware)  # every request body within settings.max_body_bytes, else 413
     metrics.install(app)  # GET /metrics; times the webhooks (outermost, so 413s count too)
     app.mount("/static", static_files(), name="static")
+    if services.settings.api_token is None:
+        log.warning("GUANJIA_API_TOKEN is not set: /api/* is readable without a token.")
     if services.settings.generic_secret is None:
         log.warning(
             "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests. "

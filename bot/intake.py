@@ -62,6 +62,7 @@ class Intake:
         self.memory = RoutingMemory(cfg)
 
     def handle(self, msg: IncomingMessage) -> Outcome:
+        msg = msg.storable()
         plan = self._plan(msg)
         with self.session_factory() as session:
             try:

@@ -208,17 +208,19 @@ def _verification(session: Session, period: Period) -> dict[str, dict[str, int]]
     first_outcome = ~exists().where(
         earlier.ticket_id == TicketEvent.ticket_id, earlier.type.in_(outcomes), earlier.id < TicketEvent.id
     )
-    query = (
-        select(
-            Ticket.unit,
-            _count_if(TicketEvent.type == E.REOPENED),
-            _count_if(first_outcome),
-            _count_if(and_(first_outcome, TicketEvent.type == E.VERIFIED)),
-        )
+    # One row per verification result in P, with "was it the ticket's first?" evaluated once.
+    results = (
+        select(Ticket.unit, TicketEvent.type, case((first_outcome, 1), else_=0).label("first"))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.type.in_(outcomes), _in_period(TicketEvent.at, period))
-        .group_by(Ticket.unit)
+        .subquery()
     )
+    query = select(
+        results.c.unit,
+        _count_if(results.c.type == E.REOPENED),
+        func.coalesce(func.sum(results.c.first), 0),
+        _count_if((results.c.first == 1) & (results.c.type == E.VERIFIED)),
+    ).group_by(results.c.unit)
     return {
         u: {"reopened": reopened, "first_verified": first, "first_passed": passed}
         for u, reopened, first, passed in session.execute(query)

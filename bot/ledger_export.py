@@ -112,6 +112,15 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) 
     return cell
 
 
+def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
+    """User-written text as a string cell: openpyxl would store "=..." as a live formula."""
+    if not value or not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def overdue_state(row: Any, now: datetime) -> tuple[str, float | None]:
     """是否超期 and by how many hours: a fix reported (or still missing) after the fix deadline,
     or no claim by the claim deadline. Waiting for verification never counts."""
@@ -169,12 +178,12 @@ def _ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: 
     return [
         row.id,
         _cell(ws, local[0], DATE_FORMAT),
-        row.reporter_name,
+        _text(ws, row.reporter_name),
         group.name if group else row.group_id,
         category,
-        row.location,
-        row.area,
-        row.text,
+        _text(ws, row.location),
+        _text(ws, row.area),
+        _text(ws, row.text),
         cfg.unit_name(row.unit),
         _cell(ws, local[1], DATE_FORMAT),
         _cell(ws, local[2], DATE_FORMAT),

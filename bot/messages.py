@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from bot.text_normalize import storable
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,19 @@ class IncomingMessage:
     text: str
     images: tuple[str, ...] = ()
     sent_at: datetime | None = None
+
+    def storable(self) -> IncomingMessage:
+        """The same message with every string storable (see text_normalize.storable)."""
+        return replace(
+            self,
+            platform=storable(self.platform),
+            msg_id=storable(self.msg_id),
+            group_id=storable(self.group_id),
+            sender_id=storable(self.sender_id),
+            sender_name=storable(self.sender_name),
+            text=storable(self.text),
+            images=tuple(storable(i) for i in self.images),
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,15 @@ _LEADING_MENTION = re.compile(r"^@\S+\s+")
 _IMAGE_PLACEHOLDER = re.compile(r"\[(?:图片|image|Image|照片|视频)\]")
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """What a database can store: JSON may carry lone surrogates ("\\ud800"), which no encoder
+    writes, and NUL, which PostgreSQL refuses in text. Surrogates become U+FFFD, NUL goes."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group(0) == "\x00" else "\ufffd", text)
+
+
 def normalize_width(text: str) -> str:
     """Full-width digits, letters and #, as phone keyboards type them, become half-width."""
     return unicodedata.normalize("NFKC", text)

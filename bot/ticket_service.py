@@ -23,7 +23,7 @@ from bot.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
 from bot.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import EventType, Ticket, TicketEvent, TicketImage, TicketStatus
+from models import MAX_TICKET_ID, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
 S = TicketStatus
 
@@ -37,6 +37,8 @@ class TicketService:
     # --- reading ---------------------------------------------------------------------
 
     def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
+        if not 0 < ticket_id <= MAX_TICKET_ID:
+            raise TicketNotFound(ticket_id)
         ticket = self.session.get(Ticket, ticket_id, with_for_update=for_update)
         if ticket is None:
             raise TicketNotFound(ticket_id)

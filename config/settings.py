@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_url: str = default_database_url()
     config: Path | None = None
     generic_secret: SecretStr | None = None
+    # Bearer token for /api/*; unset = open API (development), with a warning at start.
+    api_token: SecretStr | None = None
     # Chat platforms (see README "DingTalk", "WeCom", "Feishu"); a platform stays off until set.
     dingtalk_app_secret: SecretStr | None = None
     dingtalk_app_key: str | None = None  # only for downloading photos (downloadCode)

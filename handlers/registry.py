@@ -15,6 +15,9 @@ from handlers.context import ChatContext, CommandArgs
 
 Handler = Callable[[ChatContext, CommandArgs], Outcome]
 
+# Ticket numbers longer than this name no ticket; reading them as int could even fail (int_max_str_digits).
+_MAX_TICKET_DIGITS = 10
+
 # A bare verb with at most this many trailing characters and no ticket number is read as a
 # command missing its number; a longer text is left to the parser (it is probably a report).
 _MAX_REST_FOR_USAGE_HINT = 6
@@ -94,8 +97,11 @@ class CommandRegistry:
             if found:
                 command = self.by_verb(found.group("verb"))
                 if command and command.takes_ticket:
+                    digits = found.group("n").lstrip("0") or "0"
+                    if len(digits) > _MAX_TICKET_DIGITS:
+                        return UsageError(f"没有找到工单 #{digits[:_MAX_TICKET_DIGITS]}…")
                     rest = found.group("rest").strip(" \t\n,，:：;；")
-                    return CommandMatch(command, CommandArgs(int(found.group("n")), rest))
+                    return CommandMatch(command, CommandArgs(int(digits), rest))
         if not bare:
             return None
         command = self.by_verb(bare.group("verb"))

@@ -5,13 +5,14 @@ from models.inbound_message import InboundMessage
 from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
 from models.routing_correction import RoutingCorrection
-from models.ticket import Ticket, TicketStatus
+from models.ticket import MAX_TICKET_ID, Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
 from models.user import User, UserRole
 
 __all__ = [
+    "MAX_TICKET_ID",
     "Base",
     "EventType",
     "InboundMessage",

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from models.ticket_image import TicketImage
 
 
+# Ticket ids are 32-bit integers on PostgreSQL; a larger number names no ticket (and must not reach SQL).
+MAX_TICKET_ID = 2**31 - 1
+
+
 class TicketStatus:
     TRIAGE = "triage"
     DISPATCHED = "dispatched"

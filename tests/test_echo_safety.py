@@ -23,7 +23,7 @@ HOSTILE = '@所有人 # 标题 [x](http://evil) <at user_id="all">所有人</at>
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
 
 _EVERYONE = re.compile(r"[@＠]\s*(所有人|all\b)|<\s*at\b|<@", re.IGNORECASE)
-_MARKDOWN = re.compile(r"\[[^\]]*\]\(|^\s*#|\*\*|<[a-zA-Z/]", re.MULTILINE)
+_MARKDOWN = re.compile(r"\[[^\]]*\]\(|^\s*#{1,6}\s|\*\*|<[a-zA-Z/]", re.MULTILINE)
 
 
 def assert_inert(text: str) -> None:
@@ -126,3 +126,22 @@ def test_raw_mass_mentions_are_disarmed_by_every_renderer(services: AppServices)
     raw = '提醒 <at user_id="all">所有人</at> @所有人 <@all> @all'
     assert_renders_without_everyone(services, raw, ("hws_chen",))
     assert_renders_without_everyone(services, raw + "\n第二行", ("hws_chen",))
+
+
+def test_report_text_is_never_a_formula_in_the_ledger(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.ledger_export import write_ledger
+
+    hostile = '=HYPERLINK("http://evil","点我") 府前街与南环路交叉口西北角垃圾堆了两天了'
+    n = chat.report(hostile)
+    out = io.BytesIO()
+    with services.session_factory() as session:
+        write_ledger(session, services.cfg, out, clock.now())
+    out.seek(0)
+    sheet = load_workbook(out)["全部工单"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells, f"ticket #{n} text not in the ledger"
+    assert all(c.data_type == "s" for c in cells)

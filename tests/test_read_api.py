@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from bot.app_services import AppServices
 from bot.clock import ManualClock
 from tests.conftest import Chat
 
@@ -77,3 +78,18 @@ def test_bad_requests_are_readable(client: TestClient) -> None:
 
 def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_api_token_guards_the_read_api_when_set(services: AppServices) -> None:
+    from pydantic import SecretStr
+
+    from bot.app import create_app
+
+    services.settings = services.settings.model_copy(update={"api_token": SecretStr("t0ken")})
+    with TestClient(create_app(services)) as guarded:
+        refused = guarded.get("/api/tickets")
+        assert refused.status_code == 401
+        assert "GUANJIA_API_TOKEN" in refused.json()["detail"]
+        assert guarded.get("/api/tickets", headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert guarded.get("/api/tickets", headers={"Authorization": "Bearer t0ken"}).status_code == 200
+        assert guarded.get("/healthz").status_code == 200

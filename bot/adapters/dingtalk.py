@@ -48,7 +48,7 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
         return "timestamp must be milliseconds since the epoch"
     if abs(now.timestamp() * 1000 - int(timestamp)) > TOLERANCE_SECONDS * 1000:
         return "timestamp is more than 1 h away from the server clock"
-    if not hmac.compare_digest(sign(secret, timestamp), signature.strip()):
+    if not hmac.compare_digest(sign(secret, timestamp).encode(), signature.strip().encode()):
         return "sign does not match"
     return None
 

@@ -50,7 +50,7 @@ def signature_problem(
         return f"{TIMESTAMP_HEADER} must be unix seconds"
     if abs(now.timestamp() - sent) > tolerance_seconds:
         return f"{TIMESTAMP_HEADER} is more than {tolerance_seconds} s away from the server clock"
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip().lower()):
+    if not hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.strip().lower().encode()):
         return "signature does not match"
     return None
 

@@ -79,7 +79,7 @@ class WXBizMsgCrypt:
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> None:
         expected = signature(self.token, timestamp, nonce, encrypted)
-        if not hmac.compare_digest(expected, (msg_signature or "").lower()):
+        if not hmac.compare_digest(expected.encode(), (msg_signature or "").lower().encode()):
             raise CryptoError("msg_signature does not match")
 
     def open(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> bytes:

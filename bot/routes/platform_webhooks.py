@@ -207,7 +207,7 @@ def _feishu_open(request: Request, key: str, body: bytes, data: dict[str, Any]) 
             key,
             body,
         )
-        if not secrets.compare_digest(expected, (signed or "").lower()):
+        if not secrets.compare_digest(expected.encode(), (signed or "").lower().encode()):
             raise CryptoError("X-Lark-Signature does not match")
     return inner
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from bot.app_services import AppServices
 from bot.routes.errors import error_response
 from bot.ticket_view import ticket_detail, ticket_summary
-from models import Ticket
+from models import MAX_TICKET_ID, Ticket
 
 router = APIRouter(prefix="/api")
 
@@ -34,7 +34,7 @@ def list_tickets(
     category: str | None = None,
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601 with offset)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601 with offset)")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
     services: AppServices = request.app.state.services
@@ -67,6 +67,8 @@ def list_tickets(
 @router.get("/tickets/{ticket_id}")
 def get_ticket(request: Request, ticket_id: int) -> Any:
     services: AppServices = request.app.state.services
+    if not 0 < ticket_id <= MAX_TICKET_ID:  # names no ticket; too large for the database to compare
+        return JSONResponse(status_code=404, content={"error": "not_found", "message": f"没有找到工单 #{ticket_id}"})
     with services.session_factory() as session:
         query = (
             select(Ticket)

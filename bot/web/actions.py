@@ -21,7 +21,7 @@ from bot.web.users import WebUser
 from config.schema import GuanjiaConfig
 from handlers.context import ChatContext, CommandArgs
 from handlers.registry import REGISTRY, CommandRegistry
-from models import Ticket, TicketStatus, UserRole
+from models import MAX_TICKET_ID, Ticket, TicketStatus, UserRole
 
 S = TicketStatus
 UNIT_WORK = (S.DISPATCHED, S.CLAIMED)
@@ -131,7 +131,7 @@ def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, f
         rest = command_rest(cfg, action, form)
         typed = f"{action.verb} {ticket_id} {rest}".strip()
         with services.session_factory() as session, session.begin():
-            ticket = session.get(Ticket, ticket_id)
+            ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_TICKET_ID else None
             if ticket is None:
                 raise TicketNotFound(ticket_id)
             _refuse_unless_allowed(user, action, ticket)

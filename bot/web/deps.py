@@ -107,7 +107,7 @@ async def form_user(request: Request, user: CurrentUser) -> WebUser:
     """The signed-in user of a form POST whose csrf_token matches the session's."""
     form = await request.form()
     token = form.get("csrf_token")
-    if not isinstance(token, str) or not user.csrf or not secrets.compare_digest(token, user.csrf):
+    if not isinstance(token, str) or not user.csrf or not secrets.compare_digest(token.encode(), user.csrf.encode()):
         raise HTTPException(status_code=403, detail="表单已过期，请刷新页面后重试（CSRF 校验失败）")
     return user
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.actor import BOT_ACTOR_ID
 from bot.status_labels import event_label
 from config.schema import GuanjiaConfig
-from models import InboundMessage, Ticket, TicketEvent
+from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
 
 PENDING_PREFIX = "media-pending://"
 
@@ -72,6 +72,8 @@ def _via(event: TicketEvent) -> str:
 
 
 def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
+    if not 0 < ticket_id <= MAX_TICKET_ID:  # no such ticket, and too large to compare in SQL
+        return None
     query = select(Ticket).where(Ticket.id == ticket_id)
     return session.scalars(query.options(selectinload(Ticket.events), selectinload(Ticket.images))).first()
 
