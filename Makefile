@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-faults bench-ingest lint typecheck chat migrate clean
+.PHONY: run test test-faults bench-ingest lint typecheck chat migrate clean fuzz
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "guanjia needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
@@ -36,6 +36,10 @@ PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --seconds 10 --concurrency 16 \
 		--database sqlite --database $(PG_ADMIN_URL) --workers 1 --workers 2
+
+# The property and schema fuzz tests with many more examples than `make test` gives them.
+fuzz: $(STAMP)
+	GUANJIA_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q tests/test_hostile_input.py tests/test_openapi_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

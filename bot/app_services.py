@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.db import make_engine, make_session_factory
+from bot.digest_jobs import queue_due_digests
 from bot.intake import Intake
 from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
@@ -47,7 +48,7 @@ def build_services(
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, MessageParser(cfg), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
-    scheduler = Scheduler(session_factory, cfg, clock, sender)
+    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[queue_due_digests])
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     from bot import media  # imports AppServices itself

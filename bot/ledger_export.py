@@ -112,6 +112,9 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) 
     return cell
 
 
+_FIRST_DAY, _LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)
+
+
 def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
     """User-written text as a string cell: openpyxl would store "=..." as a live formula."""
     if not value or not value.startswith("="):
@@ -228,6 +231,7 @@ def ledger_period(
         first = session.scalar(select(func.min(Ticket.created_at)))
         since = periods.local_date(cfg, first or now)
     until = until or periods.local_date(cfg, now)
+    since, until = max(since, _FIRST_DAY), min(until, _LAST_DAY)  # beyond them: no tickets, and no UTC either
     return periods.dates(cfg, since, max(until, since))
 
 

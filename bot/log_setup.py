@@ -96,7 +96,8 @@ def logging_config(settings: Settings, cfg: GuanjiaConfig | None = None, level: 
         "loggers": {
             name: {"level": level, "handlers": [], "propagate": True}
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
-        },
+        }
+        | {"alembic.runtime.plugins": {"level": "WARNING"}},  # a line per plugin at every start
     }
 
 

@@ -85,12 +85,9 @@ class LedgerCollector(Collector):
             inbound = session.execute(
                 select(InboundMessage.platform, func.count()).group_by(InboundMessage.platform)
             ).all()
-            tickets = dict(session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).tuples().all())
-            outbox = dict(
-                session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
-                .tuples()
-                .all()
-            )
+            tickets = {s: n for s, n in session.execute(select(Ticket.status, func.count()).group_by(Ticket.status))}
+            outbox_rows = session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+            outbox = {s: n for s, n in outbox_rows}
             pending = select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
             oldest_any = session.scalar(pending)
             oldest_reminder = session.scalar(pending.where(OutboxMessage.kind == "reminder"))

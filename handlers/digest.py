@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from bot.digests import DigestKind, digest
+from bot.errors import InvalidArgument
 from bot.messages import Outcome, Reply
 from bot.periods import local_date
 from handlers.context import ChatContext, CommandArgs
@@ -14,6 +15,7 @@ from handlers.registry import command
 _ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]?")
 DISTRICT_WORDS = ("全区", "全部", "全镇")
+_FIRST_DAY, _LAST_DAY = date(1971, 1, 1), date(9998, 12, 31)
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -33,6 +35,8 @@ def parse_day(text: str, today: date) -> date | None:
 def _answer(ctx: ChatContext, kind: DigestKind, rest: str) -> Outcome:
     today = local_date(ctx.cfg, ctx.now)
     on = parse_day(rest, today)
+    if on is not None and not _FIRST_DAY <= on <= _LAST_DAY:  # the period's arithmetic would overflow
+        raise InvalidArgument(f"日期超出范围：{on.isoformat()}")
     leftover = _MONTH_DAY.sub("", _ISO.sub("", rest))
     district = any(word in leftover for word in DISTRICT_WORDS)
     for word in DISTRICT_WORDS:

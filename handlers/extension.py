@@ -11,6 +11,8 @@ from handlers.context import ChatContext, CommandArgs
 from handlers.formatting import hours_text, time_text
 from handlers.registry import command
 
+_MAX_EXTENSION_HOURS = 366 * 24
+
 
 @command("延期", "申请延期", usage="延期 N 时长 原因", permission="本单位成员")
 def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
@@ -20,6 +22,8 @@ def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     if parsed is None:
         raise InvalidArgument(f"请写明延期时长和原因，例如：延期 {args.ticket_id} 2天 需要协调物业")
     hours, reason = parsed
+    if not 0 < hours <= _MAX_EXTENSION_HOURS:  # "99999999天" would overflow the deadline arithmetic
+        raise InvalidArgument(f"延期时长应大于0且不超过{_MAX_EXTENSION_HOURS // 24}天")
     ticket = ctx.service.request_extension(args.ticket_id, ctx.actor, hours, reason)
     text = (
         f"#{ticket.id} {ctx.cfg.unit_name(ticket.unit)}申请延期{hours_text(hours)}（{echo(reason)}），"

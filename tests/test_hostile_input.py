@@ -37,7 +37,7 @@ INJECTIONS = [
     "../../etc/passwd",
     "\x00\x1b[31m",
     "\u202e\u200b\ufeff",
-    "@所有人 @all <at user_id=\"all\"></at>",
+    '@所有人 @all <at user_id="all"></at>',
     "# 标题\n[x](http://evil)",
     "🙂👍🏻\U0001f9d1\u200d\U0001f692",
     "\ud800",
@@ -183,3 +183,30 @@ def test_no_change_without_permission(chat: Chat, services: AppServices, tickets
     for reply in outcome.replies:
         assert isinstance(reply.text, str)
     assert _state(services, tickets) == before, (sender, text, [r.text for r in outcome.replies])
+
+
+_extremes = st.sampled_from(
+    [
+        "99999999999999天 x",
+        "1e308小时 x",
+        "0天 x",
+        "0001-01-01",
+        "全区 9999-12-31",
+        "9998-12-31 本月",
+        "13月45日",
+        "本周",
+    ]
+)
+
+
+@settings(
+    max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_people_with_rights_cannot_crash_it_either(chat: Chat, tickets: list[int], data: Any) -> None:
+    verb = data.draw(st.sampled_from(VERBS))
+    number = data.draw(st.sampled_from(tickets).map(str) | st.text(alphabet=_digits, min_size=1, max_size=14))
+    rest = data.draw(_extremes | hostile_text)
+    sender = data.draw(st.sampled_from(["ccb_wang", "jtzd_zhou", "hws_chen", "wgy_li"]))
+    outcome = chat.send(data.draw(st.sampled_from([f"{verb} {number} {rest}", f"{verb} {rest}"])), sender=sender)
+    assert all(isinstance(r.text, str) and r.text for r in outcome.replies)

@@ -19,7 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def sim(services: AppServices, clock: ManualClock) -> ChatSimulator:
-    return ChatSimulator(services, clock, "demo", "wgy_li")
+    simulator = ChatSimulator(services, clock, "demo", "wgy_li")
+    # START is Monday 09:00: the weekly summary for last week is due right away; send it now
+    # so the tests below see only what their own actions cause.
+    services.scheduler.run_due(clock.now())
+    simulator.handle_line("/who")
+    return simulator
 
 
 def test_whole_lifecycle_in_the_simulator(sim: ChatSimulator) -> None:
@@ -41,7 +46,9 @@ def test_whole_lifecycle_in_the_simulator(sim: ChatSimulator) -> None:
 def test_meta_commands(sim: ChatSimulator) -> None:
     assert sim.handle_line("/time tomorrow") == ["用法：/time +3h、/time +30m、/time +2d 或 /time 2026-11-23T09:00"]
     assert sim.handle_line("/time 2026-11-20T09:00") == ["模拟时钟只能向前拨"]
-    assert sim.handle_line("/time 2026-11-24T08:30") == ["模拟时间：11月24日 08:30"]
+    overnight = sim.handle_line("/time 2026-11-24T08:30")
+    assert overnight[0] == "模拟时间：11月24日 08:30"
+    assert overnight[1].startswith("📣 [demo] 【创城日报】11月23日（周一）")  # 17:30 passed on the way
     assert sim.handle_line("/group other") == ["现在在群 other（未在配置中）"]
     assert sim.handle_line("/as 路人甲") == ["现在以 路人甲（路人甲，群成员）发言"]
     assert sim.handle_line("/nope")[0].startswith("未知的模拟器命令")
@@ -83,3 +90,15 @@ def test_reminders_appear_as_the_simulated_clock_moves(sim: ChatSimulator) -> No
     assert moved[2].startswith(f"📣 [demo] 🔴 超时未认领 #{n}")
     assert moved[2].endswith("@陈环卫 @王督查 @赵主任")
     assert sim.handle_line("/time +10m") == ["模拟时间：11月23日 11:10"]
+
+
+def test_daily_digest_and_weekly_summary_arrive_at_their_times(sim: ChatSimulator) -> None:
+    sim.handle_line("府前街与南环路交叉口西北角垃圾堆了两天了")
+    evening = "\n".join(sim.handle_line("/time 2026-11-23T17:30"))
+    assert evening.count("📣 [demo]") >= 3  # the claim reminder, the alarm, and the digest
+    daily = [chunk for chunk in evening.split("📣 [demo] ") if "日报" in chunk]
+    assert len(daily) == 1, evening
+    assert "/time" not in daily[0]
+    assert "📣" not in "\n".join(sim.handle_line("/time +10m"))  # the digest goes out once
+    monday = "\n".join(sim.handle_line("/time 2026-11-30T09:00"))
+    assert "周报" in monday
