@@ -68,8 +68,10 @@ class ChatSimulator:
         return lines
 
     def _run_schedule(self, until: datetime) -> None:
-        """Sweep as the server does every minute while the clock moves (5 min steps for long jumps)."""
-        step = timedelta(minutes=1) if until - self.clock.now() <= timedelta(hours=6) else timedelta(minutes=5)
+        """Sweep as the server does every minute while the clock moves (coarser steps for long jumps)."""
+        span = until - self.clock.now()
+        minutes = 1 if span <= timedelta(hours=6) else 5 if span <= timedelta(days=2) else 15
+        step = timedelta(minutes=minutes)
         while self.clock.now() < until:
             self.clock.set(min(self.clock.now() + step, until))
             self.services.scheduler.run_due(self.clock.now())
