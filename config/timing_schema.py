@@ -22,7 +22,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class OfficeInterval(_Strict):
+class _LocalSpan(_Strict):
+    """A span of local clock time, "HH:MM" to "HH:MM"."""
+
     start: str
     end: str
 
@@ -41,6 +43,10 @@ class OfficeInterval(_Strict):
         return _parse_hhmm(self.end)
 
 
+class OfficeInterval(_LocalSpan):
+    pass
+
+
 class CalendarConfig(_Strict):
     """Working time for categories that count in 工作时/工作日 (数字城管 practice)."""
 
@@ -55,25 +61,11 @@ class CalendarConfig(_Strict):
     extra_workdays: list[date] = []
 
 
-class QuietHoursConfig(_Strict):
+class QuietHoursConfig(_LocalSpan):
     """Non-urgent reminders are held during these local hours and go out when they end."""
 
     start: str = "22:00"
     end: str = "07:00"
-
-    @field_validator("start", "end")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        _parse_hhmm(value)
-        return value
-
-    @property
-    def start_time(self) -> time:
-        return _parse_hhmm(self.start)
-
-    @property
-    def end_time(self) -> time:
-        return _parse_hhmm(self.end)
 
 
 class RemindersConfig(_Strict):

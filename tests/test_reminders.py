@@ -23,8 +23,10 @@ def at(text: str) -> datetime:
 
 
 def outbox(services: AppServices) -> list[OutboxMessage]:
+    """The reminders queued so far (digests go through the same outbox and are left out)."""
     with services.session_factory() as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        query = select(OutboxMessage).where(OutboxMessage.kind == "reminder").order_by(OutboxMessage.id)
+        return list(session.scalars(query))
 
 
 def sweep_every(services: AppServices, clock: ManualClock, until: datetime, step: timedelta) -> None:
