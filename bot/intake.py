@@ -115,8 +115,8 @@ class Intake:
             followup = attach_followup(session, self.cfg, self.parser, msg, plan.parsed, self.clock.now())
             if followup is not None:
                 return followup
-            learned = self.memory.learned(session)
-            if learned is not None and not self.parser.is_chatter(msg.text):
+            learned = None if self.parser.is_chatter(msg.text) else self.memory.learned(session)
+            if learned is not None:
                 plan = _Plan(parsed=self.parser.parse(msg.text, learned))
         if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
             return Outcome()
@@ -131,13 +131,13 @@ class Intake:
             images=msg.images,
             now=now,
         )
+        if plan.command is None:
+            assert plan.parsed is not None
+            return handle_report(ctx, plan.parsed, msg.text)  # a report is never refused
+        # A refused command changes nothing: its work so far is undone with the savepoint.
         savepoint = session.begin_nested()
         try:
-            if plan.command is not None:
-                outcome = plan.command.command.func(ctx, plan.command.args)
-            else:
-                assert plan.parsed is not None
-                outcome = handle_report(ctx, plan.parsed, msg.text)
+            outcome = plan.command.command.func(ctx, plan.command.args)
         except DomainError as refused:
             savepoint.rollback()
             return Outcome([Reply(refused.reason)])

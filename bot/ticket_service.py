@@ -92,6 +92,8 @@ class TicketService:
     ) -> Ticket:
         """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
         now = self.clock.now()
+        # Looked up before the new ticket exists, so the ticket is written once, complete.
+        earlier = self.open_duplicate_of(problem.category, problem.location)
         ticket = Ticket(
             status=S.TRIAGE,
             category=problem.category,
@@ -106,21 +108,22 @@ class TicketService:
             group_id=group_id,
             source_msg_id=actor.source_msg_id,
             created_at=now,
+            events=[],
+            images=[],
         )
         self.session.add(ticket)
-        self.session.flush()
         reported = self._event(
             ticket, EventType.REPORTED, actor, note=text, data={"suggestions": list(problem.suggestions)}
         )
         for url in images:
-            ticket.images.append(TicketImage(kind="before", url=url, event_id=reported.id))
+            ticket.images.append(TicketImage(kind="before", url=url, event=reported))
 
-        earlier = self.open_duplicate_of(problem.category, problem.location)
-        if earlier is not None and earlier.id != ticket.id:
+        if earlier is not None:
             ticket.status = S.CANCELLED
             ticket.unit = earlier.unit
             ticket.duplicate_of = earlier.id
             self._event(ticket, EventType.DUPLICATE, BOT, note=f"与 #{earlier.id} 重复", data={"of": earlier.id})
+            self.session.flush()
             return ticket
 
         routing = route(self.cfg, problem)
@@ -154,7 +157,7 @@ class TicketService:
         ticket.fixed_at = self.clock.now()
         event = self._event(ticket, EventType.FIXED, actor, note=note, data={"images": len(images)})
         for url in images:
-            ticket.images.append(TicketImage(kind="after", url=url, event_id=event.id))
+            ticket.images.append(TicketImage(kind="after", url=url, event=event))
         return ticket
 
     def return_to_triage(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
@@ -227,7 +230,7 @@ class TicketService:
             data["location"] = place
         event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
         for url in images:
-            ticket.images.append(TicketImage(kind="before", url=url, event_id=event.id))
+            ticket.images.append(TicketImage(kind="before", url=url, event=event))
         return ticket
 
     def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:
@@ -338,6 +341,6 @@ class TicketService:
             source_msg_id=actor.source_msg_id,
             data=data,
         )
+        # No flush here: the unit of work writes events with the ticket, in fewer round trips.
         ticket.events.append(event)
-        self.session.flush()
         return event

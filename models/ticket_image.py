@@ -11,6 +11,7 @@ from models.base import Base
 
 if TYPE_CHECKING:
     from models.ticket import Ticket
+    from models.ticket_event import TicketEvent
 
 
 class TicketImage(Base):
@@ -23,3 +24,4 @@ class TicketImage(Base):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="SET NULL"))
 
     ticket: Mapped[Ticket] = relationship(back_populates="images")
+    event: Mapped[TicketEvent | None] = relationship()
