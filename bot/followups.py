@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.actor import Actor
 from bot.clock import ManualClock
 from bot.echo_safety import echo
+from bot.errors import DomainError
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parser import MessageParser, ParsedMessage
 from bot.ticket_service import TicketService
@@ -96,3 +97,28 @@ def attach_followup(
     photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     return Outcome([Reply(f"已补充到 {numbers}：{what}")], [t.id for t in tickets])
+
+
+def attach_after_photos(
+    session: Session, cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, now: datetime
+) -> Outcome | None:
+    """A photo alone from whoever claimed a ticket in this group lately: that ticket's after-photo."""
+    if not msg.images or parser.clean(msg.text):
+        return None
+    since = now - timedelta(hours=cfg.parser.after_photo_hours)
+    query = (
+        select(Ticket)
+        .where(Ticket.group_id == msg.group_id, Ticket.claimed_by == msg.sender_id)
+        .where(Ticket.status.in_((TicketStatus.CLAIMED, TicketStatus.FIXED)), Ticket.claimed_at >= since)
+        .order_by(Ticket.claimed_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+    ticket = session.scalars(query).first()
+    if ticket is None:
+        return None
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    try:
+        TicketService(session, cfg, ManualClock(now)).add_after_photos(ticket.id, actor, msg.images)
+    except DomainError:  # no longer in the unit: the photo is just a photo
+        return None
+    return Outcome([Reply(f"已收到 #{ticket.id} 的整改照片{len(msg.images)}张")], [ticket.id])

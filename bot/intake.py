@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.actor import Actor
 from bot.clock import Clock, ManualClock
 from bot.errors import DomainError
-from bot.followups import attach_followup
+from bot.followups import attach_after_photos, attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parser import MessageParser, ParsedMessage
 from bot.routing_memory import RoutingMemory
@@ -113,6 +113,8 @@ class Intake:
             return Outcome([Reply(plan.usage_error.reason)])
         if plan.command is None and plan.parsed is not None:
             followup = attach_followup(session, self.cfg, self.parser, msg, plan.parsed, self.clock.now())
+            if followup is None:
+                followup = attach_after_photos(session, self.cfg, self.parser, msg, self.clock.now())
             if followup is not None:
                 return followup
             learned = None if self.parser.is_chatter(msg.text) else self.memory.learned(session)

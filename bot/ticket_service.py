@@ -218,6 +218,16 @@ class TicketService:
         self._event(ticket, EventType.RECATEGORIZED, actor, data=data)
         return ticket
 
+    def add_after_photos(self, ticket_id: int, actor: Actor, images: Sequence[str]) -> Ticket:
+        """Photos of the fix sent on their own by the unit working on the ticket."""
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.CLAIMED, S.FIXED), "补充整改照片")
+        require_unit_member(self.cfg, ticket, actor)
+        event = self._event(ticket, EventType.SUPPLEMENTED, actor, data={"images": len(images), "kind": "after"})
+        for url in images:
+            ticket.images.append(TicketImage(kind="after", url=url, event=event))
+        return ticket
+
     def supplement(
         self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str], place: str | None
     ) -> Ticket:

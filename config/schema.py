@@ -142,6 +142,9 @@ class ParserConfig(_Strict):
     # --- follow-ups: a photo or a short line soon after one's own report adds to it ------
     followup_minutes: float = Field(default=2, ge=0)
     followup_max_chars: int = Field(default=20, ge=0)
+    # A photo alone from the unit member who claimed a ticket within this many hours is its
+    # after-photo (DingTalk sends pictures as messages of their own).
+    after_photo_hours: float = Field(default=24, ge=0)
     # --- learning from 转派 / 改类 (bot/routing_memory.py) ----------------------------------
     # Corrections that must agree before a word routes by itself; its weight when it does.
     learn_after: int = Field(default=3, ge=1)
