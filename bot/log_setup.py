@@ -97,7 +97,8 @@ def logging_config(settings: Settings, cfg: GuanjiaConfig | None = None, level: 
             name: {"level": level, "handlers": [], "propagate": True}
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
         }
-        | {"alembic.runtime.plugins": {"level": "WARNING"}},  # a line per plugin at every start
+        | {"alembic.runtime.plugins": {"level": "WARNING"}}  # a line per plugin at every start
+        | {"apscheduler": {"level": "WARNING"}},  # two lines per job run, every two seconds
     }
 
 
