@@ -14,11 +14,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.actor import BOT
+from bot.db import insert_unless_present
 from bot.dispatcher import unit_mentions
 from bot.outbound.outbox import enqueue
 from config.schema import GuanjiaConfig
@@ -108,13 +107,8 @@ def _due(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, now:
 
 
 def _send(session: Session, cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, now: datetime) -> bool:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    claimed = session.execute(
-        insert(TicketReminder)
-        .values(ticket_id=ticket.id, kind=kind, deadline=deadline, created_at=now)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "kind", "deadline"])
-        .returning(TicketReminder.id)
-    ).scalar_one_or_none()
+    values = {"ticket_id": ticket.id, "kind": kind, "deadline": deadline, "created_at": now}
+    claimed = insert_unless_present(session, TicketReminder, values, ["ticket_id", "kind", "deadline"])
     if claimed is None:  # another sweep got there first
         return False
     text, mentions = _message(cfg, kind, ticket, deadline, now)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db import insert_unless_present
 from models import OutboxMessage, OutboxStatus
 
 
@@ -42,17 +40,5 @@ def enqueue(
         session.add(message)
         session.flush()
         return message.id
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    return insert_unless_present(session, OutboxMessage, values, ["dedupe_key"])
 
-
-def pending_count(session: Session) -> int:
-    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-    return session.scalar(query) or 0
