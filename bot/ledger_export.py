@@ -65,7 +65,7 @@ SUMMARY_COLUMNS = (
     ("一次验收通过率", 14),
     ("综合得分", 10),
 )
-_COLUMNS = (
+SELECTED_COLUMNS = (
     Ticket.id,
     Ticket.created_at,
     Ticket.reporter_name,
@@ -91,7 +91,7 @@ class _Sheets:
     units: dict[str, WriteOnlyWorksheet]
 
 
-def _header(ws: WriteOnlyWorksheet, columns: tuple[tuple[str, int], ...]) -> None:
+def write_header(ws: WriteOnlyWorksheet, columns: tuple[tuple[str, int], ...]) -> None:
     for i, (_, width) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
@@ -151,7 +151,7 @@ def _ticket_rows(session: Session, since: datetime, until: datetime) -> Iterator
     last_id = 0
     while True:
         query = (
-            select(*_COLUMNS)
+            select(*SELECTED_COLUMNS)
             .where(Ticket.created_at >= since, Ticket.created_at < until, Ticket.id > last_id)
             .order_by(Ticket.id)
             .limit(PAGE)
@@ -173,7 +173,7 @@ def _ticket_rows(session: Session, since: datetime, until: datetime) -> Iterator
         last_id = ids[-1]
 
 
-def _ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: Any, now: datetime) -> list[Any]:
+def ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: Any, now: datetime) -> list[Any]:
     group = cfg.groups.get(row.group_id)
     overdue, late_hours = overdue_state(row, now)
     category = ("紧急·" if row.urgent else "") + cfg.category_name(row.category)
@@ -247,19 +247,19 @@ def write_ledger(
     period = ledger_period(session, cfg, now, since, until)
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("汇总")
-    _header(summary, SUMMARY_COLUMNS)
+    write_header(summary, SUMMARY_COLUMNS)
     _summary_rows(summary, cfg, unit_kpis(session, cfg, period, now))
     summary.append([])
     summary.append([f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见 README「KPI」）"])
     sheets = _Sheets(wb.create_sheet("全部工单"), {u: wb.create_sheet(cfg.unit_name(u)[:31]) for u in cfg.units})
     for ws in (sheets.all, *sheets.units.values()):
-        _header(ws, TICKET_COLUMNS)
+        write_header(ws, TICKET_COLUMNS)
     count = 0
     for row, images in _ticket_rows(session, period.start, period.end):
-        sheets.all.append(_ticket_cells(sheets.all, cfg, row, images, now))
+        sheets.all.append(ticket_cells(sheets.all, cfg, row, images, now))
         unit_sheet = sheets.units.get(row.unit)
         if unit_sheet is not None:
-            unit_sheet.append(_ticket_cells(unit_sheet, cfg, row, images, now))
+            unit_sheet.append(ticket_cells(unit_sheet, cfg, row, images, now))
         count += 1
     wb.save(out)
     return count

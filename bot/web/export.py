@@ -25,11 +25,11 @@ def write_filtered_ledger(
     where = and_(True, *conditions(cfg, flt, now, scope_unit))
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("台账")
-    lx._header(ws, lx.TICKET_COLUMNS)
+    lx.write_header(ws, lx.TICKET_COLUMNS)
     count, last_id = 0, 0
     while True:
         page = session.execute(
-            select(*lx._COLUMNS).where(where, Ticket.id > last_id).order_by(Ticket.id).limit(lx.PAGE)
+            select(*lx.SELECTED_COLUMNS).where(where, Ticket.id > last_id).order_by(Ticket.id).limit(lx.PAGE)
         ).all()
         if not page:
             break
@@ -41,7 +41,7 @@ def write_filtered_ledger(
         for ticket_id, kind, url in session.execute(image_rows.order_by(TicketImage.id)):
             images[ticket_id].append((kind, url))
         for row in page:
-            cells: list[Any] = lx._ticket_cells(ws, cfg, row, images.get(row.id, []), now)
+            cells: list[Any] = lx.ticket_cells(ws, cfg, row, images.get(row.id, []), now)
             ws.append(cells)
         count += len(page)
         last_id = ids[-1]
