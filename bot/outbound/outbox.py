@@ -41,4 +41,3 @@ def enqueue(
         session.flush()
         return message.id
     return insert_unless_present(session, OutboxMessage, values, ["dedupe_key"])
-
