@@ -28,7 +28,7 @@ class IncomingMessage:
             msg_id=storable(self.msg_id),
             group_id=storable(self.group_id),
             sender_id=storable(self.sender_id),
-            sender_name=storable(self.sender_name),
+            sender_name=storable(self.sender_name)[:128],  # a display name: the column's width is plenty
             text=storable(self.text),
             images=tuple(storable(i) for i in self.images),
         )

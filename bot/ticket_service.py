@@ -98,7 +98,7 @@ class TicketService:
             status=S.TRIAGE,
             category=problem.category,
             unit=self.cfg.triage_unit,
-            location=problem.location,
+            location=problem.location[:200] if problem.location else None,
             area=area_for(self.cfg, group_id, problem.location, text),
             urgent=problem.urgent,
             confidence=problem.confidence,
