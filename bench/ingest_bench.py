@@ -31,6 +31,58 @@ sys.path.insert(0, str(ROOT))
 
 from tests.server_process import ServerProcess, free_port, start_process, start_server  # noqa: E402
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process from /proc (Linux); 0 when it is gone or unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _descendants(pid: int) -> list[int]:
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += _descendants(int(child))
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@dataclass
+class CpuSample:
+    """CPU seconds so far of the server process tree, PostgreSQL's processes and this client."""
+
+    server: float
+    database: float
+    client: float
+
+    @classmethod
+    def take(cls, server_pid: int) -> CpuSample:
+        return cls(
+            sum(_proc_cpu_seconds(pid) for pid in _descendants(server_pid)),
+            sum(_proc_cpu_seconds(pid) for pid in _postgres_pids()),
+            time.process_time(),
+        )
+
 
 @dataclass
 class Result:
@@ -39,6 +91,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)  # server, database, client per message
 
     @property
     def rate(self) -> float:
@@ -118,17 +171,41 @@ def drop_database(url: str) -> None:
 
 
 def bare_server(workers: int) -> ServerProcess:
+    """The bare app served the way `guanjia serve` serves: uvicorn, and the same worker pool for N > 1."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--workers", str(workers)]
+    if workers == 1:
+        command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port)]
+    else:
+        pool = (
+            "import uvicorn.config; from bot.serve_workers import serve_workers; "
+            f"serve_workers('127.0.0.1', {port}, {workers}, uvicorn.config.LOGGING_CONFIG, 'bench.bare_app:app', False)"
+        )
+        command = [sys.executable, "-c", pool]
     return start_process(command, dict(os.environ), port, workers)
 
 
 def measure(server: ServerProcess, args: argparse.Namespace, texts: list[str], label: str) -> Result:
     url = f"{server.url}/webhook/generic"
     asyncio.run(drive(url, min(2.0, args.seconds), args.concurrency, texts))  # warm up (jieba, pools)
+    before = CpuSample.take(server.process.pid)
     result = asyncio.run(drive(url, args.seconds, args.concurrency, texts))
+    after = CpuSample.take(server.process.pid)
+    per_message = 1000 / max(result.sent, 1)
+    result.cpu_ms = (
+        (after.server - before.server) * per_message,
+        (after.database - before.database) * per_message,
+        (after.client - before.client) * per_message,
+    )
     result.label = label
     return result
+
+
+def row(result: Result, ratio: float) -> str:
+    server, database, client = result.cpu_ms
+    return (
+        f"{result.label:<34}{result.rate:>9.0f}{result.percentile(0.5):>9.1f}{result.percentile(0.99):>9.1f}"
+        f"{result.errors:>8}{ratio:>9.2f}{server:>9.2f}{database:>8.2f}{client:>8.2f}"
+    )
 
 
 def main() -> int:
@@ -142,7 +219,11 @@ def main() -> int:
     worker_counts = args.workers or [1]
     texts = corpus()
     print(f"machine: {os.cpu_count()} cores; load: {args.concurrency} concurrent clients for {args.seconds:g} s each")
-    print(f"{'target':<34}{'msgs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs bare':>9}")
+    print("CPU columns: CPU milliseconds per message spent by the server processes, PostgreSQL, this client")
+    print(
+        f"{'target':<34}{'msgs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs bare':>9}"
+        f"{'srv cpu':>9}{'db cpu':>8}{'cli cpu':>8}"
+    )
     with tempfile.TemporaryDirectory() as scratch:
         for workers in worker_counts:
             ceiling_server = bare_server(workers)
@@ -150,8 +231,7 @@ def main() -> int:
                 ceiling = measure(ceiling_server, args, texts, f"bare FastAPI, {workers} worker(s)")
             finally:
                 ceiling_server.stop()
-            print(f"{ceiling.label:<34}{ceiling.rate:>9.0f}{ceiling.percentile(0.5):>9.1f}"
-                  f"{ceiling.percentile(0.99):>9.1f}{ceiling.errors:>8}{1:>9.2f}")  # fmt: skip
+            print(row(ceiling, 1.0))
             for spec in databases:
                 kind = "sqlite" if spec == "sqlite" else "postgresql"
                 if kind == "sqlite" and workers > 1:
@@ -164,9 +244,7 @@ def main() -> int:
                 finally:
                     server.stop()
                     drop_database(url)
-                ratio = result.rate / ceiling.rate
-                print(f"{result.label:<34}{result.rate:>9.0f}{result.percentile(0.5):>9.1f}"
-                      f"{result.percentile(0.99):>9.1f}{result.errors:>8}{ratio:>9.2f}")  # fmt: skip
+                print(row(result, result.rate / ceiling.rate))
     return 0
 
 

@@ -51,16 +51,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     _migrate(settings)
     if args.workers > 1:
+        from bot.serve_workers import serve_workers
+
         # Each worker builds its own app; one of them holds the scheduler lease at a time.
-        uvicorn.run(
-            "bot.asgi:create",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_config=log_config,
-        )
-        return 0
+        return serve_workers(args.host, args.port, args.workers, log_config)
     app = create_app(build_services(settings, cfg))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config)
     return 0

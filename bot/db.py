@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -59,13 +60,20 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+@lru_cache(maxsize=64)
+def _insert_unless_present_statement(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+
+
 def insert_unless_present(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None when the key exists.
 
     Two processes racing on the same key both get an answer without an error: the loser
-    waits for the winner's commit and then inserts nothing.
+    waits for the winner's commit and then inserts nothing. The statement is built once and
+    run on the session's connection as plain Core: intake runs it for every message.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique).returning(model.id)
-    found: int | None = session.execute(statement).scalar_one_or_none()
+    connection = session.connection()
+    statement = _insert_unless_present_statement(connection.dialect.name, model.__table__, tuple(unique))
+    found: int | None = connection.execute(statement, values).scalar_one_or_none()
     return found

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.actor import Actor
 from bot.clock import Clock, ManualClock
+from bot.db import insert_unless_present
 from bot.errors import DomainError
 from bot.followups import attach_after_photos, attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
@@ -30,6 +30,10 @@ from handlers.report import handle_report
 from models import InboundMessage
 
 log = logging.getLogger(__name__)
+# The answer is stored in the message's row, in the transaction that produced it.
+_ANSWERED = (
+    update(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).values(response=bindparam("answer"))
+)
 
 
 class _AlreadyRecorded(Exception):
@@ -59,7 +63,7 @@ class Intake:
         self.clock = clock
         self.parser = parser
         self.registry = registry
-        self.memory = RoutingMemory(cfg)
+        self.memory = RoutingMemory(cfg, clock)
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         msg = msg.storable()
@@ -67,9 +71,9 @@ class Intake:
         with self.session_factory() as session:
             try:
                 with session.begin():
-                    inbound = self._record(session, msg)
+                    inbound_id = self._record(session, msg)
                     outcome = self._execute(session, msg, plan)
-                    inbound.response = outcome.to_json()
+                    session.connection().execute(_ANSWERED, {"inbound_id": inbound_id, "answer": outcome.to_json()})
                 return outcome
             except _AlreadyRecorded:
                 pass
@@ -89,24 +93,26 @@ class Intake:
             return _Plan(usage_error=matched)
         return _Plan(parsed=self.parser.parse(msg.text))
 
-    def _record(self, session: Session, msg: IncomingMessage) -> InboundMessage:
-        inbound = InboundMessage(
-            platform=msg.platform,
-            msg_id=msg.msg_id,
-            group_id=msg.group_id,
-            sender_id=msg.sender_id,
-            sender_name=msg.sender_name,
-            text=msg.text,
-            images=list(msg.images),
-            sent_at=msg.sent_at,
-            received_at=self.clock.now(),
-        )
-        session.add(inbound)
-        try:
-            session.flush()
-        except IntegrityError as exc:
-            raise _AlreadyRecorded from exc
-        return inbound
+    def _record(self, session: Session, msg: IncomingMessage) -> int:
+        """Take the (platform, msg_id) key first; a concurrent duplicate waits here for our commit.
+
+        A plain INSERT (no ORM unit of work): this runs for every message, so it is kept cheap.
+        """
+        values = {
+            "platform": msg.platform,
+            "msg_id": msg.msg_id,
+            "group_id": msg.group_id,
+            "sender_id": msg.sender_id,
+            "sender_name": msg.sender_name,
+            "text": msg.text,
+            "images": list(msg.images),
+            "sent_at": msg.sent_at,
+            "received_at": self.clock.now(),
+        }
+        inbound_id = insert_unless_present(session, InboundMessage, values, ["platform", "msg_id"])
+        if inbound_id is None:
+            raise _AlreadyRecorded
+        return inbound_id
 
     def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan) -> Outcome:
         if plan.usage_error is not None:

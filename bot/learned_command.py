@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory
+from bot.routing_memory import learned_rows_changed
 from config.loader import load_config
 from config.settings import get_settings
 from models import RoutingCorrection
@@ -48,9 +49,11 @@ def cmd_forget(args: argparse.Namespace) -> int:
                 return 1
             word = row.word
             session.delete(row)
+        learned_rows_changed()
     finally:
         engine.dispose()
-    print(f"已删除 {args.id}：「{word}」不再影响派单")
+    refresh = load_config(settings.config).parser.learned_refresh_seconds
+    print(f"已删除 {args.id}：「{word}」不再影响派单（运行中的服务{refresh:g}秒内生效）")
     return 0
 
 

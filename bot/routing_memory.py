@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import Clock
 from bot.parser import Learned, MessageParser
 from bot.vocabulary import Vocabulary, nfkc
 from config.schema import GuanjiaConfig
@@ -27,6 +28,16 @@ log = logging.getLogger(__name__)
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 _idf_lock = threading.Lock()
 _idf: tuple[dict[str, float], float] | None = None
+# Bumped whenever this process stores a correction, so its own intake rereads at once.
+_changes_lock = threading.Lock()
+_changes = 0
+
+
+def learned_rows_changed() -> None:
+    """Corrections were stored or removed: this process's intake rereads them on its next message."""
+    global _changes
+    with _changes_lock:
+        _changes += 1
 
 
 def _idf_table() -> tuple[dict[str, float], float]:
@@ -102,21 +113,41 @@ def record(
         row.last_at = now
         row.last_actor_id = actor_id
     session.flush()
+    learned_rows_changed()
     if words:
         log.info("learned from #%s: %s -> %s/%s", ticket.id, words, ticket.category, ticket.unit)
     return words
 
 
 class RoutingMemory:
-    """The learned words in force, rebuilt only when the stored rows change."""
+    """The learned words in force, rebuilt only when the stored rows change.
 
-    def __init__(self, cfg: GuanjiaConfig) -> None:
+    Every message asks; the rows are reread at most every `parser.learned_refresh_seconds`
+    (on the intake's clock), and at once after this process stored a correction. Another
+    process's correction (a second worker, `guanjia learned forget`) is seen within that time.
+    """
+
+    def __init__(self, cfg: GuanjiaConfig, clock: Clock) -> None:
         self._cfg = cfg
+        self._clock = clock
         self._lock = threading.Lock()
         self._key: tuple[tuple[int, str, str, str, int], ...] = ()
         self._learned: Learned | None = None
+        self._read_at: datetime | None = None
+        self._read_after_change = -1
+
+    def _fresh(self, now: datetime) -> bool:
+        if self._read_at is None or self._read_after_change != _changes:
+            return False
+        age = (now - self._read_at).total_seconds()
+        return 0 <= age < self._cfg.parser.learned_refresh_seconds
 
     def learned(self, session: Session) -> Learned | None:
+        now = self._clock.now()
+        with self._lock:
+            if self._fresh(now):
+                return self._learned
+            changes = _changes
         query = (
             select(
                 RoutingCorrection.id,
@@ -132,6 +163,7 @@ class RoutingMemory:
         with self._lock:
             if rows != self._key:
                 self._key, self._learned = rows, self._build(rows)
+            self._read_at, self._read_after_change = now, changes
             return self._learned
 
     def _build(self, rows: Sequence[tuple[int, str, str, str, int]]) -> Learned | None:

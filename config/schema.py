@@ -151,6 +151,9 @@ class ParserConfig(_Strict):
     learned_weight: float = Field(default=6, gt=0)
     # Words this common (jieba IDF below this) are never learned: 有人, 门口, 好多.
     learn_min_idf: float = Field(default=9.0, ge=0)
+    # A running service rereads the learned words this often (at once after its own
+    # corrections); a correction made by another worker or the CLI counts within this time.
+    learned_refresh_seconds: float = Field(default=30, ge=0)
 
 
 class RankingWeights(_Strict):

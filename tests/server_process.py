@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ def free_port() -> int:
 class ServerProcess:
     process: subprocess.Popen[str]
     port: int
+    log: ServerLog | None = None
 
     @property
     def url(self) -> str:
@@ -40,6 +41,25 @@ class ServerProcess:
             self.process.wait(timeout=60)
 
 
+class ServerLog:
+    """The server's stderr, read on a thread; tests wait for a line instead of sleeping."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = list(lines)
+        self._changed = threading.Condition()
+
+    def follow(self, stream: Iterable[str]) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 60) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: sum(text in line for line in self.lines) >= count, timeout):
+                raise AssertionError(f"server never logged {text!r} x{count}:\n" + "".join(self.lines[-20:]))
+
+
 def start_process(command: Sequence[str], env: dict[str, str], port: int, workers: int = 1) -> ServerProcess:
     """Start a uvicorn-based server and block until every worker reports startup (no polling)."""
     process = subprocess.Popen(
@@ -52,14 +72,14 @@ def start_process(command: Sequence[str], env: dict[str, str], port: int, worker
     for line in process.stderr:
         seen.append(line)
         started += "Application startup complete" in line
-        listening = listening or "Uvicorn running on" in line
+        listening = listening or "Uvicorn running on" in line or "Serving on http" in line
         if listening and started >= workers:
             break
     else:
         raise RuntimeError("server did not start:\n" + "".join(seen[-20:]))
-    drain = process.stderr
-    threading.Thread(target=lambda: [None for _ in drain], daemon=True).start()  # never block on a full pipe
-    return ServerProcess(process, port)
+    log = ServerLog(seen)
+    threading.Thread(target=log.follow, args=(process.stderr,), daemon=True).start()  # never block on a full pipe
+    return ServerProcess(process, port, log)
 
 
 def start_server(database_url: str, port: int | None = None, workers: int = 1) -> ServerProcess:

@@ -133,3 +133,21 @@ def test_learned_words_are_listed_and_forgotten(
     assert "「趴活」不再影响派单" in capsys.readouterr().out
     assert main(["learned", "forget", str(row.id)]) == 1
     assert learned_command is not None
+
+
+def test_a_word_forgotten_elsewhere_stops_routing_within_the_refresh_time(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """Another worker or `guanjia learned forget` on another machine: seen after learned_refresh_seconds."""
+    for text in SLANG_REPORTS:
+        chat.say(f"改类 {chat.report(text)} 交通秩序", sender="ccb_wang")
+    slang = "金河路与平安街路口 黑三轮趴活 太乱了"
+    assert load(services, chat.send(slang, sender="wgy_sun").tickets[0]).category == "traffic"
+    with services.session_factory() as session, session.begin():  # as another process would
+        session.query(RoutingCorrection).delete()
+    refresh = services.cfg.parser.learned_refresh_seconds
+    clock.advance(timedelta(seconds=refresh / 2))
+    assert load(services, chat.send("平安街北口 黑三轮趴活 太乱了", sender="wgy_zhao").tickets[0]).category == "traffic"
+    clock.advance(timedelta(seconds=refresh))
+    outcome = chat.send("湖滨路南口 黑三轮趴活 太乱了", sender="wgy_qian")
+    assert not outcome.tickets or load(services, outcome.tickets[0]).status == "triage"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,5 +22,7 @@ def healthz(request: Request) -> Any:
         with services.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return JSONResponse(status_code=503, content={"status": "error", "database": "unreachable"})
-    return {"status": "ok", "database": "ok"}
+        content = {"status": "error", "database": "unreachable", "worker": os.getpid()}
+        return JSONResponse(status_code=503, content=content)
+    # `worker`: which server process answered (`guanjia serve --workers N` runs several).
+    return {"status": "ok", "database": "ok", "worker": os.getpid()}

@@ -1,0 +1,81 @@
+"""`guanjia serve --workers N` on PostgreSQL: the workers share connections, and outlive faults."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func
+from sqlalchemy import select as sql_select
+
+from models import InboundMessage
+from tests.server_process import ServerProcess, start_server
+
+
+@pytest.fixture
+def two_workers(database_url: str, engine: Engine) -> Iterator[ServerProcess]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("several workers need PostgreSQL (SQLite refusing them is tested in test_faults)")
+    server = start_server(database_url, workers=2)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def answering_workers(server: ServerProcess, connections: int = 24) -> set[int]:
+    """Which worker answers each of several new connections (a keep-alive client holds each one)."""
+    workers = set()
+    for _ in range(connections):
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            workers.add(client.get("/healthz").json()["worker"])
+    return workers
+
+
+def wait_exited(pid: int, timeout: float = 30) -> None:
+    """Block until a process that is not our child exits (a pidfd turns readable)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        readable, _, _ = select.select([handle], [], [], timeout)
+        assert readable, f"process {pid} still running after {timeout}s"
+    finally:
+        os.close(handle)
+
+
+def test_connections_are_spread_over_the_workers(two_workers: ServerProcess, engine: Engine) -> None:
+    # 24 connections all landing on one of two workers by chance: 2 * 0.5**24, about 1e-7.
+    assert len(answering_workers(two_workers)) == 2
+    # Both write to the one database: messages through separate connections all land once.
+    bodies = [
+        {"msg_id": f"w-{i}", "group_id": "demo", "sender_id": f"wgy_{i}", "sender_name": "网格员", "text": "收到"}
+        for i in range(12)
+    ]
+    for body in bodies:
+        with httpx.Client(base_url=two_workers.url, timeout=30) as client:
+            assert client.post("/webhook/generic", json=body).status_code == 200
+    with engine.connect() as connection:
+        assert connection.scalar(sql_select(func.count()).select_from(InboundMessage)) == len(bodies)
+
+
+def test_a_killed_worker_is_replaced(two_workers: ServerProcess) -> None:
+    assert two_workers.log is not None
+    victim, survivor = sorted(answering_workers(two_workers))
+    os.kill(victim, signal.SIGKILL)
+    two_workers.log.wait_for("starting a new one")
+    two_workers.log.wait_for("Application startup complete", count=3)
+    workers = answering_workers(two_workers)
+    assert victim not in workers and survivor in workers and len(workers) == 2
+
+
+def test_workers_stop_with_their_supervisor_even_when_it_is_killed(two_workers: ServerProcess) -> None:
+    workers = answering_workers(two_workers)
+    two_workers.kill()  # SIGKILL: no chance to stop them itself
+    for pid in workers:
+        wait_exited(pid)
