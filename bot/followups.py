@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actor import Actor
@@ -47,27 +47,30 @@ def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
 
 
 def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> list[Ticket]:
-    """The tickets of the sender's latest report in this group, if it is recent enough."""
+    """The open tickets of the sender's latest report in this group, if it is recent enough.
+
+    Most messages have no recent report: the first query reads two columns only.
+    """
     since = now - timedelta(minutes=cfg.parser.followup_minutes)
-    query = (
-        select(Ticket)
+    latest_query = (
+        select(Ticket.id, Ticket.source_msg_id)
         .where(Ticket.group_id == msg.group_id, Ticket.reporter_id == msg.sender_id)
         .where(Ticket.created_at >= since, Ticket.created_at <= now)
         .order_by(Ticket.id.desc())
         .limit(1)
     )
-    latest = session.scalars(query).first()
+    latest = session.execute(latest_query).first()
     if latest is None:
         return []
-    same = select(Ticket).where(Ticket.source_msg_id == latest.source_msg_id, Ticket.reporter_id == msg.sender_id)
-    tickets = list(session.scalars(same.order_by(Ticket.id))) if latest.source_msg_id else [latest]
-    # A duplicate adds to the ticket it duplicates; cancelled or closed tickets take nothing.
-    targets: list[Ticket] = []
-    for ticket in tickets:
-        target = session.get(Ticket, ticket.duplicate_of) if ticket.duplicate_of else ticket
-        if target is not None and target.status in TicketStatus.OPEN and target not in targets:
-            targets.append(target)
-    return targets
+    latest_id, source_msg_id = latest
+    # Every ticket of that message; a duplicate adds to the ticket it duplicates.
+    report = select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(Ticket.reporter_id == msg.sender_id)
+    report = (
+        report.where(Ticket.source_msg_id == source_msg_id) if source_msg_id else report.where(Ticket.id == latest_id)
+    )
+    # Cancelled or closed tickets take nothing.
+    targets = select(Ticket).where(Ticket.id.in_(report), Ticket.status.in_(TicketStatus.OPEN)).order_by(Ticket.id)
+    return list(session.scalars(targets))
 
 
 def attach_followup(

@@ -22,6 +22,7 @@ from bot.gazetteer import area_for
 from bot.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
 from bot.status_labels import status_label
+from bot.ticket_insert import insert_new_ticket
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
@@ -108,32 +109,25 @@ class TicketService:
             group_id=group_id,
             source_msg_id=actor.source_msg_id,
             created_at=now,
-            events=[],
-            images=[],
         )
-        self.session.add(ticket)
-        reported = self._event(
-            ticket, EventType.REPORTED, actor, note=text, data={"suggestions": list(problem.suggestions)}
-        )
-        for url in images:
-            ticket.images.append(TicketImage(kind="before", url=url, event=reported))
-
+        events = [
+            self._event_row(EventType.REPORTED, actor, note=text, data={"suggestions": list(problem.suggestions)})
+        ]
         if earlier is not None:
             ticket.status = S.CANCELLED
             ticket.unit = earlier.unit
             ticket.duplicate_of = earlier.id
-            self._event(ticket, EventType.DUPLICATE, BOT, note=f"与 #{earlier.id} 重复", data={"of": earlier.id})
-            self.session.flush()
-            return ticket
-
-        routing = route(self.cfg, problem)
-        if routing.status == S.TRIAGE:
-            self._event(ticket, EventType.TRIAGED, BOT, note="类别不明确，待创城办分拨")
+            events.append(
+                self._event_row(EventType.DUPLICATE, BOT, note=f"与 #{earlier.id} 重复", data={"of": earlier.id})
+            )
         else:
-            self._dispatch(ticket, routing.unit, now)
-            self._event(ticket, EventType.DISPATCHED, BOT, data={"unit": routing.unit})
-        self.session.flush()
-        return ticket
+            routing = route(self.cfg, problem)
+            if routing.status == S.TRIAGE:
+                events.append(self._event_row(EventType.TRIAGED, BOT, note="类别不明确，待创城办分拨"))
+            else:
+                self._dispatch(ticket, routing.unit, now)
+                events.append(self._event_row(EventType.DISPATCHED, BOT, data={"unit": routing.unit}))
+        return insert_new_ticket(self.session, ticket, events, images)
 
     # --- unit actions ----------------------------------------------------------------
 
@@ -157,7 +151,7 @@ class TicketService:
         ticket.fixed_at = self.clock.now()
         event = self._event(ticket, EventType.FIXED, actor, note=note, data={"images": len(images)})
         for url in images:
-            ticket.images.append(TicketImage(kind="after", url=url, event=event))
+            self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
         return ticket
 
     def return_to_triage(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
@@ -225,7 +219,7 @@ class TicketService:
         require_unit_member(self.cfg, ticket, actor)
         event = self._event(ticket, EventType.SUPPLEMENTED, actor, data={"images": len(images), "kind": "after"})
         for url in images:
-            ticket.images.append(TicketImage(kind="after", url=url, event=event))
+            self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
         return ticket
 
     def supplement(
@@ -240,7 +234,7 @@ class TicketService:
             data["location"] = place
         event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
         for url in images:
-            ticket.images.append(TicketImage(kind="before", url=url, event=event))
+            self.session.add(TicketImage(ticket=ticket, kind="before", url=url, event=event))
         return ticket
 
     def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:
@@ -333,6 +327,20 @@ class TicketService:
         if not value or not value.strip():
             raise InvalidArgument(f"请写明{what}，例如：{example}")
 
+    def _event_row(
+        self, type_: str, actor: Actor, *, note: str | None = None, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """An event of a ticket not yet written (see bot/ticket_insert.py)."""
+        return {
+            "type": type_,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "at": self.clock.now(),
+            "note": note,
+            "source_msg_id": actor.source_msg_id,
+            "data": data,
+        }
+
     def _event(
         self,
         ticket: Ticket,
@@ -342,15 +350,8 @@ class TicketService:
         note: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> TicketEvent:
-        event = TicketEvent(
-            type=type_,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            at=self.clock.now(),
-            note=note,
-            source_msg_id=actor.source_msg_id,
-            data=data,
-        )
-        # No flush here: the unit of work writes events with the ticket, in fewer round trips.
-        ticket.events.append(event)
+        # Set from the event's side: appending to ticket.events would first load every earlier
+        # event. No flush here: the unit of work writes events with the ticket.
+        event = TicketEvent(ticket=ticket, **self._event_row(type_, actor, note=note, data=data))
+        self.session.add(event)
         return event
