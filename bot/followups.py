@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.actor import Actor
@@ -46,31 +46,44 @@ def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
     return not place or any(t.location and (place in t.location or t.location in place) for t in tickets)
 
 
+# Asked for most short messages, so built once. A report's tickets share its source_msg_id
+# (a message with several problems opens several); a duplicate adds to the ticket it
+# duplicates; cancelled or closed tickets take nothing.
+_LATEST_REPORT = (
+    select(Ticket.id, Ticket.source_msg_id)
+    .where(Ticket.group_id == bindparam("group_id"), Ticket.reporter_id == bindparam("sender_id"))
+    .where(Ticket.created_at >= bindparam("since"), Ticket.created_at <= bindparam("now"))
+    .order_by(Ticket.id.desc())
+    .limit(1)
+)
+_TARGETS = (
+    select(Ticket)
+    .where(
+        Ticket.id.in_(
+            select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(
+                Ticket.reporter_id == bindparam("sender_id"),
+                or_(Ticket.source_msg_id == bindparam("source_msg_id"), Ticket.id == bindparam("latest_id")),
+            )
+        ),
+        Ticket.status.in_(TicketStatus.OPEN),
+    )
+    .order_by(Ticket.id)
+)
+
+
 def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> list[Ticket]:
     """The open tickets of the sender's latest report in this group, if it is recent enough.
 
     Most messages have no recent report: the first query reads two columns only.
     """
     since = now - timedelta(minutes=cfg.parser.followup_minutes)
-    latest_query = (
-        select(Ticket.id, Ticket.source_msg_id)
-        .where(Ticket.group_id == msg.group_id, Ticket.reporter_id == msg.sender_id)
-        .where(Ticket.created_at >= since, Ticket.created_at <= now)
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
-    latest = session.execute(latest_query).first()
+    params = {"group_id": msg.group_id, "sender_id": msg.sender_id, "since": since, "now": now}
+    latest = session.execute(_LATEST_REPORT, params).first()
     if latest is None:
         return []
     latest_id, source_msg_id = latest
-    # Every ticket of that message; a duplicate adds to the ticket it duplicates.
-    report = select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(Ticket.reporter_id == msg.sender_id)
-    report = (
-        report.where(Ticket.source_msg_id == source_msg_id) if source_msg_id else report.where(Ticket.id == latest_id)
-    )
-    # Cancelled or closed tickets take nothing.
-    targets = select(Ticket).where(Ticket.id.in_(report), Ticket.status.in_(TicketStatus.OPEN)).order_by(Ticket.id)
-    return list(session.scalars(targets))
+    targets = {"sender_id": msg.sender_id, "source_msg_id": source_msg_id, "latest_id": latest_id}
+    return list(session.scalars(_TARGETS, targets))
 
 
 def attach_followup(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.actor import BOT, Actor
@@ -27,6 +27,14 @@ from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
 S = TicketStatus
+# Asked for every report: built once (building a statement costs more than running it here).
+_OPEN_DUPLICATE = (
+    select(Ticket)
+    .where(Ticket.category == bindparam("category"), Ticket.location == bindparam("location"))
+    .where(Ticket.status.in_(S.OPEN), Ticket.duplicate_of.is_(None))
+    .order_by(Ticket.id)
+    .limit(1)
+)
 
 
 class TicketService:
@@ -49,14 +57,7 @@ class TicketService:
         """The earliest open ticket of the same category at the same place, if any."""
         if not location:
             return None
-        query = (
-            select(Ticket)
-            .where(Ticket.category == category, Ticket.location == location)
-            .where(Ticket.status.in_(S.OPEN), Ticket.duplicate_of.is_(None))
-            .order_by(Ticket.id)
-            .limit(1)
-        )
-        return self.session.scalars(query).first()
+        return self.session.scalars(_OPEN_DUPLICATE, {"category": category, "location": location}).first()
 
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
         query = select(Ticket).where(Ticket.status.in_(S.OPEN))
