@@ -31,7 +31,11 @@ def insert_new_ticket(
     load from the database when first read.
     """
     connection = session.connection()
-    ticket.id = connection.execute(_INSERT_TICKET, {key: getattr(ticket, key) for key in _TICKET_COLUMNS}).scalar_one()
+    values = {key: getattr(ticket, key) for key in _TICKET_COLUMNS}
+    for key, value in values.items():
+        if key not in ticket.__dict__:  # unset (None): loaded as it is, not expired and reread
+            setattr(ticket, key, value)
+    ticket.id = connection.execute(_INSERT_TICKET, values).scalar_one()
     rows = [{**event, "ticket_id": ticket.id} for event in events]
     if before_photos and rows:
         first_id = connection.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()
