@@ -78,7 +78,7 @@ def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, no
     """
     since = now - timedelta(minutes=cfg.parser.followup_minutes)
     params = {"group_id": msg.group_id, "sender_id": msg.sender_id, "since": since, "now": now}
-    latest = session.execute(_LATEST_REPORT, params).first()
+    latest = session.connection().execute(_LATEST_REPORT, params).first()  # plain rows: no ORM work
     if latest is None:
         return []
     latest_id, source_msg_id = latest

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.actor import BOT, Actor
 from bot.clock import Clock
@@ -128,7 +129,10 @@ class TicketService:
             else:
                 self._dispatch(ticket, routing.unit, now)
                 events.append(self._event_row(EventType.DISPATCHED, BOT, data={"unit": routing.unit}))
-        return insert_new_ticket(self.session, ticket, events, images)
+        insert_new_ticket(self.session, ticket, events, images)
+        # Known already: the reply names it, and the session would otherwise reread it.
+        set_committed_value(ticket, "original", earlier)
+        return ticket
 
     # --- unit actions ----------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from models import Ticket
 def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str:
     cfg = ctx.cfg
     tag = category_tag(cfg, ticket)
-    if ticket.duplicate_of is not None:
-        earlier = ctx.service.get(ticket.duplicate_of)
+    earlier = ticket.original
+    if earlier is not None:
         return (
             f"已有工单 #{earlier.id}{tag}地点：{place_text(earlier)}，"
             f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"

@@ -59,6 +59,9 @@ class Ticket(Base):
     pending_extension_hours: Mapped[float | None]
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
 
+    # The open ticket this one repeats (then this one is cancelled). Read-only: duplicate_of is
+    # what is written.
+    original: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of], viewonly=True)
     events: Mapped[list[TicketEvent]] = relationship(
         back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
     )
