@@ -34,7 +34,7 @@ test-faults: $(STAMP)
 # PG_ADMIN_URL: a PostgreSQL database the bench may create scratch databases from.
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench-ingest: $(STAMP)
-	$(BIN)/python bench/ingest_bench.py --seconds 10 --concurrency 16 \
+	$(BIN)/python bench/ingest_bench.py --rounds 5 --seconds 4 --concurrency 16 \
 		--database sqlite --database $(PG_ADMIN_URL) --workers 1 --workers 2
 
 # The property and schema fuzz tests with many more examples than `make test` gives them.
