@@ -30,6 +30,7 @@ from handlers.report import handle_report
 from models import InboundMessage
 
 log = logging.getLogger(__name__)
+_NO_ANSWER = Outcome().to_json()
 # The answer is stored in the message's row, in the transaction that produced it.
 _ANSWERED = (
     update(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).values(response=bindparam("answer"))
@@ -73,7 +74,9 @@ class Intake:
                 with session.begin():
                     inbound_id = self._record(session, msg)
                     outcome = self._execute(session, msg, plan)
-                    session.connection().execute(_ANSWERED, {"inbound_id": inbound_id, "answer": outcome.to_json()})
+                    if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
+                        answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
+                        session.connection().execute(_ANSWERED, answer)
                 return outcome
             except _AlreadyRecorded:
                 pass
@@ -108,6 +111,7 @@ class Intake:
             "images": list(msg.images),
             "sent_at": msg.sent_at,
             "received_at": self.clock.now(),
+            "response": _NO_ANSWER,
         }
         inbound_id = insert_unless_present(session, InboundMessage, values, ["platform", "msg_id"])
         if inbound_id is None:
