@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
     log_format: Literal["text", "json"] = "text"
+    # Messages handled at once per server process (see bot/routes/intake_calls.py).
+    intake_threads: int = Field(default=4, ge=1, le=64)
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.

@@ -23,6 +23,7 @@ from bot.app_services import AppServices
 from bot.messages import Outcome
 from bot.outbound.outbox import enqueue
 from bot.routes.errors import error_response
+from bot.routes.intake_calls import take_in
 from bot.routes.webhooks import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,10 @@ def _refused(platform: str, problem: str) -> JSONResponse:
     return error_response(401, "bad_signature", problem)
 
 
-async def _handle(services: AppServices, message: PlatformMessage, background: BackgroundTasks) -> Outcome:
-    outcome: Outcome = await run_in_threadpool(services.intake.handle, message.incoming)
+async def _handle(
+    request: Request, services: AppServices, message: PlatformMessage, background: BackgroundTasks
+) -> Outcome:
+    outcome: Outcome = await take_in(request, services, message.incoming)
     if message.media:
         await run_in_threadpool(media.queue, services, message.media)
         background.add_task(media.worker(services).run_once)
@@ -84,7 +87,7 @@ async def dingtalk_webhook(request: Request, background: BackgroundTasks) -> Res
         message = dingtalk.to_incoming(data, services.cfg)
     except (UnicodeDecodeError, json.JSONDecodeError, dingtalk.NotAMessage) as exc:
         return error_response(422, "invalid_request", str(exc))
-    outcome = await _handle(services, message, background)
+    outcome = await _handle(request, services, message, background)
     return JSONResponse(dingtalk.render_outcome(outcome, services.cfg))
 
 
@@ -143,7 +146,7 @@ async def wecom_webhook(
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return PlainTextResponse("success")
-    outcome = await _handle(services, message, background)
+    outcome = await _handle(request, services, message, background)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
     reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user)
     if reply is None:
@@ -186,7 +189,7 @@ async def feishu_webhook(request: Request, background: BackgroundTasks) -> Respo
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return JSONResponse({})
-    outcome = await _handle(services, message, background)
+    outcome = await _handle(request, services, message, background)
     if outcome.replies:
         await run_in_threadpool(_queue_replies, services, message, outcome)
     return JSONResponse({})

@@ -6,13 +6,13 @@ import json
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from bot.adapters import generic
 from bot.app_services import AppServices
 from bot.routes.errors import describe_validation, error_response
+from bot.routes.intake_calls import take_in
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -67,5 +67,5 @@ async def generic_webhook(request: Request) -> JSONResponse:
     except ValidationError as exc:
         return error_response(422, "invalid_request", describe_validation(exc.errors()))
     incoming = generic.to_incoming(payload, services.cfg.timezone)
-    outcome = await run_in_threadpool(services.intake.handle, incoming)
+    outcome = await take_in(request, services, incoming)
     return JSONResponse(outcome.to_json())
