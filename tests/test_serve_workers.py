@@ -15,6 +15,8 @@ from sqlalchemy import select as sql_select
 from models import InboundMessage
 from tests.server_process import ServerProcess, start_server
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.fixture
 def two_workers(database_url: str, engine: Engine) -> Iterator[ServerProcess]:
