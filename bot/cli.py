@@ -49,12 +49,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    _migrate(settings)
     if args.workers > 1:
-        from bot.serve_workers import serve_workers
+        from bot.serve_workers import port_problem, serve_workers
+
+        problem = port_problem(args.host, args.port)  # before migrating: a busy port is a mistake
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
+        _migrate(settings)
 
         # Each worker builds its own app; one of them holds the scheduler lease at a time.
         return serve_workers(args.host, args.port, args.workers, log_config)
+    _migrate(settings)
     app = create_app(build_services(settings, cfg))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config)
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import select
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -13,7 +15,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sql_select
 
 from models import InboundMessage
-from tests.server_process import ServerProcess, start_server
+from tests.server_process import ROOT, ServerProcess, start_server
 
 pytestmark = pytest.mark.faults
 
@@ -81,3 +83,12 @@ def test_workers_stop_with_their_supervisor_even_when_it_is_killed(two_workers: 
     two_workers.kill()  # SIGKILL: no chance to stop them itself
     for pid in workers:
         wait_exited(pid)
+
+
+def test_a_busy_port_is_refused_not_shared(two_workers: ServerProcess, database_url: str) -> None:
+    env = dict(os.environ, GUANJIA_DATABASE_URL=database_url, GUANJIA_RUN_SCHEDULER="false")
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(two_workers.port), "--workers", "2"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert f"无法监听 127.0.0.1:{two_workers.port}" in result.stderr
+    assert len(answering_workers(two_workers, connections=8)) >= 1  # the running one is untouched
