@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -113,7 +113,8 @@ def record(
         row.last_at = now
         row.last_actor_id = actor_id
     session.flush()
-    learned_rows_changed()
+    # Counted once committed: a reread before then would see the old rows and keep them 30 s.
+    event.listen(session, "after_commit", lambda _session: learned_rows_changed(), once=True)
     if words:
         log.info("learned from #%s: %s -> %s/%s", ticket.id, words, ticket.category, ticket.unit)
     return words
