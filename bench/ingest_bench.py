@@ -93,7 +93,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
-    cpu_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)  # server, database, client per message
+    cpu_seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # server, database, client, in total
 
     @property
     def rate(self) -> float:
@@ -203,7 +203,7 @@ def measure(target: Target, args: argparse.Namespace, texts: list[str]) -> Resul
     before = CpuSample.take(target.server.process.pid)
     result = asyncio.run(drive(target.url, args.seconds, args.concurrency, texts))
     after = CpuSample.take(target.server.process.pid)
-    result.cpu_ms = (after.server - before.server, after.database - before.database, after.client - before.client)
+    result.cpu_seconds = (after.server - before.server, after.database - before.database, after.client - before.client)
     result.label = target.label
     return result
 
@@ -211,7 +211,7 @@ def measure(target: Target, args: argparse.Namespace, texts: list[str]) -> Resul
 def add(total: Result | None, burst: Result) -> Result:
     if total is None:
         return burst
-    cpu = tuple(a + b for a, b in zip(total.cpu_ms, burst.cpu_ms, strict=True))
+    cpu = tuple(a + b for a, b in zip(total.cpu_seconds, burst.cpu_seconds, strict=True))
     return Result(
         total.label,
         total.sent + burst.sent,
@@ -224,7 +224,7 @@ def add(total: Result | None, burst: Result) -> Result:
 
 def row(result: Result, ratio: float, spread: str = "") -> str:
     per_message = 1000 / max(result.sent, 1)  # CPU seconds in total -> milliseconds per message
-    server, database, client = (seconds * per_message for seconds in result.cpu_ms)
+    server, database, client = (seconds * per_message for seconds in result.cpu_seconds)
     return (
         f"{result.label:<34}{result.rate:>9.0f}{result.percentile(0.5):>9.1f}{result.percentile(0.99):>9.1f}"
         f"{result.errors:>8}{ratio:>9.2f}{server:>9.2f}{database:>8.2f}{client:>8.2f}  {spread}"
