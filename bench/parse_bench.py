@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation import load_corpus, throughput  # noqa: E402
-from bot.parser import MessageParser  # noqa: E402
+from bot.parsing.evaluation import load_corpus, throughput  # noqa: E402
+from bot.parsing.parser import MessageParser  # noqa: E402
 from config import load_config  # noqa: E402
 
 STARTUP = "import time; t = time.perf_counter(); import jieba; jieba.initialize(); print(time.perf_counter() - t)"

@@ -1,4 +1,4 @@
-"""Parser accuracy on labelled corpora: the same report as `guanjia eval` (bot/evaluation.py).
+"""Parser accuracy on labelled corpora: the same report as `guanjia eval` (bot/parsing/evaluation.py).
 
 Usage: .venv/bin/python bench/parser_accuracy.py [corpus.jsonl ...]   (default: the shared sample)
 """

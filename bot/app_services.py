@@ -14,7 +14,7 @@ from bot.intake import Intake
 from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
-from bot.parser import MessageParser
+from bot.parsing.parser import MessageParser
 from bot.scheduler import Scheduler
 from bot.scheduler_lease import SchedulerLease
 from config.loader import load_config

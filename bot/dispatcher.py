@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.gazetteer import territorial_members
-from bot.parser import Problem
+from bot.parsing.parser import Problem
 from config.schema import GuanjiaConfig
 from models import TicketStatus
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 from config.loader import ConfigError, load_config
 from config.schema import GuanjiaConfig
 from config.settings import get_settings
@@ -56,7 +56,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import TARGETS, load_corpus, report_lines, score, throughput
+    from bot.parsing.evaluation import TARGETS, load_corpus, report_lines, score, throughput
 
     parser = MessageParser(_config(args.config))
     files = [*args.files, *(args.corpus or [])] or [str(SAMPLE)]

@@ -19,7 +19,7 @@ from bot.clock import ManualClock
 from bot.echo_safety import echo
 from bot.errors import DomainError
 from bot.messages import IncomingMessage, Outcome, Reply
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.ticket_service import TicketService
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketStatus

@@ -19,7 +19,7 @@ from bot.db import insert_unless_present
 from bot.errors import DomainError
 from bot.followups import attach_after_photos, attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.routing_memory import RoutingMemory
 from bot.text_normalize import command_text
 from bot.ticket_service import TicketService

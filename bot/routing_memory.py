@@ -19,8 +19,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.parser import Learned, MessageParser
-from bot.vocabulary import Vocabulary, nfkc
+from bot.parsing.parser import Learned, MessageParser
+from bot.parsing.vocabulary import Vocabulary, nfkc
 from config.schema import GuanjiaConfig
 from models import RoutingCorrection, Ticket
 

@@ -20,7 +20,7 @@ from bot.deadlines import deadlines_from, time_limits
 from bot.dispatcher import route
 from bot.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.gazetteer import area_for
-from bot.parser import Problem
+from bot.parsing.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
 from bot.status_labels import status_label
 from bot.ticket_insert import insert_new_ticket

@@ -87,7 +87,7 @@ class GroupConfig(_Strict):
 
 
 class ParserConfig(_Strict):
-    """Vocabulary that tells a problem report from chatter; see bot/parser.py."""
+    """Vocabulary that tells a problem report from chatter; see bot/parsing/parser.py."""
 
     # Phrases that mark a message as a notice, a follow-up or small talk, not a new report.
     non_report_cues: list[str] = []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app_services import AppServices
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.text_normalize import command_text
 from config import GuanjiaConfig
 from handlers import load_handlers

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 from config import load_config
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import TARGETS, load_corpus, score
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.evaluation import TARGETS, load_corpus, score
+from bot.parsing.parser import MessageParser, ParsedMessage
 from config import load_config
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser, ParsedMessage
 
 # The targets, checked and marked in the printed report.
 TARGETS = {

@@ -15,8 +15,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 
-from bot.place_extractor import Place, PlaceExtractor
-from bot.vocabulary import Synonyms, Vocabulary
+from bot.parsing.place_extractor import Place, PlaceExtractor
+from bot.parsing.vocabulary import Synonyms, Vocabulary
 from config.schema import GuanjiaConfig
 
 
