@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.parser import MessageParser
+from bot.parsing.parser import MessageParser
 from bot.routing_memory import record
 from handlers.context import ChatContext
 from models import Ticket

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dispatcher import unit_mentions
 from bot.messages import Outcome, Reply
-from bot.parser import ParsedMessage
+from bot.parsing.parser import ParsedMessage
 from bot.status_labels import status_label
 from handlers.context import ChatContext
 from handlers.formatting import category_tag, deadline_phrase, place_text

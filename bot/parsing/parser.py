@@ -34,6 +34,9 @@ class Problem:
 class ParsedMessage:
     is_report: bool
     problems: tuple[Problem, ...] = ()
+    # Not a report, but close to one (some problem evidence under the bar): kept as 疑似上报
+    # for the office to look at, never silently dropped.
+    near_miss: bool = False
 
 
 NOT_A_REPORT = ParsedMessage(is_report=False)
@@ -167,7 +170,7 @@ class MessageParser:
             or (top >= pc.weak_report_score and (place or has_cue))
             or (has_cue and (place or len(clean) >= 15))
         ):
-            return NOT_A_REPORT
+            return ParsedMessage(is_report=False, near_miss=top > 0 or has_cue)
         codes = self._problem_codes(scores, ranked) if top >= pc.weak_report_score else []
         urgent_at = min((pos for _, _, pos, _ in urgent_hits), default=None)
         if not codes:
