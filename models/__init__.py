@@ -2,9 +2,11 @@
 
 from models.base import Base, UTCDateTime
 from models.inbound_message import InboundMessage
+from models.labelled_example import LabelledExample
 from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
 from models.routing_correction import RoutingCorrection
+from models.suspected_report import SuspectedReport, SuspectKind, SuspectStatus
 from models.ticket import MAX_TICKET_ID, Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
@@ -16,12 +18,16 @@ __all__ = [
     "Base",
     "EventType",
     "InboundMessage",
+    "LabelledExample",
     "MediaDownload",
     "MediaStatus",
     "OutboxMessage",
     "OutboxStatus",
     "ReminderKind",
     "RoutingCorrection",
+    "SuspectKind",
+    "SuspectStatus",
+    "SuspectedReport",
     "Ticket",
     "TicketEvent",
     "TicketImage",
