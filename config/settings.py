@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     feishu_verification_token: SecretStr | None = None
     feishu_app_id: str | None = None  # only for downloading photos
     feishu_app_secret: SecretStr | None = None
+    # The parser model retrained from this deployment's ledger (`guanjia train --ledger`); the
+    # one shipped with guanjia is used until a retrained one passes the guard.
+    parser_model: Path = PROJECT_ROOT / "var" / "models" / "parser_model.npz"
     # Where photos from the platforms are stored.
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.

@@ -15,6 +15,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 
+from bot.parsing.features import RuleSignals
+from bot.parsing.model import ParserModel
 from bot.parsing.place_extractor import Place, PlaceExtractor
 from bot.parsing.vocabulary import Synonyms, Vocabulary
 from config.schema import GuanjiaConfig
@@ -93,6 +95,20 @@ class _Score:
 
 
 @dataclass(frozen=True)
+class _Evidence:
+    """What the rules found in one message; both deciders read it."""
+
+    clean: str
+    folded: str
+    place: str | None
+    scores: dict[str, _Score]
+    ranked: list[str]
+    top: float
+    urgent_at: int | None
+    signals: RuleSignals
+
+
+@dataclass(frozen=True)
 class Learned:
     """What supervisors' corrections taught (bot/routing_memory.py): word -> category, unit."""
 
@@ -101,8 +117,9 @@ class Learned:
 
 
 class MessageParser:
-    def __init__(self, cfg: GuanjiaConfig) -> None:
+    def __init__(self, cfg: GuanjiaConfig, model: ParserModel | None = None) -> None:
         self._cfg = cfg
+        self._model = model
         pc = cfg.parser
         self._keywords = Vocabulary({code: c.keywords for code, c in cfg.categories.items()})
         self._urgent = Vocabulary({"urgent": dict.fromkeys(cfg.urgent.keywords, 1.0)}, cfg.urgent.not_urgent)
@@ -150,53 +167,135 @@ class MessageParser:
 
     def parse(self, text: str, learned: Learned | None = None) -> ParsedMessage:
         clean = self.clean(text)
-        if not clean or self._is_chatter(clean):
+        if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
             return NOT_A_REPORT
+        ev = self._evidence(clean, learned)
+        if self._model is None:
+            return self._rules_decide(ev, learned)
+        return self._model_decide(ev, learned)
+
+    def signals(self, text: str) -> tuple[str, RuleSignals] | None:
+        """The cleaned text and the rules' evidence, as the model is trained on them."""
+        clean = self.clean(text)
+        if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
+            return None
+        return clean, self._evidence(clean, None).signals
+
+    # --- evidence ---------------------------------------------------------------------------
+
+    def _evidence(self, clean: str, learned: Learned | None) -> _Evidence:
         folded, offsets = self._synonyms.fold(clean)
         located = self._places.locate(folded)
         place = self._as_written(clean, offsets, located)
-        blocked = located.name if located else None
-        scores = self._score(folded, blocked, learned)
+        scores = self._score(folded, located.name if located else None, learned)
         ranked = sorted(scores, key=lambda c: -scores[c].score)
         top = scores[ranked[0]].score if ranked else 0.0
-        urgent_hits = self._urgent.matches(folded, None, blocked)
+        urgent_hits = self._urgent.matches(folded, None, located.name if located else None)
         has_cue = bool(self._report_cue_re.search(folded))
+        notice, done, question = (
+            bool(self._cue_re.search(clean)),
+            bool(self._done_re.search(clean)),
+            bool(self._question_re.search(clean)),
+        )
         pc = self._cfg.parser
-        if clean[-1] in "?？" and not (place and top >= pc.report_score):
-            return NOT_A_REPORT
-        if not (
-            urgent_hits
-            or top >= pc.report_score
-            or (top >= pc.weak_report_score and (place or has_cue))
-            or (has_cue and (place or len(clean) >= 15))
-        ):
-            return ParsedMessage(is_report=False, near_miss=top > 0 or has_cue)
-        codes = self._problem_codes(scores, ranked) if top >= pc.weak_report_score else []
+        asks = clean[-1] in "?？"
+        rules_report = not (notice or done or question) and (
+            not (asks and not (place and top >= pc.report_score))
+            and bool(
+                urgent_hits
+                or top >= pc.report_score
+                or (top >= pc.weak_report_score and (place or has_cue))
+                or (has_cue and (place or len(clean) >= 15))
+            )
+        )
+        signals = RuleSignals(
+            scores={c: s.score for c, s in scores.items()},
+            urgent_hits=len(urgent_hits),
+            report_cue=has_cue,
+            notice_cue=notice,
+            done=done,
+            question=question,
+            ends_with_question=asks,
+            place=place is not None,
+            rules_say_report=rules_report,
+            length=len(clean),
+        )
         urgent_at = min((pos for _, _, pos, _ in urgent_hits), default=None)
+        return _Evidence(clean, folded, place, scores, ranked, top, urgent_at, signals)
+
+    # --- deciding -----------------------------------------------------------------------------
+
+    def _rules_decide(self, ev: _Evidence, learned: Learned | None) -> ParsedMessage:
+        """The config rules alone (no model installed): the behaviour a clerk can predict."""
+        if not ev.signals.rules_say_report:
+            chatter = ev.signals.notice_cue or ev.signals.done or ev.signals.question
+            return ParsedMessage(is_report=False, near_miss=not chatter and (ev.top > 0 or ev.signals.report_cue))
+        pc = self._cfg.parser
+        codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
         if not codes:
-            other = self._cfg.triage_category
-            suggestions = (other, *[c for c in ranked if c != other][:2])
-            problem = self._problem(other, place, urgent_at is not None, _OTHER_CONFIDENCE, suggestions)
-            return ParsedMessage(True, (self._learned_unit(problem, folded, learned),))
-        urgent_code = self._urgent_owner(codes, scores, urgent_at)
+            return self._triage(ev, learned)
+        return self._problems(ev, codes, learned, lead=None)
+
+    def _model_decide(self, ev: _Evidence, learned: Learned | None) -> ParsedMessage:
+        assert self._model is not None
+        guess = self._model.predict(ev.clean, ev.signals)
+        limits = self._model.thresholds
+        if guess.report < limits.report:
+            return ParsedMessage(is_report=False, near_miss=guess.report >= limits.near_miss)
+        pc = self._cfg.parser
+        lead = guess.category
+        codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
+        codes = [lead] + [c for c in codes if c != lead and lead not in pc.absorbs.get(c, ())]
+        codes = [c for c in codes if c == lead or c not in pc.absorbs.get(lead, ())]
+        urgent = ev.urgent_at is not None or guess.urgent >= limits.urgent
+        suggestions = tuple(code for code, _ in guess.categories)
+        problems = self._problems(ev, codes, learned, lead=(lead, guess.categories[0][1], suggestions))
+        if urgent and not any(p.urgent for p in problems.problems):
+            first = replace(problems.problems[0], urgent=True)
+            problems = replace(problems, problems=(first, *problems.problems[1:]))
+        return problems
+
+    def _triage(self, ev: _Evidence, learned: Learned | None) -> ParsedMessage:
+        other = self._cfg.triage_category
+        suggestions = (other, *[c for c in ev.ranked if c != other][:2])
+        problem = self._problem(other, ev.place, ev.urgent_at is not None, _OTHER_CONFIDENCE, suggestions)
+        return ParsedMessage(True, (self._learned_unit(problem, ev.folded, learned),))
+
+    def _problems(
+        self,
+        ev: _Evidence,
+        codes: list[str],
+        learned: Learned | None,
+        lead: tuple[str, float, tuple[str, ...]] | None,
+    ) -> ParsedMessage:
+        """One problem per code, in the order they are named; `lead` is the model's choice."""
+        pc = self._cfg.parser
+        scores, ranked = ev.scores, ev.ranked
+        order = {c: scores[c].first if c in scores else -1 for c in codes}
+        codes = sorted(codes, key=order.__getitem__)
+        urgent_code = self._urgent_owner(codes, scores, ev.urgent_at)
         absorbed = {a for c in codes for a in pc.absorbs.get(c, ())}
         rival = max((scores[c].score for c in ranked if c not in codes and c not in absorbed), default=0.0)
         problems = []
         for code in codes:
-            own = scores[code].score
-            # Strength (enough keyword evidence) times margin (no close competitor). Evidence
-            # below report_score is a guess for the office to confirm: kept under the cut-off.
-            confidence = min(1.0, own / (pc.report_score + 1)) * own / (own + rival)
-            if own < pc.report_score:
-                confidence = min(confidence, pc.min_confidence * 0.9)
-            suggestions = (code, *[c for c in ranked if c != code][:2])
-            problem = self._problem(code, place, code == urgent_code, confidence, suggestions)
-            problems.append(self._learned_unit(problem, folded, learned))
+            if lead is not None and code == lead[0]:
+                confidence, suggestions = lead[1], lead[2]
+            else:
+                own = scores[code].score
+                # Strength (enough keyword evidence) times margin (no close competitor). Evidence
+                # below report_score is a guess for the office to confirm: kept under the cut-off.
+                confidence = min(1.0, own / (pc.report_score + 1)) * own / (own + rival)
+                if own < pc.report_score:
+                    confidence = min(confidence, pc.min_confidence * 0.9)
+                suggestions = (code, *[c for c in ranked if c != code][:2])
+            problem = self._problem(code, ev.place, code == urgent_code, confidence, suggestions)
+            problems.append(self._learned_unit(problem, ev.folded, learned))
         return ParsedMessage(True, tuple(problems))
 
     # --- is it a report at all? ------------------------------------------------------------
 
     def _is_chatter(self, text: str) -> bool:
+        """Never a new report by the rules: a command, 收到, a notice, a follow-up, a question."""
         if self._command_re.match(text) or self._acks_re.match(text) or self._cue_re.search(text):
             return True
         return bool(self._done_re.search(text) or self._question_re.search(text))
@@ -251,7 +350,7 @@ class MessageParser:
         """The problem an urgent word belongs to: the last one named before it."""
         if urgent_at is None:
             return None
-        before = [c for c in codes if scores[c].first <= urgent_at]
+        before = [c for c in codes if c in scores and scores[c].first <= urgent_at]
         return before[-1] if before else codes[0]
 
     @staticmethod

@@ -1,0 +1,156 @@
+"""Fits the statistical layer on labelled messages (`guanjia train`, the nightly ledger job).
+
+Input rows have the shape of shared/corpus/sample.jsonl. The rules read every row first
+(the same MessageParser, without a model), so the model learns how far to trust each rule
+signal as well as the words around it. Commands and acknowledgements never reach the model
+(the rules settle them), so they are left out here too.
+
+scikit-learn is imported only in `fit`: a server that never trains never loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.parsing.features import RULE_FEATURES, RuleSignals, ngrams, rule_vector
+from bot.parsing.model import ParserModel, Thresholds
+from bot.parsing.parser import MessageParser
+from config.schema import GuanjiaConfig
+
+MIN_DOCUMENTS = 2  # an n-gram seen once is noise, and would only grow the file
+
+
+@dataclass(frozen=True)
+class Example:
+    clean: str
+    signals: RuleSignals
+    is_report: bool
+    category: str | None
+    urgent: bool
+
+
+def examples(parser: MessageParser, rows: Iterable[dict[str, Any]]) -> list[Example]:
+    out = []
+    for row in rows:
+        read = parser.signals(row["text"])
+        if read is None:
+            continue
+        cats = row.get("categories") or []
+        report = bool(row["is_report"]) and bool(cats)
+        out.append(Example(read[0], read[1], report, cats[0] if report else None, report and bool(row.get("urgent"))))
+    return out
+
+
+def _matrix(items: Sequence[Example], vocabulary: dict[str, int], categories: Sequence[str]) -> Any:
+    from scipy import sparse
+
+    rows, cols, vals = [], [], []
+    for r, ex in enumerate(items):
+        idx = [i for g in ngrams(ex.clean) if (i := vocabulary.get(g)) is not None]
+        for i in idx:
+            rows.append(r)
+            cols.append(i)
+            vals.append(1.0 / math.sqrt(len(idx)))
+    grams = sparse.csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocabulary)), dtype=np.float32)
+    rules = np.array([rule_vector(ex.signals, categories) for ex in items], dtype=np.float32)
+    return sparse.hstack([grams, sparse.csr_matrix(rules)], format="csr")
+
+
+def fit(
+    cfg: GuanjiaConfig,
+    train: Sequence[Example],
+    c: float = 4.0,
+    thresholds: Thresholds | None = None,
+    info: dict[str, Any] | None = None,
+) -> ParserModel:
+    from sklearn.linear_model import LogisticRegression
+
+    categories = tuple(cfg.categories)
+    df = Counter(g for ex in train for g in ngrams(ex.clean))
+    words = sorted(g for g, n in df.items() if n >= MIN_DOCUMENTS)
+    vocabulary = {w: i for i, w in enumerate(words)}
+    x = _matrix(train, vocabulary, categories)
+    width = len(vocabulary) + len(categories) + len(RULE_FEATURES)
+    weights = np.zeros((width, 2 + len(categories)), dtype=np.float32)
+    bias = np.zeros(2 + len(categories), dtype=np.float32)
+
+    y_report = np.array([ex.is_report for ex in train])
+    head = LogisticRegression(C=c, max_iter=2000).fit(x, y_report)
+    weights[:, 0], bias[0] = head.coef_[0], head.intercept_[0]
+
+    reports = np.flatnonzero(y_report)
+    y_cat = [train[i].category for i in reports]
+    head = LogisticRegression(C=c, max_iter=3000).fit(x[reports], y_cat)
+    bias[1 : 1 + len(categories)] = -30.0  # a category never seen in training is never chosen
+    for k, code in enumerate(head.classes_):
+        col = 1 + categories.index(code)
+        if len(head.classes_) == 2:  # two classes: sklearn keeps one row of weights
+            sign = 1.0 if k == 1 else -1.0
+            weights[:, col], bias[col] = sign * head.coef_[0] / 2, sign * head.intercept_[0] / 2
+        else:
+            weights[:, col], bias[col] = head.coef_[k], head.intercept_[k]
+
+    y_urgent = np.array([train[i].urgent for i in reports])
+    if y_urgent.any() and not y_urgent.all():
+        head = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x[reports], y_urgent)
+        weights[:, -1], bias[-1] = head.coef_[0], head.intercept_[0]
+    else:
+        bias[-1] = -30.0  # nothing to learn from: urgency stays with the rules' words
+
+    n = len(vocabulary)
+    return ParserModel(
+        categories=categories,
+        vocabulary=vocabulary,
+        ngram_weights=weights[:n].astype(np.float16).astype(np.float32),
+        rule_weights=weights[n:],
+        bias=bias,
+        thresholds=thresholds or Thresholds(),
+        info=info or {},
+    )
+
+
+def tune_thresholds(model: ParserModel, dev: Sequence[Example]) -> Thresholds:
+    """Decision thresholds that do best on a development set (never the final test split).
+
+    Report: the best F1 of detection. Near miss: where recall of reports reaches 0.99, so a
+    report the model doubts still shows on the 疑似上报 page. Urgent: the lowest threshold
+    whose precision over the dev reports stays at 0.85.
+    """
+    if not dev:
+        return model.thresholds
+    preds = [model.predict(ex.clean, ex.signals) for ex in dev]
+    grid = [i / 100 for i in range(5, 96)]
+
+    def f1(t: float) -> float:
+        tp = sum(p.report >= t and ex.is_report for p, ex in zip(preds, dev, strict=True))
+        fp = sum(p.report >= t and not ex.is_report for p, ex in zip(preds, dev, strict=True))
+        fn = sum(p.report < t and ex.is_report for p, ex in zip(preds, dev, strict=True))
+        return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+    report = max(grid, key=lambda t: (round(f1(t), 4), -abs(t - 0.5)))
+    positives = sorted(p.report for p, ex in zip(preds, dev, strict=True) if ex.is_report)
+    near = min(report, positives[int(len(positives) * 0.01)] if positives else report) * 0.999
+    urgent = 0.5
+    signal = [(p.urgent, ex.urgent) for p, ex in zip(preds, dev, strict=True) if ex.is_report]
+    for t in grid:
+        hits = [want for u, want in signal if u >= t]
+        if hits and sum(hits) / len(hits) >= 0.85:
+            urgent = t
+            break
+    return Thresholds(report=report, near_miss=max(0.05, near), urgent=urgent)
+
+
+def corpus_digest(rows: Iterable[dict[str, Any]]) -> str:
+    """A short fingerprint of the training rows, recorded in the model's header."""
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(row["text"].encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:12]
