@@ -126,8 +126,14 @@ class ParserConfig(_Strict):
     # Compass words and what they combine with (东北 + 角, 南 + 门外, 西 + 侧...).
     place_directions: list[str] = []
     place_direction_tails: list[str] = []
-    # Words joining two roads into an intersection (府前街与南环路).
+    # Words joining two roads into an intersection (府前街与南环路) or a range (A路到B路).
     place_joiners: list[str] = []
+    # Endings of areas (市, 区, 街道): a phrase ending in one is broad, and a later spot wins.
+    place_areas: list[str] = []
+    # Words linking a place to a thing at it (汉口银行 + 这边的 + 人行道).
+    place_links: list[str] = []
+    # Stop words after which a name without a place ending may still begin (在 新华书店门口).
+    place_lead_words: list[str] = []
     # Words that cannot be part of a place name; a name is cut after the last one
     # ("我现在在杏园村" -> 杏园村).
     place_stop_words: list[str] = []

@@ -1,0 +1,112 @@
+"""The word lists and fixed patterns the place extractor reads a message with.
+
+Words come from the `parser:` section of the config (a clerk adds 屯, 弄 or 站台 there);
+what stays in code is the shape of numbers, letters and distances ("3号楼2单元", "A3区",
+"往南50米"), which does not vary from one district to the next.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from config.schema import ParserConfig
+
+_NUM = r"(?:\d+(?:[-~至]\d+)?|[一二三四五六七八九十百零两]+)"
+# Units a number refines a place with, longest first so 号楼 wins over 号. 期/区/座 are
+# phases and blocks of an estate (二期, B区); 弄/支弄 are Shanghai lanes; 组/队 villages.
+_UNITS = "号楼|号院|号门|号杆|号线|号出口|号口|号|单元|栋|幢|座|层|楼|期|街坊|区|弄|支弄|组|队|排|巷|门|出口|口"
+NUMBER_RE = re.compile(rf"(?:{_NUM}(?:{_UNITS})|[A-Za-z]\d*(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?")
+# "往南50米", "东侧约100米处", "向西200多米", "50米处": how far from the place.
+DISTANCE_RE = re.compile(
+    r"(?:(?:往|向|朝)?正?(?:东北|东南|西北|西南|[东南西北])(?:方向|侧|边)?(?:走|行)?)?"
+    r"(?:约|大约)?\d+(?:\.\d+)?多?(?:米|公里|km|m)(?:左右)?处?"
+)
+# A bracket right after a place that says more about it: 霍侯一级路(旅游路口至洪古路口).
+BRACKET_RE = re.compile(r"[(（]([^()（）]{2,24})[)）]")
+# A list of numbered buildings: 121弄、129弄.
+LIST_SEPARATORS = "、,，/"
+TRIM = " :：,，.。、-—"
+LEAD_RE = re.compile(r"在|位于|家住|住在")
+TRAIL_RE = re.compile(r"(?:附近|一带|这块儿?|那块儿?|这边|那边|周围)$")
+# Latin letters and digits belong to coded names (A3区, G107国道, K8县); "·" to brand names.
+_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def is_name_char(ch: str) -> bool:
+    """Place names are Chinese, sometimes with Latin letters and digits (XX小区, G107国道)."""
+    return is_cjk(ch) or ch in _LATIN or ch.isdigit() or ch == "·"
+
+
+def trim_digits(name: str) -> str:
+    """Digits belong to a coded name (A3, G107) but not to a bare count ("3个小区")."""
+    if any(c in _LATIN for c in name):
+        return name
+    i = len(name)
+    while i > 0 and (is_cjk(name[i - 1]) or name[i - 1] == "·"):
+        i -= 1
+    return name[i:]
+
+
+def nfkc_sorted(words: list[str]) -> list[str]:
+    """Normalise vocabulary like messages are normalised; longest first so 大街 beats 街."""
+    return sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True)
+
+
+class Words:
+    """A word list matched at a position or searched in a name, as one compiled regex."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = nfkc_sorted(words)
+        self.re = re.compile("|".join(map(re.escape, self.words))) if self.words else None
+        self.set = frozenset(self.words)
+        self.longest = len(self.words[0]) if self.words else 0
+
+    def match(self, text: str, pos: int) -> int | None:
+        m = self.re.match(text, pos) if self.re else None
+        return m.end() if m else None
+
+    def search(self, text: str) -> bool:
+        return bool(self.re and self.re.search(text))
+
+    def covers(self, text: str, pos: int) -> bool:
+        """A word of the list starts before `pos` and runs over it (道路 over the 路 of 路)."""
+        for j in range(max(0, pos - self.longest + 1), pos):
+            for n in range(pos - j + 1, self.longest + 1):
+                if text[j : j + n] in self.set:
+                    return True
+        return False
+
+    def cut(self, name: str) -> str:
+        """The part of `name` after the last word of the list in it ("我现在在杏园" -> 杏园)."""
+        if not self.search(name):
+            return name
+        cut = max(name.rfind(w) + len(w) if w in name else 0 for w in self.words)
+        return name[cut:]
+
+
+class Vocabulary:
+    """Every place word list of the config, compiled once."""
+
+    def __init__(self, pc: ParserConfig) -> None:
+        self.suffixes = Words(pc.place_suffixes)
+        self.areas = frozenset(nfkc_sorted(pc.place_areas))
+        self.landmarks = Words(pc.place_landmarks)
+        directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
+        self.tails = Words([*pc.place_tails, *directional])
+        self.joiners = Words(pc.place_joiners)
+        self.links = Words(pc.place_links)
+        self.stops = Words(pc.place_stop_words)
+        self.leads = frozenset(nfkc_sorted(pc.place_lead_words))
+        self.false = Words(pc.place_false_words)
+        self.generic = frozenset(nfkc_sorted(pc.place_generic_names))
+        labels = "|".join(map(re.escape, nfkc_sorted(pc.place_labels)))
+        self.label_re = re.compile(rf"(?:{labels})\s*:\s*([^\s,.;!?，。；！？]+)") if labels else None
+
+    def is_false(self, text: str, start: int) -> bool:
+        """A place ending at `start` that is part of an ordinary word (路面, 道路, 城市)."""
+        return bool(self.false.match(text, start)) or self.false.covers(text, start)
