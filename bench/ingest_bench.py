@@ -107,8 +107,7 @@ class Result:
 def corpus() -> list[str]:
     """Realistic traffic: the development corpus (reports, chatter, notices) plus commands."""
     texts = []
-    for name in ("dev.jsonl", "heldout.jsonl"):
-        path = ROOT / "tests" / "data" / name
+    for path in (ROOT / "bot" / "parsing" / "corpus" / "train_team.jsonl", ROOT / "tests" / "data" / "heldout.jsonl"):
         if path.exists():
             texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line]
     return (texts or ["府前街与南环路交叉口西北角垃圾堆了两天了", "收到"]) + ["查询 1", "帮助", "待办 环卫"]

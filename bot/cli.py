@@ -13,6 +13,7 @@ from bot.cli_reports import add_report_commands
 from bot.clock import ManualClock
 from bot.eval_command import add_commands as add_eval_commands
 from bot.learned_command import add_commands as add_learned_commands
+from bot.train_command import add_commands as add_train_commands
 from config.loader import ConfigError, load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings, get_settings
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.register(sub)
     add_eval_commands(sub)
     add_learned_commands(sub)
+    add_train_commands(sub)
     return parser
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.parsing.loading import load_parser
 from bot.parsing.parser import MessageParser, ParsedMessage
 from config.loader import ConfigError, load_config
 from config.schema import GuanjiaConfig
@@ -22,6 +23,14 @@ def _config(path: str | None) -> GuanjiaConfig:
     except ConfigError as exc:
         print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _parser(args: argparse.Namespace) -> MessageParser:
+    """The parser the service runs (rules + installed model), or the rules alone if asked."""
+    cfg = _config(args.config)
+    if getattr(args, "rules_only", False):
+        return MessageParser(cfg)
+    return load_parser(cfg, get_settings().parser_model)
 
 
 def parsed_json(parsed: ParsedMessage) -> dict[str, Any]:
@@ -42,7 +51,7 @@ def parsed_json(parsed: ParsedMessage) -> dict[str, Any]:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    parser = MessageParser(_config(args.config))
+    parser = _parser(args)
     source = open(args.file, encoding="utf-8") if args.file else sys.stdin  # noqa: SIM115
     try:
         for line in source:
@@ -58,7 +67,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.parsing.evaluation import TARGETS, load_corpus, report_lines, score, throughput
 
-    parser = MessageParser(_config(args.config))
+    parser = _parser(args)
     files = [*args.files, *(args.corpus or [])] or [str(SAMPLE)]
     below = False
     for number, path in enumerate(files):
@@ -81,11 +90,13 @@ def add_commands(sub: Any) -> None:
     """Register `parse` and `eval` on the `guanjia` argument parser."""
     parse = sub.add_parser("parse", help="parse messages (one per line, stdin or --file) into JSON lines")
     parse.add_argument("--file", help="read messages from this file instead of stdin")
+    parse.add_argument("--rules-only", action="store_true", help="the config rules alone, without the model")
     parse.add_argument("--config", help="config file (default: GUANJIA_CONFIG or config/guanjia.yaml)")
     parse.set_defaults(func=cmd_parse)
     ev = sub.add_parser("eval", help="score the parser on labelled JSONL corpora (default: the shared sample)")
     ev.add_argument("files", nargs="*", help="corpus files (JSONL with id/text/is_report/categories/...)")
     ev.add_argument("--corpus", action="append", help="a corpus file (may be repeated)")
+    ev.add_argument("--rules-only", action="store_true", help="the config rules alone, without the model")
     ev.add_argument("--config", help="config file (default: GUANJIA_CONFIG or config/guanjia.yaml)")
     ev.add_argument("--quiet", "-q", action="store_true", help="figures only, no list of misses")
     ev.add_argument("--no-speed", action="store_true", help="skip the throughput measurement")

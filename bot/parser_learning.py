@@ -94,7 +94,7 @@ def guard_figure(cfg: GuanjiaConfig, model: ParserModel | None, rows: Sequence[d
 def train_model(
     cfg: GuanjiaConfig, extra: Sequence[dict[str, Any]] = (), base: Sequence[dict[str, Any]] | None = None
 ) -> tuple[ParserModel, int]:
-    rules = MessageParser(cfg)
+    rules = MessageParser(cfg, word_edges=False)
     rows = [*(bundled_training_rows() if base is None else base), *extra]
     model = fit(cfg, examples(rules, rows), info={"corpus": corpus_digest(rows), "messages": len(rows)})
     limits = tune_thresholds(model, examples(rules, tuning_rows()))

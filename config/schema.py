@@ -97,6 +97,14 @@ class ParserConfig(_Strict):
     user_words: list[str] = []
     # Below this confidence a report goes to triage instead of being dispatched.
     min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # The statistical layer (bot/parsing/model.py) on top of these rules: true uses the
+    # deployment's retrained model (GUANJIA_PARSER_MODEL) when there is one, else the model
+    # shipped with guanjia; false reads messages by the rules alone.
+    use_model: bool = True
+    # Retrain nightly from what the office settled (改类, 转派, 验收, 疑似上报), at this local hour;
+    # a model that scores worse on the fixed test split than the one in use is not installed.
+    retrain_nightly: bool = True
+    retrain_hour: int = Field(default=2, ge=0, le=23)
     # Bot command verbs ("认领 12", "#7 已整改"): a message led by one of them is never a report.
     command_words: list[str] = []
     # Acknowledgements (收到, 好的...): a message that opens with one is a reply, not a report.

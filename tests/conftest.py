@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,10 @@ from bot.messages import IncomingMessage, Outcome
 from config import GuanjiaConfig, load_config
 from config.settings import Settings
 from tests import database
+
+# The suite reads messages with the model shipped in the repository, never with one a
+# developer's `guanjia train` installed under var/ (that would make results machine-dependent).
+os.environ["GUANJIA_PARSER_MODEL"] = str(Path(tempfile.gettempdir()) / "guanjia-tests" / "no-model-installed.npz")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Monday morning, so nothing depends on when the suite happens to run.

@@ -14,6 +14,7 @@ from bot.parsing.parser import MessageParser, ParsedMessage
 from config import load_config
 
 DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path(__file__).resolve().parent.parent / "bot" / "parsing" / "corpus"
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +157,9 @@ def test_unclear_report_is_below_the_threshold_with_three_suggestions(parser: Me
     assert 1 <= len(problem.suggestions) <= 3
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "heldout.jsonl"])
-def test_own_corpora_meet_the_issue_targets(parser: MessageParser, name: str):
-    result = score(load_corpus(DATA / name), parser.parse)
+@pytest.mark.parametrize("path", [CORPUS / "train_team.jsonl", DATA / "heldout.jsonl"], ids=["team", "heldout"])
+def test_own_corpora_meet_the_issue_targets(parser: MessageParser, path: Path):
+    result = score(load_corpus(path), parser.parse)
     figures = result.figures
     for metric in ("detection_f1", "category_accuracy", "unit_accuracy", "location_hit_rate", "urgent_precision"):
         assert figures[metric] >= TARGETS[metric], (metric, figures[metric], dict(result.misses))

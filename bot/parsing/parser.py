@@ -117,9 +117,14 @@ class Learned:
 
 
 class MessageParser:
-    def __init__(self, cfg: GuanjiaConfig, model: ParserModel | None = None) -> None:
+    def __init__(self, cfg: GuanjiaConfig, model: ParserModel | None = None, word_edges: bool | None = None) -> None:
         self._cfg = cfg
         self._model = model
+        # Rules alone halve a keyword that cuts through jieba's words (电线杆 is not 电线). With
+        # a model, the n-grams around the word tell the same for far less than a segmentation
+        # (jieba costs as much as the rest of a parse), so the model's parser skips it;
+        # training reads its examples the same way (`word_edges=False`).
+        self._word_edges = model is None if word_edges is None else word_edges
         pc = cfg.parser
         self._keywords = Vocabulary({code: c.keywords for code, c in cfg.categories.items()})
         self._urgent = Vocabulary({"urgent": dict.fromkeys(cfg.urgent.keywords, 1.0)}, cfg.urgent.not_urgent)
@@ -311,7 +316,8 @@ class MessageParser:
 
     def _score(self, text: str, blocked: tuple[int, int] | None, learned: Learned | None) -> dict[str, _Score]:
         scores: dict[str, _Score] = {}
-        found = self._keywords.matches(text, lambda: self._token_bounds(text), blocked)
+        bounds = (lambda: self._token_bounds(text)) if self._word_edges else None
+        found = self._keywords.matches(text, bounds, blocked)
         if learned is not None:
             found += learned.vocabulary.matches(text, None, blocked)
         for code, weight, pos, exclusive in found:

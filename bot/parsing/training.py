@@ -37,6 +37,7 @@ class Example:
 
 
 def examples(parser: MessageParser, rows: Iterable[dict[str, Any]]) -> list[Example]:
+    """`parser` must read as the model's parser does: MessageParser(cfg, word_edges=False)."""
     out = []
     for row in rows:
         read = parser.signals(row["text"])
