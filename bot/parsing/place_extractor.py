@@ -15,6 +15,7 @@ can add 屯, 弄 or 站台 without code; bot/parsing/place_vocabulary.py compile
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.parsing.place_vocabulary import (
@@ -27,7 +28,6 @@ from bot.parsing.place_vocabulary import (
     TRIM,
     Vocabulary,
     Words,
-    is_cjk,
     is_name_char,
     trim_digits,
 )
@@ -41,11 +41,25 @@ _MAX_STEPS = 12  # refinements chained after a place (号楼, 单元, 东侧, �
 # way a shop is pointed at ("中段一家店铺") and stays.
 _QUANTITY_CHARS = set("两几好每些排个条段片处辆棵")
 _NUMBERED = set("号楼栋幢弄单元座期区组门口")
+# Characters other than a name's that may start a refinement (3号楼, (…), - …, 、129弄).
+_STEP_CHARS = frozenset(" (（-—、,，/")
 
 
-def _is_chain_char(ch: str) -> bool:
-    """A name chained after a place has no digits: 社区3号楼 is a number, not 社区3号 + 楼."""
-    return is_cjk(ch) or (ch.isascii() and ch.isalpha())
+# A name chained after a place has no digits: 社区3号楼 is a number, not 社区3号 + 楼.
+_CHAIN_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z]*")
+# The run of name characters that ends where a place ending begins (see is_name_char).
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]*\Z")
+
+
+def _name_run_start(text: str, lo: int, hi: int) -> int:
+    """Where the name characters that end at `hi` begin, not before `lo`."""
+    m = _NAME_RUN.search(text, lo, hi)
+    return m.start() if m else hi
+
+
+def _chain_run_end(text: str, pos: int) -> int:
+    m = _CHAIN_RUN.match(text, pos)
+    return m.end() if m else pos
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ class PlaceExtractor:
             if place:
                 return place
         broad, found = self._suffix_places(text)
-        tail = self._tail_place(text)
+        tail = self._tail_place(text, found[0] if found else len(text))
         if tail and (found is None or tail[0] < found[0]) and not (broad and broad[0] <= tail[0] < broad[1]):
             found = tail
         found = found or broad
@@ -113,10 +127,7 @@ class PlaceExtractor:
 
     def _name_start(self, text: str, at: int, suffix_end: int, floor: int) -> int | None:
         v = self._v
-        i = at
-        lo = max(floor, at - _MAX_NAME)
-        while i > lo and is_name_char(text[i - 1]):
-            i -= 1
+        i = _name_run_start(text, max(floor, at - _MAX_NAME), at)
         name = trim_digits(v.stops.cut(text[i:at]))
         if not name:
             # A numbered part of a nameless place is specific enough: 地铁站B口, 小区3号楼.
@@ -126,19 +137,18 @@ class PlaceExtractor:
             return None
         return at - len(name)
 
-    def _tail_place(self, text: str) -> tuple[int, int, int] | None:
+    def _tail_place(self, text: str, before: int) -> tuple[int, int, int] | None:
         """A name ending in a tail alone: 新华书店 + 门口, 在区政府大楼 + 对面.
 
         Without a place ending the name is guesswork, so it must open a segment (after a
-        space or punctuation) or follow a lead word (在, 位于), and hold no stop word.
+        space or punctuation) or follow a lead word (在, 位于), and hold no stop word. Only one
+        that starts `before` the place found by its ending can win, so the search stops there.
         """
         v = self._v
         if not v.tails.re:
             return None
-        for m in v.tails.re.finditer(text):
-            i = m.start()
-            while i > 0 and is_name_char(text[i - 1]) and m.start() - i < _MAX_TAIL_NAME:
-                i -= 1
+        for m in v.tails.re.finditer(text, 0, before + _MAX_TAIL_NAME):
+            i = _name_run_start(text, max(0, m.start() - _MAX_TAIL_NAME), m.start())
             name = v.stops.cut(text[i : m.start()])
             start = m.start() - len(name)
             if len(name) < 2 or name in v.generic:
@@ -154,6 +164,8 @@ class PlaceExtractor:
         """The end of the phrase after its refinements, and whether it names an area only."""
         v = self._v
         for _ in range(_MAX_STEPS):
+            if end >= len(text) or not (is_name_char(text[end]) or text[end] in _STEP_CHARS):
+                break
             step = (
                 self._match_number(text, end)
                 or self._match_distance(text, end)
@@ -161,16 +173,14 @@ class PlaceExtractor:
                 or self._match_bracket(text, end)
                 or self._match_joined(text, end, v.joiners)
                 or self._match_joined(text, end, v.links, linked=True)
-                or self._named_end(text, end, v.landmarks, _MAX_LANDMARK_NAME, landmark=True)
-                or self._match_tail_name(text, end, _MAX_LANDMARK_NAME)
             )
             if step:
                 end, broad = step, False
                 continue
-            named = self._match_named(text, end, v.suffixes, _MAX_NAME)
+            named = self._match_named(text, end, _MAX_LANDMARK_NAME)
             if not named:
                 break
-            end, broad = named[0], named[1] in v.areas
+            end, broad = named
         return end, broad
 
     @staticmethod
@@ -204,57 +214,40 @@ class PlaceExtractor:
             return None
         while text.startswith(" ", after):
             after += 1
-        if not linked and (m := NUMBER_RE.match(text, after)):
+        if linked:
+            named = self._match_named(text, after, 0)
+            return named[0] if named else v.tails.match(text, after)
+        if m := NUMBER_RE.match(text, after):
             return m.end()
-        hit = self._named_end(text, after, v.landmarks, _MAX_LANDMARK_NAME, landmark=True)
-        hit = hit or self._named_end(text, after, v.suffixes, _MAX_NAME)
-        if hit is None and linked:
-            hit = v.tails.match(text, after)
-        elif hit is None:
-            hit = self._match_tail_name(text, after)
-        return hit
-
-    def _match_tail_name(self, text: str, pos: int, longest: int = _MAX_TAIL_NAME) -> int | None:
-        """A short name and a tail: (-) 通羊三小 + 东侧, (长安北街中段) 邮局 + 门口."""
-        v = self._v
-        stop = v.stops.re.search(text, pos, pos + longest) if v.stops.re else None
-        limit = stop.start() if stop else min(len(text), pos + longest)
-        for k in range(1, limit - pos + 1):
-            if not is_cjk(text[pos + k - 1]):
-                return None
-            if k >= 2 and (hit := v.tails.match(text, pos + k)):
-                return hit
-        return None
-
-    def _named_end(self, text: str, pos: int, endings: Words, longest: int, landmark: bool = False) -> int | None:
-        named = self._match_named(text, pos, endings, longest, landmark)
+        named = self._match_named(text, after, _MAX_TAIL_NAME)
         return named[0] if named else None
 
-    def _match_named(
-        self, text: str, pos: int, endings: Words, longest: int, landmark: bool = False
-    ) -> tuple[int, str] | None:
-        """A name plus an ending right after the place: 农商 + 银行, 港村 + 龙口寺 + 组.
+    def _match_named(self, text: str, pos: int, tail_name: int) -> tuple[int, bool] | None:
+        """A name plus an ending right after a place: 农商 + 银行, 港村 + 龙口寺 + 组, 邮局 + 门口.
 
-        A landmark name holding a quantity ("一排店铺") is a description, so it is refused;
-        a chained place ending must not be part of an ordinary word ("…门口路面").
+        One scan for the first ending within reach, then the ending's own rule: a landmark
+        takes a name of up to 4 characters without a quantity ("一排店铺" is a description),
+        a place ending up to 8 characters and not inside an ordinary word ("…门口路面"), a
+        tail (门口, 东侧) a name of 2 to `tail_name` characters. Returns (end, area only).
         """
         v = self._v
-        if not endings.re:
+        if not v.endings.re:
             return None
-        stop = v.stops.re.search(text, pos, pos + longest) if v.stops.re else None
-        limit = stop.start() if stop else pos + longest
-        k = 0
-        while k <= limit - pos and pos + k <= len(text):
-            if k and not _is_chain_char(text[pos + k - 1]):
-                return None
-            name = text[pos : pos + k]
-            k += 1
-            if name in v.generic or (landmark and _QUANTITY_CHARS & set(name)):
+        stop = v.stops.re.search(text, pos, pos + _MAX_NAME) if v.stops.re else None
+        limit = min(stop.start() if stop else pos + _MAX_NAME, _chain_run_end(text, pos))
+        at = pos
+        while (m := v.endings.re.search(text, at, limit + v.endings.longest)) and m.start() <= limit:
+            at = m.start() + 1
+            name, word = text[pos : m.start()], m.group()
+            if name in v.generic:
                 continue
-            if not landmark and v.is_false(text, pos + len(name)):
-                continue
-            if hit := endings.match(text, pos + len(name)):
-                return hit, text[pos + len(name) : hit]
+            n = len(name)
+            if word in v.landmarks.set and n <= _MAX_LANDMARK_NAME and not _QUANTITY_CHARS & set(name):
+                return m.end(), False
+            if word in v.suffixes.set and not v.is_false(text, m.start()):
+                return m.end(), word in v.areas
+            if word in v.tails.set and 2 <= n <= tail_name:
+                return m.end(), False
         return None
 
     # --- helpers -------------------------------------------------------------------------

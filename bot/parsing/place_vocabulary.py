@@ -65,6 +65,13 @@ class Words:
         self.re = re.compile("|".join(map(re.escape, self.words))) if self.words else None
         self.set = frozenset(self.words)
         self.longest = len(self.words[0]) if self.words else 0
+        # Every occurrence, overlapping ones too: the longest word at each position.
+        self._any = re.compile(f"(?=({self.re.pattern}))") if self.re else None
+        # char -> (word, index) for each word holding that char past its first one.
+        self._inner: dict[str, list[tuple[str, int]]] = {}
+        for w in self.words:
+            for i in range(1, len(w)):
+                self._inner.setdefault(w[i], []).append((w, i))
 
     def match(self, text: str, pos: int) -> int | None:
         m = self.re.match(text, pos) if self.re else None
@@ -75,17 +82,16 @@ class Words:
 
     def covers(self, text: str, pos: int) -> bool:
         """A word of the list starts before `pos` and runs over it (道路 over the 路 of 路)."""
-        for j in range(max(0, pos - self.longest + 1), pos):
-            for n in range(pos - j + 1, self.longest + 1):
-                if text[j : j + n] in self.set:
-                    return True
-        return False
+        inner = self._inner.get(text[pos : pos + 1], ())
+        return any(pos >= i and text.startswith(word, pos - i) for word, i in inner)
 
     def cut(self, name: str) -> str:
         """The part of `name` after the last word of the list in it ("我现在在杏园" -> 杏园)."""
-        if not self.search(name):
+        if not self._any:
             return name
-        cut = max(name.rfind(w) + len(w) if w in name else 0 for w in self.words)
+        cut = 0
+        for m in self._any.finditer(name):
+            cut = max(cut, m.start() + len(m.group(1)))
         return name[cut:]
 
 
@@ -98,6 +104,8 @@ class Vocabulary:
         self.landmarks = Words(pc.place_landmarks)
         directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
         self.tails = Words([*pc.place_tails, *directional])
+        # Every ending a name may carry after a place, scanned in one pass.
+        self.endings = Words([*self.suffixes.words, *self.landmarks.words, *self.tails.words])
         self.joiners = Words(pc.place_joiners)
         self.links = Words(pc.place_links)
         self.stops = Words(pc.place_stop_words)
