@@ -8,7 +8,7 @@ retry (even one arriving while the first is still being handled) collides on the
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,10 +19,12 @@ from bot.db import insert_unless_present
 from bot.errors import DomainError
 from bot.followups import attach_after_photos, attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
-from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import NOT_A_REPORT, MessageParser, ParsedMessage
 from bot.routing_memory import RoutingMemory
-from bot.text_normalize import command_text
+from bot.suspects import SuspectService
+from bot.text_normalize import addresses_bot, command_text
 from bot.ticket_service import TicketService
+from bot.unreported import answer_question, not_a_report
 from config.schema import GuanjiaConfig
 from handlers.context import ChatContext
 from handlers.registry import CommandMatch, CommandRegistry, UsageError
@@ -68,12 +70,14 @@ class Intake:
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         msg = msg.storable()
+        if not msg.addressed and addresses_bot(msg.text, self.cfg.bot_names):
+            msg = replace(msg, addressed=True)  # "@大管家 …" left in the text by a bridge
         plan = self._plan(msg)
         with self.session_factory() as session:
             try:
                 with session.begin():
                     inbound_id = self._record(session, msg)
-                    outcome = self._execute(session, msg, plan)
+                    outcome = self._execute(session, msg, plan, inbound_id)
                     if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
                         answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
                         session.connection().execute(_ANSWERED, answer)
@@ -118,10 +122,14 @@ class Intake:
             raise _AlreadyRecorded
         return inbound_id
 
-    def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan) -> Outcome:
+    def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan, inbound_id: int) -> Outcome:
         if plan.usage_error is not None:
             return Outcome([Reply(plan.usage_error.reason)])
+        suspects = SuspectService(session, self.cfg, ManualClock(self.clock.now()), self.parser)
         if plan.command is None and plan.parsed is not None:
+            answered = answer_question(suspects, self.cfg, self.parser, msg)
+            if answered is not None:
+                return answered
             followup = attach_followup(session, self.cfg, self.parser, msg, plan.parsed, self.clock.now())
             if followup is None:
                 followup = attach_after_photos(session, self.cfg, self.parser, msg, self.clock.now())
@@ -131,7 +139,7 @@ class Intake:
             if learned is not None:
                 plan = _Plan(parsed=self.parser.parse(msg.text, learned))
         if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
-            return Outcome()
+            return not_a_report(suspects, self.cfg, self.parser, msg, plan.parsed or NOT_A_REPORT, inbound_id)
         actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
         # One instant per message: the ticket, its events and the reply all agree on "now".
         now = self.clock.now()
@@ -142,6 +150,7 @@ class Intake:
             group_id=msg.group_id,
             images=msg.images,
             now=now,
+            parser=self.parser,
         )
         if plan.command is None:
             assert plan.parsed is not None

@@ -19,6 +19,9 @@ class IncomingMessage:
     text: str
     images: tuple[str, ...] = ()
     sent_at: datetime | None = None
+    # Written to the bot: it @s the bot, or came in a private chat. Such a message is never
+    # ignored (bot/unreported.py): if it is neither a command nor a report, the bot asks.
+    addressed: bool = False
 
     def storable(self) -> IncomingMessage:
         """The same message with every string storable (see text_normalize.storable)."""

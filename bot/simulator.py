@@ -15,6 +15,7 @@ from bot.app_services import AppServices
 from bot.clock import ManualClock
 from bot.messages import IncomingMessage, Outcome
 from bot.outbound.transports import ConsoleTransport
+from bot.text_normalize import addresses_bot
 from handlers.formatting import time_text
 
 PLATFORM = "simulator"
@@ -90,6 +91,7 @@ class ChatSimulator:
             text=text,
             images=tuple(images),
             sent_at=self.clock.now(),
+            addressed=addresses_bot(text, self.cfg.bot_names),  # "@大管家 …", as in a group
         )
         return self.services.intake.handle(msg)
 

@@ -42,6 +42,12 @@ def strip_bot_mentions(text: str, bot_names: Iterable[str]) -> str:
     return text
 
 
+def addresses_bot(text: str, bot_names: Iterable[str]) -> bool:
+    """Whether the text opens with an @ of the bot ("@大管家 …", "＠创城大管家")."""
+    head = normalize_width(text).lstrip()
+    return any(head.startswith("@" + normalize_width(name)) for name in bot_names if name)
+
+
 def strip_image_placeholders(text: str) -> str:
     return _IMAGE_PLACEHOLDER.sub("", text).strip()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.actor import Actor
+from bot.parsing.parser import MessageParser
 from bot.ticket_service import TicketService
 from config.schema import GuanjiaConfig
 
@@ -18,6 +19,8 @@ class ChatContext:
     group_id: str
     images: tuple[str, ...]
     now: datetime
+    # The intake's parser (rules and model), for commands that read a message again (立案).
+    parser: MessageParser | None = None
 
 
 @dataclass(frozen=True)

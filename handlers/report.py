@@ -27,19 +27,37 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
     return f"{head} → {cfg.unit_name(ticket.unit)}，{deadline_phrase(cfg, ticket)}"
 
 
+PLACE_QUESTION = "请补充地点（直接回复地点即可）"
+
+Registered = list[tuple[Ticket, tuple[str, ...]]]  # each new ticket with the parser's suggestions
+
+
 def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome:
+    registered = [
+        (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
+        for p in parsed.problems
+    ]
+    return report_outcome(ctx, registered)
+
+
+def report_outcome(ctx: ChatContext, registered: Registered, head: str | None = None) -> Outcome:
+    """The one reply to new tickets: a line each, @ their units; asks for the place if one has none."""
     outcome = Outcome()
     lines: list[str] = []
     mentions: list[str] = []
-    for problem in parsed.problems:
-        ticket = ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=problem, images=ctx.images)
+    for ticket, suggestions in registered:
         outcome.tickets.append(ticket.id)
         if ticket.duplicate_of is not None:
             outcome.tickets.append(ticket.duplicate_of)
-        lines.append(_line(ctx, ticket, problem.suggestions))
+        lines.append(_line(ctx, ticket, suggestions))
         if ticket.duplicate_of is None:
             mentions += [m for m in unit_mentions(ctx.cfg, ticket.unit, ticket.area) if m not in mentions]
     if len(lines) > 1:
         lines.insert(0, f"本条消息含{len(lines)}个问题：")
+    if head:
+        lines.insert(0, head)
+    # The reporter's answer within the follow-up window fills it (bot/followups.py).
+    if any(t.location is None and t.duplicate_of is None for t, _ in registered):
+        lines.append(PLACE_QUESTION)
     outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))
     return outcome

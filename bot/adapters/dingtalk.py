@@ -111,6 +111,8 @@ def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage:
         text=strip_bot_mention(text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
         sent_at=sent_at,
+        # A group robot receives only the messages that @ it; conversationType 1 is a private chat.
+        addressed=True,
     )
     return PlatformMessage(incoming, media)
 

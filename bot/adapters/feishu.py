@@ -99,7 +99,8 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
     if not isinstance(message_id, str) or not message_id:
         raise NotAMessage("event.message.message_id: required")
     text, image_keys = _content(message)
-    for mention in message.get("mentions") or []:
+    mentions = [m for m in message.get("mentions") or [] if isinstance(m, dict)]
+    for mention in mentions:
         key, name = mention.get("key"), mention.get("name")
         if key and name:
             text = text.replace(str(key), f"@{name}")
@@ -107,8 +108,11 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
     chat_id = message.get("chat_id")
     if message.get("chat_type") == "group" and isinstance(chat_id, str):
         group_id = group_for(cfg, PLATFORM, chat_id)
+        # With the group-message permission every message arrives: only those that @ the bot are to it.
+        addressed = any(m.get("name") in cfg.bot_names for m in mentions)
     else:
         group_id = default_group(cfg, PLATFORM, sender_id)
+        addressed = True  # p2p: a private chat with the bot
     media = tuple(
         MediaRef(PLATFORM, f"{message_id}/{n}", {"message_id": message_id, "image_key": key})
         for n, key in enumerate(image_keys)
@@ -123,5 +127,6 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         text=strip_bot_mention(text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
         sent_at=datetime.fromtimestamp(int(created) / 1000, UTC) if created.isdigit() else None,
+        addressed=addressed,
     )
     return PlatformMessage(incoming, media)

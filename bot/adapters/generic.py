@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.messages import IncomingMessage
+from bot.text_normalize import addresses_bot
 
 PLATFORM = "generic"
 TIMESTAMP_HEADER = "X-Guanjia-Timestamp"
@@ -26,6 +28,8 @@ class GenericMessage(BaseModel):
     text: str
     images: list[str] = []
     sent_at: datetime | None = None
+    # The bridge knows the message @s the bot or came in a private chat (a leading @bot counts too).
+    addressed: bool = False
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -55,7 +59,7 @@ def signature_problem(
     return None
 
 
-def to_incoming(payload: GenericMessage, timezone: str) -> IncomingMessage:
+def to_incoming(payload: GenericMessage, timezone: str, bot_names: Sequence[str] = ()) -> IncomingMessage:
     sent_at = payload.sent_at
     if sent_at is not None and sent_at.tzinfo is None:
         sent_at = sent_at.replace(tzinfo=ZoneInfo(timezone))
@@ -68,4 +72,5 @@ def to_incoming(payload: GenericMessage, timezone: str) -> IncomingMessage:
         text=payload.text,
         images=tuple(payload.images),
         sent_at=sent_at,
+        addressed=payload.addressed or addresses_bot(payload.text, bot_names),
     )

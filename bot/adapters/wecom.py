@@ -89,6 +89,7 @@ def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | Non
         text=strip_bot_mention(field("Content"), cfg.bot_names),
         images=tuple(m.placeholder for m in media),
         sent_at=datetime.fromtimestamp(int(created), UTC) if created.isdigit() else None,
+        addressed=True,  # a private (1:1) message to the app
     )
     return PlatformMessage(incoming, media)
 
@@ -124,6 +125,8 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
         sender_name=cfg.display_name(sender_id, user),
         text=strip_bot_mention("\n".join(texts), cfg.bot_names),
         images=tuple(m.placeholder for m in media),
+        # A 智能机器人 receives group messages only when @-ed, and single chats are to it.
+        addressed=True,
     )
     return PlatformMessage(incoming, media)
 

@@ -66,6 +66,6 @@ async def generic_webhook(request: Request) -> JSONResponse:
         payload = generic.GenericMessage.model_validate(data)
     except ValidationError as exc:
         return error_response(422, "invalid_request", describe_validation(exc.errors()))
-    incoming = generic.to_incoming(payload, services.cfg.timezone)
+    incoming = generic.to_incoming(payload, services.cfg.timezone, services.cfg.bot_names)
     outcome = await take_in(request, services, incoming)
     return JSONResponse(outcome.to_json())
