@@ -1,6 +1,7 @@
 """Follow-ups: a photo or a short line soon after one's own report belongs to that report.
 
-Field staff post "[图片]" or "在3号楼北边" right after a report. Within
+Field staff post "[图片]" or "在3号楼北边" right after a report (the bot asks for the place when
+a report names none: the answer fills it, and moves a territorial ticket to its community). Within
 `parser.followup_minutes` of their last report in the same group, such a message is added to
 that report's tickets (an event, the photos, the place when it had none) instead of being
 read alone. "Soon" is measured on the intake's clock, never the wall clock.
@@ -16,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot.actor import Actor
 from bot.clock import ManualClock
+from bot.dispatcher import unit_mentions
 from bot.echo_safety import echo
 from bot.errors import DomainError
+from bot.gazetteer import resolve, territorial_members
 from bot.messages import IncomingMessage, Outcome, Reply
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.ticket_service import TicketService
@@ -26,14 +29,38 @@ from models import Ticket, TicketStatus
 
 _PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
 _PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
+PLACE_ANSWER_MAX_CHARS = 40
 
 
-def is_followup_shaped(cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage) -> bool:
+def is_followup_shaped(
+    cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, max_chars: int | None = None
+) -> bool:
     """A photo, or a short line that is not chatter (收到, a notice, a question)."""
     clean = parser.clean(msg.text)
     if not clean:
         return bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
-    return len(clean) <= cfg.parser.followup_max_chars and not parser.is_chatter(msg.text)
+    limit = cfg.parser.followup_max_chars if max_chars is None else max_chars
+    return len(clean) <= limit and not parser.is_chatter(msg.text)
+
+
+def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, text: str) -> str | None:
+    """The place in a reply to a question about it: as the parser finds it, after 在/地点：, or
+    the whole line when it names a community's place or holds a place word or a number
+    ("3号楼北边", "南门口外面"); "那个东西" is none."""
+    note = parser.clean(text)
+    if not note:
+        return None
+    said = _PLACE_SAID.match(note)
+    if said:
+        return parser.locate(text) or said.group(1).strip()
+    found = parser.locate(text)
+    if found:
+        return found
+    pc = cfg.parser
+    words = (*pc.place_suffixes, *pc.place_landmarks, *pc.place_tails)
+    if resolve(cfg, note) is not None or any(ch.isdigit() for ch in note) or any(w and w in note for w in words):
+        return note
+    return None
 
 
 def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
@@ -95,24 +122,32 @@ def attach_followup(
     now: datetime,
 ) -> Outcome | None:
     """Add the message to the sender's recent report and answer briefly; None if it is not one."""
-    if not is_followup_shaped(cfg, parser, msg):
+    # An answer to "请补充地点" may be longer than a follow-up usually is.
+    if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
         return None
     tickets = recent_report(session, cfg, msg, now)
     if not tickets or not _adds_to(parsed, tickets):
         return None
+    note = parser.clean(msg.text) or None
+    awaiting_place = [t for t in tickets if not t.location]
+    if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
+        return None
     service = TicketService(session, cfg, ManualClock(now))
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-    note = parser.clean(msg.text) or None
-    place = None
-    if note:
-        said = _PLACE_SAID.match(note)
-        place = parser.locate(msg.text) or (said.group(1).strip() if said else None)
+    place = place_in_answer(cfg, parser, msg.text) if awaiting_place else None
+    areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
         service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
     numbers = "、".join(f"#{t.id}" for t in tickets)
     photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
-    return Outcome([Reply(f"已补充到 {numbers}：{what}")], [t.id for t in tickets])
+    text, mentions = f"已补充到 {numbers}：{what}", []
+    for ticket in tickets:
+        if ticket.area != areas[ticket.id] and territorial_members(cfg, ticket.unit, ticket.area):
+            # A territorial ticket now lies in a known community: that community is @-ed.
+            text += f"\n#{ticket.id} 属地：{echo(ticket.area)}"
+            mentions += [m for m in unit_mentions(cfg, ticket.unit, ticket.area) if m not in mentions]
+    return Outcome([Reply(text, tuple(mentions))], [t.id for t in tickets])
 
 
 def attach_after_photos(

@@ -27,6 +27,9 @@ EVENT_LABELS = {
     "cancelled": "撤销",
     "duplicate": "重复上报",
     "reminded": "督办提醒",
+    "supplemented": "补充",
+    "rerouted": "转属地社区",
+    "converted": "疑似上报立案",
 }
 
 

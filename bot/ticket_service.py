@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.deadlines import deadlines_from, time_limits
 from bot.dispatcher import route
 from bot.errors import InvalidArgument, InvalidState, TicketNotFound
-from bot.gazetteer import area_for
+from bot.gazetteer import area_for, by_area
 from bot.parsing.parser import Problem
 from bot.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
 from bot.status_labels import status_label
@@ -233,13 +233,26 @@ class TicketService:
         """A follow-up from the reporter: more photos or words; a place fills a missing one."""
         ticket = self.get(ticket_id, for_update=True)
         data: dict[str, Any] = {"images": len(images)}
+        before = ticket.area
         if place and not ticket.location:
-            ticket.location = place
+            ticket.location = place[:200]
             ticket.area = area_for(self.cfg, ticket.group_id, place, ticket.text)
-            data["location"] = place
+            data["location"] = ticket.location
         event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
         for url in images:
             self.session.add(TicketImage(ticket=ticket, kind="before", url=url, event=event))
+        if ticket.unit == self.cfg.gazetteer.unit and ticket.area != before and by_area(self.cfg, ticket.area):
+            # The place names a community: the territorial ticket is now that community's.
+            note = f"属地：{ticket.area}"
+            self._event(ticket, EventType.REROUTED, BOT, note=note, data={"from_area": before, "to_area": ticket.area})
+        return ticket
+
+    def converted(self, ticket_id: int, actor: Actor, suspect_id: int, via: str) -> Ticket:
+        """Who turned 疑似上报 `suspect_id` into this new ticket (bot/suspects.py), and how."""
+        ticket = self.get(ticket_id)
+        self._event(
+            ticket, EventType.CONVERTED, actor, note=f"疑似上报 {suspect_id}", data={"suspect": suspect_id, "via": via}
+        )
         return ticket
 
     def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:

@@ -31,6 +31,10 @@ class EventType:
     TRIAGED = "triaged"
     RECATEGORIZED = "recategorized"
     SUPPLEMENTED = "supplemented"  # a follow-up photo or note from the reporter
+    # A territorial ticket moved to the community of the place given later (data: from_area, to_area).
+    REROUTED = "rerouted"
+    # Opened from a 疑似上报 (data: suspect, via): who turned the message into a ticket.
+    CONVERTED = "converted"
     # A reminder or escalation was sent (data.kind); not a change of state, but part of the story.
     REMINDED = "reminded"
 

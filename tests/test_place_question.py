@@ -1,0 +1,89 @@
+"""A report without a place is registered and asked for its place; the answer fills it and
+moves a territorial ticket to its community."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app_services import AppServices
+from bot.clock import ManualClock
+from handlers.report import PLACE_QUESTION
+from models import Ticket
+from tests.conftest import Chat
+
+NO_PLACE = "楼道里堆满了杂物 老人上下楼都困难"
+
+
+def load(services: AppServices, ticket_id: int) -> Ticket:
+    with services.session_factory() as session:
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None
+        ticket.events  # noqa: B018 - load before the session closes
+        return ticket
+
+
+def test_a_report_without_a_place_is_registered_and_asked_for_it(chat: Chat, services: AppServices) -> None:
+    outcome = chat.send(NO_PLACE)
+    (n,) = outcome.tickets
+    lines = outcome.replies[0].text.split("\n")
+    assert lines[0].startswith(f"已登记 #{n}【堆物堆料】地点：未注明 → 属地街乡")
+    assert lines[-1] == PLACE_QUESTION == "请补充地点（直接回复地点即可）"
+    assert load(services, n).status == "dispatched"
+
+
+def test_a_report_with_a_place_is_not_asked(chat: Chat) -> None:
+    assert PLACE_QUESTION not in chat.say("府前街与南环路交叉口西北角垃圾堆了两天了")
+
+
+def test_the_answer_fills_the_place_and_reroutes_to_the_community(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    first = chat.send(NO_PLACE)
+    assert set(first.replies[0].mentions) == {"sd_zhu", "sd_qin"}  # no community known yet
+    (n,) = first.tickets
+    clock.advance(timedelta(minutes=1))
+    outcome = chat.send("东湖家园3号楼")
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text == f"已补充到 #{n}：「东湖家园3号楼」\n#{n} 属地：延庆镇/东湖社区"
+    assert outcome.replies[0].mentions == ("sd_qin",)
+    ticket = load(services, n)
+    assert (ticket.location, ticket.area, ticket.unit) == ("东湖家园3号楼", "延庆镇/东湖社区", "sd")
+    rerouted = ticket.events[-1]
+    assert rerouted.type == "rerouted"
+    assert rerouted.data == {"from_area": "延庆镇", "to_area": "延庆镇/东湖社区"}
+
+
+def test_a_long_place_answer_fills_it_too(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    n = chat.report(NO_PLACE)
+    place = "松林小区3号楼和5号楼之间的那条小路往北大概五十米"
+    assert len(place) > services.cfg.parser.followup_max_chars
+    clock.advance(timedelta(seconds=30))
+    assert chat.send(place).tickets == [n]
+    location = load(services, n).location  # as far as the parser reads the place
+    assert location is not None and location.startswith("松林小区3号楼") and place.startswith(location)
+
+
+def test_a_non_territorial_ticket_only_gets_its_place(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    outcome = chat.send("有辆白色轿车停在人行道上好几天了")
+    (n,) = outcome.tickets
+    assert outcome.replies[0].text.endswith(PLACE_QUESTION)
+    clock.advance(timedelta(minutes=1))
+    reply = chat.send("在湖滨路与百花街路口").replies[0]
+    assert reply.text == f"已补充到 #{n}：「在湖滨路与百花街路口」" and reply.mentions == ()
+    ticket = load(services, n)
+    assert ticket.location is not None and "湖滨路与百花街路口" in ticket.location
+    assert ticket.unit == "jtzd" and "rerouted" not in [e.type for e in ticket.events]
+
+
+def test_after_the_window_the_answer_does_not_fill_it(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    n = chat.report(NO_PLACE)
+    clock.advance(timedelta(minutes=2, seconds=1))
+    assert chat.send("东湖家园3号楼").tickets == []
+    assert load(services, n).location is None
+
+
+def test_words_that_name_no_place_do_not_fill_it(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    n = chat.report(NO_PLACE)
+    clock.advance(timedelta(seconds=20))
+    chat.send("那个东西")
+    assert load(services, n).location is None
