@@ -142,6 +142,8 @@ class ParserConfig(_Strict):
     place_links: list[str] = []
     # Stop words after which a name without a place ending may still begin (在 新华书店门口).
     place_lead_words: list[str] = []
+    # Words after a place that make it the reporter's unit (XX社区 + 网格员), not the problem's place.
+    place_agent_words: list[str] = []
     # Words that cannot be part of a place name; a name is cut after the last one
     # ("我现在在杏园村" -> 杏园村).
     place_stop_words: list[str] = []

@@ -119,6 +119,9 @@ class PlaceExtractor:
             if start is None:
                 continue
             end, is_broad = self._expand(text, m.end(), m.group() in v.areas)
+            if v.agents.match(text, end):
+                floor = pos = end  # the reporter's unit: XX社区 + 网格员
+                continue
             if not is_broad:
                 return broad, (start, end, m.start())
             broad = broad or (start, end, m.start())

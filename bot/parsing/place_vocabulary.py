@@ -15,8 +15,8 @@ from config.schema import ParserConfig
 _NUM = r"(?:\d+(?:[-~至]\d+)?|[一二三四五六七八九十百零两]+)"
 # Units a number refines a place with, longest first so 号楼 wins over 号. 期/区/座 are
 # phases and blocks of an estate (二期, B区); 弄/支弄 are Shanghai lanes; 组/队 villages.
-_UNITS = "号楼|号院|号门|号杆|号线|号出口|号口|号|单元|栋|幢|座|层|楼|期|街坊|区|弄|支弄|组|队|排|巷|门|出口|口"
-NUMBER_RE = re.compile(rf"(?:{_NUM}(?:{_UNITS})|[A-Za-z]\d*(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?")
+_UNITS = "号楼|号院|号门|号杆|号线|号出口|号口|号|单元|栋|幢|座|层|楼|梯|期|街坊|区|弄|支弄|组|队|排|巷|门|出口|口"
+NUMBER_RE = re.compile(rf"(?:{_NUM}(?:{_UNITS})|[A-Za-z]\d* ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?")
 # "往南50米", "东侧约100米处", "向西200多米", "50米处": how far from the place.
 DISTANCE_RE = re.compile(
     r"(?:(?:往|向|朝)?正?(?:东北|东南|西北|西南|[东南西北])(?:方向|侧|边)?(?:走|行)?)?"
@@ -110,6 +110,7 @@ class Vocabulary:
         self.links = Words(pc.place_links)
         self.stops = Words(pc.place_stop_words)
         self.leads = frozenset(nfkc_sorted(pc.place_lead_words))
+        self.agents = Words(pc.place_agent_words)
         self.false = Words(pc.place_false_words)
         self.generic = frozenset(nfkc_sorted(pc.place_generic_names))
         labels = "|".join(map(re.escape, nfkc_sorted(pc.place_labels)))
