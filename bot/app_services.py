@@ -14,6 +14,7 @@ from bot.intake import Intake
 from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
+from bot.parser_learning import nightly, train_in_subprocess
 from bot.parsing.loading import load_parser
 from bot.scheduler import Scheduler
 from bot.scheduler_lease import SchedulerLease
@@ -54,4 +55,5 @@ def build_services(
     from bot import media  # imports AppServices itself
 
     scheduler.media_worker = lambda: media.worker(services).run_once()
+    scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -101,10 +104,17 @@ def train_model(
     return ParserModel(**{**vars(model), "thresholds": limits}), len(rows)
 
 
-def retrain(cfg: GuanjiaConfig, session: Session | None, out: Path, now: datetime) -> Outcome:
-    """Fit on the shipped corpus plus the ledger; install at `out` unless worse on the guard split."""
+def retrain(
+    cfg: GuanjiaConfig,
+    session: Session | None,
+    out: Path,
+    now: datetime,
+    base: Sequence[dict[str, Any]] | None = None,
+) -> Outcome:
+    """Fit on the shipped corpus (or `base`) plus the ledger; install at `out` unless worse on
+    the guard split than the model in use (the one installed there, else the shipped one)."""
     extra = ledger_rows(session) if session is not None else []
-    model, trained_on = train_model(cfg, extra)
+    model, trained_on = train_model(cfg, extra, base)
     model.info.update({"trained_at": now.isoformat(), "ledger_examples": len(extra)})
     rows = guard_rows()
     current_path = model_path(out)
@@ -141,3 +151,25 @@ def record_attempt(out: Path, local_now: datetime, outcome: Outcome | None) -> N
     out.parent.mkdir(parents=True, exist_ok=True)
     data = {"local_date": local_now.date().isoformat(), "installed": outcome.installed if outcome else False}
     attempt_file(out).write_text(json.dumps(data), encoding="utf-8")
+
+
+def nightly(cfg: GuanjiaConfig, out: Path, now: datetime, run: Callable[[], Outcome | None]) -> Outcome | None:
+    """The scheduler's hourly check: retrain once a local night, whatever the outcome.
+
+    `run` does the training: in the server a separate process (`guanjia train`), so the
+    server never loads scikit-learn; in tests the function itself.
+    """
+    local = now.astimezone(ZoneInfo(cfg.timezone))
+    if not retrain_due(cfg, out, local):
+        return None
+    record_attempt(out, local, None)  # before: a crash mid-training is not retried every hour
+    outcome = run()
+    record_attempt(out, local, outcome)
+    return outcome
+
+
+def train_in_subprocess() -> Outcome | None:
+    """`guanjia train` in a child process; its exit status says whether it installed a model."""
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "train"], capture_output=True, text=True, check=False)
+    log.info("nightly parser retrain exited %s: %s", done.returncode, (done.stdout or done.stderr).strip()[-500:])
+    return None

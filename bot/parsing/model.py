@@ -37,6 +37,7 @@ class Thresholds:
     report: float = 0.5  # P(report) at or above: a report
     near_miss: float = 0.2  # between this and `report`: kept as 疑似上报
     urgent: float = 0.5  # P(urgent) at or above: urgent even without an urgent word
+    clause: float = 0.8  # a clause read alone names another category this surely: a 2nd problem
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ class ParsedMessage:
 
 
 NOT_A_REPORT = ParsedMessage(is_report=False)
+# Clauses: pieces between punctuation and joining words, each long enough to name a problem.
+_CLAUSE_RE = re.compile(r"[^,，。;；!！?？\n、]+?(?=[,，。;；!！?？\n、]|并且|而且|还有|另外|同时|此外|以及|$)")
+_MIN_CLAUSE = 4
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
 # Emoji, pictographs, dingbats, private-use and joiners: decoration, never words.
@@ -250,15 +253,48 @@ class MessageParser:
         pc = self._cfg.parser
         lead = guess.category
         codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
-        codes = [lead] + [c for c in codes if c != lead and lead not in pc.absorbs.get(c, ())]
-        codes = [c for c in codes if c == lead or c not in pc.absorbs.get(lead, ())]
+        clauses = self._clause_codes(ev.clean, lead)
+        codes = [lead, *codes, *(c for c in clauses if c not in codes)]
+        codes = list(dict.fromkeys(c for c in codes if c == lead or not self._absorbed(lead, c)))
+        lead_info = (lead, guess.categories[0][1], tuple(code for code, _ in guess.categories))
         urgent = ev.urgent_at is not None or guess.urgent >= limits.urgent
-        suggestions = tuple(code for code, _ in guess.categories)
-        problems = self._problems(ev, codes, learned, lead=(lead, guess.categories[0][1], suggestions))
+        problems = self._problems(ev, codes, learned, lead_info, clauses)
         if urgent and not any(p.urgent for p in problems.problems):
             first = replace(problems.problems[0], urgent=True)
             problems = replace(problems, problems=(first, *problems.problems[1:]))
         return problems
+
+    def _absorbed(self, lead: str, code: str) -> bool:
+        absorbs = self._cfg.parser.absorbs
+        return code in absorbs.get(lead, ()) or lead in absorbs.get(code, ())
+
+    def _clause_codes(self, clean: str, lead: str) -> dict[str, tuple[int, float]]:
+        """Further problems named in clauses of their own: "路面破损严重，垃圾随处可见".
+
+        Each clause is read by the model on its own; a clause that the model reads, surely, as
+        another category that the clause's own listed words name too is a second problem.
+        Code -> (where its clause starts, how sure).
+        """
+        assert self._model is not None
+        spans = [(m.start(), m.group()) for m in _CLAUSE_RE.finditer(clean) if len(m.group()) >= _MIN_CLAUSE]
+        if len(spans) < 2:
+            return {}
+        found: dict[str, tuple[int, float]] = {}
+        limits = self._model.thresholds
+        pc = self._cfg.parser
+        for start, clause in spans:
+            folded, _ = self._synonyms.fold(clause)
+            scores = {c: s.score for c, s in self._score(folded, None, None).items()}
+            top = max(scores.values(), default=0.0)
+            signals = RuleSignals(
+                scores, 0, False, False, False, False, False, False, top >= pc.report_score, len(clause)
+            )
+            guess = self._model.predict(clause, signals)
+            code, probability = guess.categories[0]
+            evidence = scores.get(code, 0.0) >= pc.weak_report_score  # a listed word names it, too
+            if code != lead and probability >= limits.clause and evidence and code not in found:
+                found[code] = (start, probability)
+        return found
 
     def _triage(self, ev: _Evidence, learned: Learned | None) -> ParsedMessage:
         other = self._cfg.triage_category
@@ -272,11 +308,16 @@ class MessageParser:
         codes: list[str],
         learned: Learned | None,
         lead: tuple[str, float, tuple[str, ...]] | None,
+        clauses: dict[str, tuple[int, float]] | None = None,
     ) -> ParsedMessage:
-        """One problem per code, in the order they are named; `lead` is the model's choice."""
+        """One problem per code, in the order they are named; `lead` is the model's choice and
+        `clauses` the further problems it read in clauses of their own (where, how sure)."""
         pc = self._cfg.parser
         scores, ranked = ev.scores, ev.ranked
-        order = {c: scores[c].first if c in scores else -1 for c in codes}
+        clauses = clauses or {}
+        order = {c: min(scores[c].first if c in scores else 1 << 30, clauses.get(c, (1 << 30, 0))[0]) for c in codes}
+        if lead is not None and order[lead[0]] == 1 << 30:
+            order[lead[0]] = -1  # the model's main problem, named by no listed word: first
         codes = sorted(codes, key=order.__getitem__)
         urgent_code = self._urgent_owner(codes, scores, ev.urgent_at)
         absorbed = {a for c in codes for a in pc.absorbs.get(c, ())}
@@ -285,6 +326,8 @@ class MessageParser:
         for code in codes:
             if lead is not None and code == lead[0]:
                 confidence, suggestions = lead[1], lead[2]
+            elif code not in scores:
+                confidence, suggestions = clauses[code][1], (code,)
             else:
                 own = scores[code].score
                 # Strength (enough keyword evidence) times margin (no close competitor). Evidence

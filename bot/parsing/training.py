@@ -86,7 +86,7 @@ def fit(
     head = LogisticRegression(C=c, max_iter=2000).fit(x, y_report)
     weights[:, 0], bias[0] = head.coef_[0], head.intercept_[0]
 
-    reports = np.flatnonzero(y_report)
+    reports = [int(i) for i in np.flatnonzero(y_report)]
     y_cat = [train[i].category for i in reports]
     head = LogisticRegression(C=c, max_iter=3000).fit(x[reports], y_cat)
     bias[1 : 1 + len(categories)] = -30.0  # a category never seen in training is never chosen
