@@ -21,7 +21,7 @@ from bot import periods
 from bot.digest_format import late, ticket_head
 from bot.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import EventType, Ticket, TicketEvent, TicketStatus
+from models import EventType, SuspectedReport, SuspectStatus, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
 E = EventType
@@ -136,7 +136,19 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
         lines.append("未办结：无")
     lines += _listing("超时超期", *_overdue_lines(session, cfg, as_of, group_id))
     lines += _listing("紧急未办结", *_urgent_lines(session, cfg, group_id))
+    suspected = _pending_suspects(session, as_of, group_id)
+    if suspected:
+        lines.append(f"疑似上报 {suspected} 条，请到台账查看")
     return Digest("\n".join(lines))
+
+
+def _pending_suspects(session: Session, as_of: datetime, group_id: str | None) -> int:
+    """疑似上报 still waiting for the 创城办 (each message once: bot/suspects.py)."""
+    query = select(func.count()).select_from(SuspectedReport).where(SuspectedReport.status == SuspectStatus.PENDING)
+    query = query.where(SuspectedReport.received_at <= as_of)
+    if group_id is not None:
+        query = query.where(SuspectedReport.group_id == group_id)
+    return session.scalar(query) or 0
 
 
 def digest(

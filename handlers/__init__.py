@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "handlers.cancel",
     "handlers.query",
     "handlers.digest",
+    "handlers.suspects",
     "handlers.help",
 )
 

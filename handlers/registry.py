@@ -33,6 +33,7 @@ class Command:
     takes_ticket: bool
     accepts_rest: bool
     func: Handler
+    number_label: str = "工单号"  # what the number names, for the hint when it is missing
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class CommandRegistry:
         permission: str,
         takes_ticket: bool = True,
         accepts_rest: bool = True,
+        number_label: str = "工单号",
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
@@ -76,6 +78,7 @@ class CommandRegistry:
                     takes_ticket=takes_ticket,
                     accepts_rest=accepts_rest,
                     func=func,
+                    number_label=number_label,
                 )
             )
             return func
@@ -99,7 +102,8 @@ class CommandRegistry:
                 if command and command.takes_ticket:
                     digits = found.group("n").lstrip("0") or "0"
                     if len(digits) > _MAX_TICKET_DIGITS:
-                        return UsageError(f"没有找到工单 #{digits[:_MAX_TICKET_DIGITS]}…")
+                        what = "工单 #" if command.number_label == "工单号" else f"{command.number_label} "
+                        return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
                     rest = found.group("rest").strip(" \t\n,，:：;；")
                     return CommandMatch(command, CommandArgs(int(digits), rest))
         if not bare:
@@ -110,7 +114,7 @@ class CommandRegistry:
         rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
         if command.takes_ticket:
             if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
-                return UsageError(f"请写明工单号，例如：{command.usage.replace('N', '12')}")
+                return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")
             return None
         if rest and not command.accepts_rest:
             return None

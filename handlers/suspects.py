@@ -1,0 +1,46 @@
+"""立案 / 不立案: the 创城办 settles a 疑似上报 from the chat (the web page's buttons run these too).
+
+The number is the 消息号 the 疑似上报 page shows. 立案 opens tickets through the SuspectService
+(with the category written after the number, or as the parser reads the message); 不立案 marks
+it not a problem. Either way it leaves the list, and a second attempt is refused with why.
+"""
+
+from __future__ import annotations
+
+from bot.echo_safety import echo
+from bot.errors import InvalidArgument
+from bot.messages import Outcome, Reply
+from bot.suspects import SuspectService
+from handlers.context import ChatContext, CommandArgs
+from handlers.recategorize import find_category
+from handlers.registry import command
+from handlers.report import report_outcome
+
+
+def _service(ctx: ChatContext) -> SuspectService:
+    return SuspectService(ctx.service.session, ctx.cfg, ctx.service.clock, ctx.parser)
+
+
+def _via(ctx: ChatContext) -> str:
+    return "web" if ctx.actor.role else "chat"  # web users carry their role; chat senders do not
+
+
+@command("立案", usage="立案 N [类别]", permission="创城办", number_label="消息号")
+def convert(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """把「疑似上报」第 N 条立为工单（可写类别，不写则按内容判断）"""
+    assert args.ticket_id is not None
+    name = args.rest.split(" ", 1)[0].strip()
+    category = find_category(ctx.cfg, name) if name else None
+    if name and category is None:
+        known = "、".join(c.name for c in ctx.cfg.categories.values())
+        raise InvalidArgument(f"没有找到类别「{echo(name)}」，可选：{known}")
+    conversion = _service(ctx).convert(args.ticket_id, ctx.actor, category, _via(ctx))
+    return report_outcome(ctx, conversion.registered, head=f"疑似上报 {args.ticket_id} 已立案：")
+
+
+@command("不立案", usage="不立案 N", permission="创城办", number_label="消息号")
+def dismiss(ctx: ChatContext, args: CommandArgs) -> Outcome:
+    """把「疑似上报」第 N 条标记为不是问题"""
+    assert args.ticket_id is not None
+    _service(ctx).dismiss(args.ticket_id, ctx.actor, _via(ctx))
+    return Outcome([Reply(f"疑似上报 {args.ticket_id} 已标记为不是问题")], [])
