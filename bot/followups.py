@@ -30,6 +30,7 @@ from models import Ticket, TicketStatus
 _PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
 _PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
 PLACE_ANSWER_MAX_CHARS = 40
+_PLACE_LEAD_CHARS = 2  # "就在", "位于" before the place in an answer
 
 
 def is_followup_shaped(
@@ -126,15 +127,21 @@ def attach_followup(
     if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
         return None
     tickets = recent_report(session, cfg, msg, now)
-    if not tickets or not _adds_to(parsed, tickets):
+    if not tickets:
         return None
     note = parser.clean(msg.text) or None
     awaiting_place = [t for t in tickets if not t.location]
+    place = place_in_answer(cfg, parser, msg.text) if awaiting_place else None
+    # The bot asked for the place and the line is one (all of it, or a place and no named
+    # problem): the answer, however the parser scores it.
+    no_problem = all(p.category == cfg.triage_category for p in parsed.problems)
+    only_place = bool(note and place and (len(place) >= len(note) - _PLACE_LEAD_CHARS or no_problem))
+    if not only_place and not _adds_to(parsed, tickets):
+        return None
     if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
         return None
     service = TicketService(session, cfg, ManualClock(now))
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-    place = place_in_answer(cfg, parser, msg.text) if awaiting_place else None
     areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
         service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)

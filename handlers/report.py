@@ -40,8 +40,11 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
     return report_outcome(ctx, registered)
 
 
-def report_outcome(ctx: ChatContext, registered: Registered, head: str | None = None) -> Outcome:
-    """The one reply to new tickets: a line each, @ their units; asks for the place if one has none."""
+def report_outcome(
+    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True
+) -> Outcome:
+    """The one reply to new tickets: a line each, @ their units; asks the reporter for the place
+    if one has none (not when the 创城办 opened them: the reporter is not the one answering)."""
     outcome = Outcome()
     lines: list[str] = []
     mentions: list[str] = []
@@ -57,7 +60,7 @@ def report_outcome(ctx: ChatContext, registered: Registered, head: str | None = 
     if head:
         lines.insert(0, head)
     # The reporter's answer within the follow-up window fills it (bot/followups.py).
-    if any(t.location is None and t.duplicate_of is None for t, _ in registered):
+    if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
         lines.append(PLACE_QUESTION)
     outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))
     return outcome

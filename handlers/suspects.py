@@ -35,7 +35,7 @@ def convert(ctx: ChatContext, args: CommandArgs) -> Outcome:
         known = "、".join(c.name for c in ctx.cfg.categories.values())
         raise InvalidArgument(f"没有找到类别「{echo(name)}」，可选：{known}")
     conversion = _service(ctx).convert(args.ticket_id, ctx.actor, category, _via(ctx))
-    return report_outcome(ctx, conversion.registered, head=f"疑似上报 {args.ticket_id} 已立案：")
+    return report_outcome(ctx, conversion.registered, head=f"疑似上报 {args.ticket_id} 已立案：", ask_place=False)
 
 
 @command("不立案", usage="不立案 N", permission="创城办", number_label="消息号")

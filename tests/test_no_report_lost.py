@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
 from bot.clock import ManualClock
 from bot.messages import IncomingMessage, Outcome
+from bot.parsing.parser import NOT_A_REPORT, ParsedMessage
 from bot.unreported import HINT, QUESTION, WITHDRAWN
 from models import Ticket
 from tests.web_helpers import login, make_user
@@ -56,8 +58,16 @@ def test_an_unclear_at_message_gets_one_question_and_the_answer_completes_it(
 
 
 def test_an_answer_that_is_still_no_report_is_registered_for_the_office(
-    services: AppServices, clock: ManualClock
+    services: AppServices, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    parser = services.intake.parser
+    real = parser.parse
+
+    def parse(text: str, *args: object, **kwargs: object) -> ParsedMessage:
+        # Built in the test: however the parser improves, these texts stay "not a report".
+        return NOT_A_REPORT if "这个得有人来看看" in text else real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parser, "parse", parse)
     assert say(services, "@大管家 这个得有人来看看") == QUESTION
     clock.advance(timedelta(seconds=40))
     outcome = send(services, "就在南门口")
@@ -87,7 +97,8 @@ def test_after_the_window_the_next_message_is_read_alone_and_the_question_stays_
 ) -> None:
     assert say(services, UNCLEAR) == QUESTION
     clock.advance(timedelta(minutes=2, seconds=1))
-    assert send(services, "就在南门口") == Outcome()
+    for n in send(services, "就在南门口").tickets:  # read alone, whatever the parser makes of it
+        assert "不太对劲" not in ticket(services, n).text
     make_user(services, "wang", "supervisor")
     login(client, "wang")
     page = client.get("/suspects").text
@@ -110,7 +121,8 @@ def test_a_private_message_counts_as_addressed(services: AppServices) -> None:
 
 def test_an_unaddressed_group_message_gets_no_question(services: AppServices) -> None:
     assert send(services, "那边不太对劲") == Outcome()
-    assert send(services, "就在南门口").tickets == []
+    for n in send(services, "就在南门口").tickets:  # read alone, whatever the parser makes of it
+        assert "不太对劲" not in ticket(services, n).text
 
 
 def test_a_report_or_a_command_at_the_bot_is_not_asked_about(services: AppServices) -> None:

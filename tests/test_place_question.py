@@ -78,7 +78,7 @@ def test_a_non_territorial_ticket_only_gets_its_place(chat: Chat, services: AppS
 def test_after_the_window_the_answer_does_not_fill_it(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     n = chat.report(NO_PLACE)
     clock.advance(timedelta(minutes=2, seconds=1))
-    assert chat.send("东湖家园3号楼").tickets == []
+    assert n not in chat.send("东湖家园3号楼").tickets  # read alone, whatever the parser makes of it
     assert load(services, n).location is None
 
 

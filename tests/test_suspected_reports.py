@@ -116,6 +116,7 @@ def test_converting_twice_is_refused_with_the_reason(
     keep_both(chat, clock)
     first = chat.say("立案 2", sender="ccb_wang")
     assert first.startswith("疑似上报 2 已立案：\n已登记 #1【其他】") and "待创城办分拨" in first
+    assert "请补充地点" not in first  # the office opened it: the reporter is not there to answer
     assert chat.say("立案 2", sender="ccb_zhao") == "疑似上报 2 已由王督查立案为 #1，不能重复立案"
     csrf = supervisor(client, services)
     assert "疑似上报 2 已由王督查立案为 #1，不能重复立案" in act(client, 2, csrf, "convert").text
