@@ -10,6 +10,7 @@ again when it changes (bot/parsing/loading.py).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import subprocess
@@ -101,7 +102,7 @@ def train_model(
     rows = [*(bundled_training_rows() if base is None else base), *extra]
     model = fit(cfg, examples(rules, rows), info={"corpus": corpus_digest(rows), "messages": len(rows)})
     limits = tune_thresholds(model, examples(rules, tuning_rows()))
-    return ParserModel(**{**vars(model), "thresholds": limits}), len(rows)
+    return dataclasses.replace(model, thresholds=limits), len(rows)
 
 
 def retrain(

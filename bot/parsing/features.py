@@ -23,13 +23,40 @@ def ngrams(clean: str) -> set[str]:
     "3栋" and "15栋" both read "0栋"; "A3区" reads "a0区": numbers name places, not problems.
     ^ and $ mark the ends, so "^认领" (a command at the start) differs from "认领" mid-text.
     """
-    text = _LATIN.sub(lambda m: m.group().lower()[:1], _DIGITS.sub("0", clean.replace(" ", "")))
-    text = f"^{text}$"
+    text = marked(clean)
     found: set[str] = set()
     for size in NGRAM_SIZES:
         for start in range(len(text) - size + 1):
             found.add(text[start : start + size])
     return found
+
+
+def marked(clean: str) -> str:
+    """The text as n-grams are cut from it: digits and Latin folded, ends marked (see `ngrams`)."""
+    return f"^{_LATIN.sub(lambda m: m.group().lower()[:1], _DIGITS.sub('0', clean.replace(' ', '')))}$"
+
+
+class NgramIndex:
+    """Finds a text's known n-grams in one pass of an Aho-Corasick automaton (in C).
+
+    Equivalent to looking every n-gram of `ngrams(text)` up in the vocabulary, at a fraction
+    of the cost: this runs for every message the bot reads.
+    """
+
+    def __init__(self, vocabulary: Mapping[str, int]) -> None:
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for gram, index in vocabulary.items():
+            self._automaton.add_word(gram, index)
+        self._empty = not vocabulary
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def ids(self, clean: str) -> set[int]:
+        if self._empty:
+            return set()
+        return {index for _end, index in self._automaton.iter(marked(clean))}
 
 
 @dataclass(frozen=True)

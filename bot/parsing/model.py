@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.parsing.features import NGRAM_SIZES, RULE_FEATURES, RuleSignals, ngrams, rule_vector
+from bot.parsing.features import NGRAM_SIZES, RULE_FEATURES, NgramIndex, RuleSignals, rule_vector
 
 FORMAT = 1
 BUNDLED = Path(__file__).resolve().parent / "model" / "parser_model.npz"
@@ -61,22 +61,25 @@ class ParserModel:
     thresholds: Thresholds = field(default_factory=Thresholds)
     info: dict[str, Any] = field(default_factory=dict)  # what it was trained on, and its scores
 
+    def __post_init__(self) -> None:
+        self._index = NgramIndex(self.vocabulary)
+
     # --- prediction -----------------------------------------------------------------------
 
     def logits(self, clean: str, signals: RuleSignals) -> np.ndarray:
-        rows = [i for g in ngrams(clean) if (i := self.vocabulary.get(g)) is not None]
-        out = self.bias + np.asarray(rule_vector(signals, self.categories), dtype=np.float32) @ self.rule_weights
+        rows = list(self._index.ids(clean))
+        out = self.bias + np.dot(rule_vector(signals, self.categories), self.rule_weights)
         if rows:
-            out = out + self.ngram_weights[rows].sum(axis=0, dtype=np.float32) / math.sqrt(len(rows))
+            out += np.add.reduce(self.ngram_weights.take(rows, axis=0), axis=0) * (1.0 / math.sqrt(len(rows)))
         return out
 
     def predict(self, clean: str, signals: RuleSignals) -> Prediction:
         z = self.logits(clean, signals)
-        cat = z[1:-1] - z[1:-1].max()
-        probs = np.exp(cat)
+        cat = z[1:-1]
+        probs = np.exp(cat - cat.max())
         probs /= probs.sum()
-        order = np.argsort(-probs)[:3]
-        ranked = tuple((self.categories[i], float(probs[i])) for i in order)
+        order = np.argpartition(-probs, 3)[:3]
+        ranked = tuple(sorted(((self.categories[i], float(probs[i])) for i in order), key=lambda p: -p[1]))
         return Prediction(_sigmoid(float(z[0])), ranked, _sigmoid(float(z[-1])))
 
     # --- the file ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.parsing.features import RuleSignals
 from bot.parsing.model import ParserModel
@@ -95,6 +95,7 @@ class _Score:
     score: float = 0.0
     first: int = 1 << 30  # where the category is first named: problems keep message order
     exclusive: float = 0.0  # from words naming only this category (停满 names two)
+    hits: list[tuple[int, float]] = field(default_factory=list)  # (where, weight) of each word
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ class MessageParser:
         pc = self._cfg.parser
         lead = guess.category
         codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
-        clauses = self._clause_codes(ev.clean, lead)
+        clauses = self._clause_codes(ev, lead)
         codes = [lead, *codes, *(c for c in clauses if c not in codes)]
         codes = list(dict.fromkeys(c for c in codes if c == lead or not self._absorbed(lead, c)))
         lead_info = (lead, guess.categories[0][1], tuple(code for code, _ in guess.categories))
@@ -268,31 +269,35 @@ class MessageParser:
         absorbs = self._cfg.parser.absorbs
         return code in absorbs.get(lead, ()) or lead in absorbs.get(code, ())
 
-    def _clause_codes(self, clean: str, lead: str) -> dict[str, tuple[int, float]]:
+    def _clause_codes(self, ev: _Evidence, lead: str) -> dict[str, tuple[int, float]]:
         """Further problems named in clauses of their own: "路面破损严重，垃圾随处可见".
 
-        Each clause is read by the model on its own; a clause that the model reads, surely, as
-        another category that the clause's own listed words name too is a second problem.
+        A clause whose own listed words name another category is read by the model on its own;
+        if it reads, surely, as that category, it is a second problem. The words were found
+        once for the whole message; a clause takes those that start inside it.
         Code -> (where its clause starts, how sure).
         """
         assert self._model is not None
-        spans = [(m.start(), m.group()) for m in _CLAUSE_RE.finditer(clean) if len(m.group()) >= _MIN_CLAUSE]
+        spans = [(m.start(), m.end()) for m in _CLAUSE_RE.finditer(ev.folded) if m.end() - m.start() >= _MIN_CLAUSE]
         if len(spans) < 2:
             return {}
         found: dict[str, tuple[int, float]] = {}
         limits = self._model.thresholds
         pc = self._cfg.parser
-        for start, clause in spans:
-            folded, _ = self._synonyms.fold(clause)
-            scores = {c: s.score for c, s in self._score(folded, None, None).items()}
-            top = max(scores.values(), default=0.0)
-            signals = RuleSignals(
-                scores, 0, False, False, False, False, False, False, top >= pc.report_score, len(clause)
-            )
-            guess = self._model.predict(clause, signals)
-            code, probability = guess.categories[0]
-            evidence = scores.get(code, 0.0) >= pc.weak_report_score  # a listed word names it, too
-            if code != lead and probability >= limits.clause and evidence and code not in found:
+        for start, end in spans:
+            scores = {
+                code: total
+                for code, entry in ev.scores.items()
+                if (total := sum(w for at, w in entry.hits if start <= at < end)) > 0
+            }
+            if not any(c != lead and c not in found and v >= pc.weak_report_score for c, v in scores.items()):
+                continue  # no listed word names another problem here: nothing to ask the model
+            clause = ev.folded[start:end]
+            says_report = max(scores.values()) >= pc.report_score
+            signals = RuleSignals(scores, 0, False, False, False, False, False, False, says_report, len(clause))
+            code, probability = self._model.predict(clause, signals).categories[0]
+            named = scores.get(code, 0.0) >= pc.weak_report_score
+            if code != lead and code not in found and named and probability >= limits.clause:
                 found[code] = (start, probability)
         return found
 
@@ -369,6 +374,7 @@ class MessageParser:
             entry = scores.setdefault(code, _Score())
             entry.score += weight
             entry.first = min(entry.first, pos)
+            entry.hits.append((pos, weight))
             if exclusive:
                 entry.exclusive += weight
         return scores

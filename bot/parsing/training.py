@@ -14,7 +14,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,20 @@ def examples(parser: MessageParser, rows: Iterable[dict[str, Any]]) -> list[Exam
     return out
 
 
+def _without_rules(ex: Example) -> Example:
+    """The example as if no listed word had matched.
+
+    The training corpus was written by people who know the keyword lists, so there the rules'
+    evidence predicts the label almost perfectly and a model leans on it alone. Real messages
+    often use words nobody listed. Learning every example twice, once with the rules' evidence
+    and once without, makes the n-grams carry the meaning too (real dev: category 0.80 -> 0.84,
+    detection F1 0.95 -> 0.97).
+    """
+    s = ex.signals
+    blind = RuleSignals({}, 0, False, False, False, False, s.ends_with_question, s.place, False, s.length)
+    return replace(ex, signals=blind)
+
+
 def _matrix(items: Sequence[Example], vocabulary: dict[str, int], categories: Sequence[str]) -> Any:
     from scipy import sparse
 
@@ -77,6 +91,7 @@ def fit(
     df = Counter(g for ex in train for g in ngrams(ex.clean))
     words = sorted(g for g, n in df.items() if n >= MIN_DOCUMENTS)
     vocabulary = {w: i for i, w in enumerate(words)}
+    train = [*train, *(_without_rules(ex) for ex in train)]
     x = _matrix(train, vocabulary, categories)
     width = len(vocabulary) + len(categories) + len(RULE_FEATURES)
     weights = np.zeros((width, 2 + len(categories)), dtype=np.float32)
