@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,7 @@ class ParserModel:
                 ngram_weights = data["ngram_weights"].astype(np.float32)
                 rule_weights = data["rule_weights"]
                 bias = data["bias"]
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot read parser model {path}: {exc}") from None
         if header.get("format") != FORMAT or header.get("rule_features") != list(RULE_FEATURES):
             raise ModelError(f"parser model {path} was made for other features; retrain with `guanjia train`")

@@ -1,0 +1,130 @@
+"""The statistical layer as users meet it: reports worded without the listed words, a stale or
+broken model file, and the shipped model's figures on text the team did not write."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.parsing.corpus_files import guard_rows
+from bot.parsing.evaluation import TARGETS, score
+from bot.parsing.loading import load_parser
+from bot.parsing.model import BUNDLED, ModelError, ParserModel
+from bot.parsing.parser import MessageParser, ParsedMessage
+from config import GuanjiaConfig
+
+
+@pytest.fixture(scope="module")
+def parser(cfg: GuanjiaConfig) -> MessageParser:
+    return load_parser(cfg)
+
+
+def main(parsed: ParsedMessage) -> tuple[str, bool]:
+    assert parsed.is_report, parsed
+    return parsed.problems[0].category, parsed.problems[0].urgent
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("那辆灰色面包车已经在人行道上停三天了", "car_parking"),
+        ("新华书店门口好多共享单车倒了一地", "bike_parking"),
+        ("关于滨河路段夜间施工噪音扰民的投诉", "construction"),
+        ("锦绣小区北门垃圾堆放问题久拖不决", "garbage"),
+        ("楼下烧烤店油烟太大了，天天熏得不敢开窗", "other"),
+    ],
+)
+def test_reports_without_the_listed_words_are_read(parser: MessageParser, text: str, category: str):
+    assert main(parser.parse(text))[0] == category
+
+
+@pytest.mark.parametrize(
+    "text", ["光明小区3栋门口窨井没了盖子", "幸福路口电线垂到地上了", "建设路中段路面垮塌了一大块"]
+)
+def test_danger_phrased_without_an_urgent_word_is_urgent(parser: MessageParser, text: str):
+    assert main(parser.parse(text))[1] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "养犬登记在哪里办",
+        "您好，您反映的问题经核实已安排环卫人员清理完毕，感谢您的监督",
+        "本周重点整治占道经营和乱停车，请各单位加强巡查",
+    ],
+)
+def test_questions_replies_and_notices_are_not_reports(parser: MessageParser, text: str):
+    assert not parser.parse(text).is_report
+
+
+def test_rules_alone_miss_what_the_model_reads(cfg: GuanjiaConfig, parser: MessageParser):
+    """The reason the model exists: a plain report no keyword list covers."""
+    text = "那辆灰色面包车已经在人行道上停三天了"
+    rules = MessageParser(cfg).parse(text)
+    assert not rules.is_report or rules.problems[0].category != "car_parking"
+    assert main(parser.parse(text))[0] == "car_parking"
+
+
+def test_the_shipped_model_detects_reports_on_the_real_test_split(cfg: GuanjiaConfig, parser: MessageParser):
+    """Real public messages the model never trained or tuned on (bot/parsing/corpus/real_test.jsonl)."""
+    figures = score(guard_rows(), parser.parse).figures
+    assert figures["detection_f1"] >= TARGETS["detection_f1"]
+    assert figures["multi_recall"] >= TARGETS["multi_recall"]
+    assert figures["category_accuracy"] >= 0.8  # below the 0.9 target: see the README's figures
+
+
+def _rewrite_header(src: Path, dst: Path, change: dict) -> None:
+    with np.load(src, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    header = json.loads(str(arrays["header"])) | change
+    arrays["header"] = np.array(json.dumps(header))
+    np.savez_compressed(dst, **arrays)
+
+
+def test_a_model_made_for_other_features_is_refused(tmp_path: Path):
+    stale = tmp_path / "stale.npz"
+    _rewrite_header(BUNDLED, stale, {"rule_features": ["something", "else"]})
+    with pytest.raises(ModelError, match="guanjia train"):
+        ParserModel.load(stale)
+
+
+def test_a_model_that_lacks_a_configured_category_is_refused(cfg: GuanjiaConfig, tmp_path: Path):
+    narrow = tmp_path / "narrow.npz"
+    with np.load(BUNDLED, allow_pickle=False) as data:
+        categories = json.loads(str(data["header"]))["categories"]
+    _rewrite_header(BUNDLED, narrow, {"categories": [c for c in categories if c != "dog"] + ["pets"]})
+    with pytest.raises(ModelError, match="dog"):
+        ParserModel.load(narrow, categories=list(cfg.categories))
+
+
+def test_a_broken_installed_model_falls_back_to_the_shipped_one(
+    cfg: GuanjiaConfig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    broken = tmp_path / "parser_model.npz"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("header.npy", b"not an array")
+    with caplog.at_level(logging.ERROR):
+        parser = load_parser(cfg, broken)
+    assert main(parser.parse("新华书店门口好多共享单车倒了一地"))[0] == "bike_parking"
+    assert "not used" in caplog.text and str(broken) in caplog.text
+
+
+def test_a_truncated_model_file_is_refused_with_its_path(tmp_path: Path):
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(BUNDLED.read_bytes()[:5000])
+    with pytest.raises(ModelError, match="cut.npz"):
+        ParserModel.load(cut)
+
+
+def test_saving_replaces_the_file_whole(tmp_path: Path):
+    model = ParserModel.load(BUNDLED)
+    target = tmp_path / "parser_model.npz"
+    target.write_bytes(b"old")
+    model.save(target)
+    assert ParserModel.load(target).vocabulary == model.vocabulary
+    assert [p.name for p in tmp_path.iterdir()] == ["parser_model.npz"]
