@@ -117,7 +117,7 @@ def test_a_broken_installed_model_falls_back_to_the_shipped_one(
 def test_a_truncated_model_file_is_refused_with_its_path(tmp_path: Path):
     cut = tmp_path / "cut.npz"
     cut.write_bytes(BUNDLED.read_bytes()[:5000])
-    with pytest.raises(ModelError, match="cut.npz"):
+    with pytest.raises(ModelError, match=r"cut\.npz"):
         ParserModel.load(cut)
 
 
