@@ -15,7 +15,7 @@ from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
 from bot.parser_learning import nightly, train_in_subprocess
-from bot.parsing.loading import load_parser
+from bot.parsing.loading import ParserSource
 from bot.scheduler import Scheduler
 from bot.scheduler_lease import SchedulerLease
 from config.loader import load_config
@@ -47,7 +47,7 @@ def build_services(
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    intake = Intake(session_factory, cfg, clock, load_parser(cfg, settings.parser_model), load_handlers())
+    intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[queue_due_digests])
     scheduler.lease = SchedulerLease(engine)

@@ -19,6 +19,7 @@ from bot.db import insert_unless_present
 from bot.errors import DomainError
 from bot.followups import attach_after_photos, attach_followup
 from bot.messages import IncomingMessage, Outcome, Reply
+from bot.parsing.loading import ParserSource
 from bot.parsing.parser import NOT_A_REPORT, MessageParser, ParsedMessage
 from bot.routing_memory import RoutingMemory
 from bot.suspects import SuspectService
@@ -58,15 +59,20 @@ class Intake:
         session_factory: sessionmaker[Session],
         cfg: GuanjiaConfig,
         clock: Clock,
-        parser: MessageParser,
+        parser: MessageParser | ParserSource,
         registry: CommandRegistry,
     ) -> None:
         self.session_factory = session_factory
         self.cfg = cfg
         self.clock = clock
-        self.parser = parser
+        self._parser = parser
         self.registry = registry
         self.memory = RoutingMemory(cfg, clock)
+
+    @property
+    def parser(self) -> MessageParser:
+        """The parser in use now: a model the nightly job installed is picked up while running."""
+        return self._parser.current() if isinstance(self._parser, ParserSource) else self._parser
 
     def handle(self, msg: IncomingMessage) -> Outcome:
         msg = msg.storable()

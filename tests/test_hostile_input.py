@@ -154,7 +154,7 @@ def tickets(chat: Chat) -> list[int]:
     fixed = chat.report("文化广场东侧井盖丢了，很危险")
     unit_of_fixed = _unit_member(chat, fixed)
     chat.send(f"完成 {fixed} 已补好", sender=unit_of_fixed)
-    triage = chat.report("这边有个情况大家看看怎么处理一下，挺影响市容的")
+    triage = chat.report("3号楼和5号楼之间有个东西不知道谁的，挺影响市容")
     return [dispatched, claimed, fixed, triage]
 
 

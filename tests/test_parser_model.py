@@ -128,3 +128,25 @@ def test_saving_replaces_the_file_whole(tmp_path: Path):
     model.save(target)
     assert ParserModel.load(target).vocabulary == model.vocabulary
     assert [p.name for p in tmp_path.iterdir()] == ["parser_model.npz"]
+
+
+def test_a_running_intake_picks_up_a_newly_installed_model(cfg: GuanjiaConfig, tmp_path: Path):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import ManualClock
+    from bot.parsing.loading import ParserSource
+
+    clock = ManualClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))
+    installed = tmp_path / "parser_model.npz"
+    source = ParserSource(cfg, installed, clock, check_seconds=60)
+    shipped = source.current()
+    _rewrite_header(BUNDLED, installed, {"info": {"trained_at": "nightly"}})
+
+    clock.advance(timedelta(seconds=30))
+    assert source.current() is shipped  # not looked at yet
+    clock.advance(timedelta(seconds=31))
+    reloaded = source.current()
+    assert reloaded is not shipped
+    assert reloaded._model is not None and reloaded._model.info == {"trained_at": "nightly"}
+    clock.advance(timedelta(minutes=5))
+    assert source.current() is reloaded  # unchanged file: the same parser

@@ -66,7 +66,7 @@ def test_several_problems_in_one_message_make_one_ticket_each(chat: Chat, servic
 
 
 def test_unclear_report_goes_to_triage_for_the_office(chat: Chat, services: AppServices) -> None:
-    outcome = chat.send("【问题上报】地点：西门桥下 问题：有人在桥下搭了个帐篷住着，情况不明，请研判")
+    outcome = chat.send("【问题上报】地点：西门桥下 问题：有人在桥下住着，情况不明，请研判")
     assert outcome.tickets, outcome
     ticket = load(services, outcome.tickets[0])
     assert ticket.status == "triage" and ticket.unit == "ccb"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from pathlib import Path
 
+from bot.clock import Clock
 from bot.parsing.model import BUNDLED, ModelError, ParserModel
 from bot.parsing.parser import MessageParser
 from config.schema import GuanjiaConfig
@@ -51,3 +53,43 @@ def load_parser(cfg: GuanjiaConfig, installed: Path | None = None) -> MessagePar
             raise
         log.error("parser model %s not used: %s; using the shipped model", path, exc)
         return MessageParser(cfg, load_model(BUNDLED, cfg))
+
+
+class ParserSource:
+    """The parser of a long-running process, which picks up a newly installed model.
+
+    The nightly job installs a model in a child process; every server worker notices the
+    file changed within `check_seconds` (on the injected clock) and reads it. Checking is a
+    stat() call, so it is done at most that often, not per message.
+    """
+
+    def __init__(self, cfg: GuanjiaConfig, installed: Path | None, clock: Clock, check_seconds: float = 60) -> None:
+        self._cfg, self._installed, self._clock = cfg, installed, clock
+        self._every = timedelta(seconds=check_seconds)
+        self._parser = load_parser(cfg, installed)
+        self._seen = self._stamp()
+        self._checked = clock.now()
+        self._lock = threading.Lock()
+
+    def _stamp(self) -> tuple[Path, float] | None:
+        if not self._cfg.parser.use_model:
+            return None
+        path = model_path(self._installed)
+        try:
+            return path, path.stat().st_mtime
+        except OSError:
+            return None
+
+    def current(self) -> MessageParser:
+        now = self._clock.now()
+        if now - self._checked < self._every:
+            return self._parser
+        with self._lock:
+            if now - self._checked >= self._every:
+                self._checked = now
+                stamp = self._stamp()
+                if stamp != self._seen:
+                    self._parser = load_parser(self._cfg, self._installed)
+                    self._seen = stamp
+                    log.info("parser model reloaded from %s", stamp[0] if stamp else "-")
+        return self._parser
