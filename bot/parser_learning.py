@@ -47,7 +47,8 @@ def ledger_rows(session: Session, limit: int | None = None) -> list[dict[str, An
     for ex in session.scalars(select(LabelledExample).order_by(LabelledExample.id)):
         report = ex.is_report and ex.category is not None
         cats = [ex.category] if report and ex.category else []
-        rows.append(_row(f"example-{ex.id}", ex.text, report, cats, ex.unit if report else None, False))
+        # Settling a 疑似上报 says report or not and which category, nothing about urgency.
+        rows.append(_row(f"example-{ex.id}", ex.text, report, cats, ex.unit if report else None, None))
     corrected = select(TicketEvent.ticket_id).where(TicketEvent.type == EventType.RECATEGORIZED)
     query = (
         select(Ticket)
@@ -68,7 +69,7 @@ def ledger_rows(session: Session, limit: int | None = None) -> list[dict[str, An
     return rows[:limit] if limit is not None else rows
 
 
-def _row(rid: str, text: str, report: bool, cats: list[str], unit: str | None, urgent: bool) -> dict[str, Any]:
+def _row(rid: str, text: str, report: bool, cats: list[str], unit: str | None, urgent: bool | None) -> dict[str, Any]:
     return {"id": rid, "text": text, "is_report": report, "categories": cats, "unit": unit, "urgent": urgent}
 
 

@@ -204,7 +204,7 @@ class TicketService:
         self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "改类")
         if category not in self.cfg.categories:
             raise InvalidArgument(f"没有这个类别：{category}")
-        if category == ticket.category:
+        if category == ticket.category and ticket.status != S.TRIAGE:  # in triage: confirms the guess
             raise InvalidState(f"#{ticket.id} 已经是「{self.cfg.category_name(category)}」")
         before = {"from_category": ticket.category, "from_unit": ticket.unit}
         ticket.category = category

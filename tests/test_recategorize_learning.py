@@ -103,15 +103,16 @@ def test_two_corrections_are_not_enough(chat: Chat, services: AppServices) -> No
 
 def test_reassign_teaches_the_unit_for_a_category(chat: Chat, services: AppServices) -> None:
     texts = [
-        "松林小区 物业院内的垃圾桶满了 保洁没来",
-        "东湖家园 物业院内垃圾桶满了没人清",
-        "百泉小区 物业院内的垃圾桶又满了",
+        # 地库: the word the office's 转派 teaches (院内 is a place word of the config, never learned)
+        "松林小区 地库的垃圾桶满了 保洁没来",
+        "东湖家园 地库垃圾桶满了没人清",
+        "百泉小区 地库的垃圾桶又满了",
     ]
     for text in texts:
         n = chat.report(text)
         assert load(services, n).unit == "hws"
         chat.say(f"转派 {n} 物业", sender="ccb_wang")
-    outcome = chat.send("金河小区 物业院内垃圾桶满了", sender="wgy_sun")
+    outcome = chat.send("金河小区 地库垃圾桶满了", sender="wgy_sun")
     ticket = load(services, outcome.tickets[0])
     assert (ticket.category, ticket.unit) == ("garbage", "sd")
 

@@ -33,7 +33,7 @@ class Example:
     signals: RuleSignals
     is_report: bool
     category: str | None
-    urgent: bool
+    urgent: bool | None  # None: the label says nothing about urgency (a settled 疑似上报)
 
 
 def examples(parser: MessageParser, rows: Iterable[dict[str, Any]]) -> list[Example]:
@@ -45,7 +45,8 @@ def examples(parser: MessageParser, rows: Iterable[dict[str, Any]]) -> list[Exam
             continue
         cats = row.get("categories") or []
         report = bool(row["is_report"]) and bool(cats)
-        out.append(Example(read[0], read[1], report, cats[0] if report else None, report and bool(row.get("urgent"))))
+        urgent = None if row.get("urgent") is None else report and bool(row["urgent"])
+        out.append(Example(read[0], read[1], report, cats[0] if report else None, urgent))
     return out
 
 
@@ -113,9 +114,10 @@ def fit(
         else:
             weights[:, col], bias[col] = head.coef_[k], head.intercept_[k]
 
-    y_urgent = np.array([train[i].urgent for i in reports])
+    known = [i for i in reports if train[i].urgent is not None]
+    y_urgent = np.array([bool(train[i].urgent) for i in known])
     if y_urgent.any() and not y_urgent.all():
-        head = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x[reports], y_urgent)
+        head = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x[known], y_urgent)
         weights[:, -1], bias[-1] = head.coef_[0], head.intercept_[0]
     else:
         bias[-1] = -30.0  # nothing to learn from: urgency stays with the rules' words
@@ -153,7 +155,7 @@ def tune_thresholds(model: ParserModel, dev: Sequence[Example]) -> Thresholds:
 
     report = max(grid, key=lambda t: (round(f1(t), 4), -abs(t - 0.5)))
     urgent = 0.5
-    signal = [(p.urgent, ex.urgent) for p, ex in zip(preds, dev, strict=True) if ex.is_report]
+    signal = [(p.urgent, bool(ex.urgent)) for p, ex in zip(preds, dev, strict=True) if ex.is_report]
     for t in grid:
         hits = [want for u, want in signal if u >= t]
         if hits and sum(hits) / len(hits) >= 0.85:
