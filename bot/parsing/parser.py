@@ -45,6 +45,9 @@ NOT_A_REPORT = ParsedMessage(is_report=False)
 # Clauses: pieces between punctuation and joining words, each long enough to name a problem.
 _CLAUSE_RE = re.compile(r"[^,，。;；!！?？\n、]+?(?=[,，。;；!！?？\n、]|并且|而且|还有|另外|同时|此外|以及|$)")
 _MIN_CLAUSE = 4
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+# What may stand around a place given alone: 在, 地点：, 位置是, 那边, 附近.
+_PLACE_LEAD_RE = re.compile(r"^\s*(?:在|就在|地点|位置|地址|是)*\s*[:：]?|(?:附近|周边|一带|那边|这边|那块|这块|那一块|这一块|那里|这里|这儿|那儿)\s*$")
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
 # Emoji, pictographs, dingbats, private-use and joiners: decoration, never words.
@@ -179,6 +182,8 @@ class MessageParser:
         if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
             return NOT_A_REPORT
         ev = self._evidence(clean, learned)
+        if self._only_a_place(ev):
+            return NOT_A_REPORT
         if self._model is None:
             return self._rules_decide(ev, learned)
         return self._model_decide(ev, learned)
@@ -188,7 +193,20 @@ class MessageParser:
         clean = self.clean(text)
         if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
             return None
-        return clean, self._evidence(clean, None).signals
+        ev = self._evidence(clean, None)
+        return None if self._only_a_place(ev) else (clean, ev.signals)
+
+    @staticmethod
+    def _only_a_place(ev: _Evidence) -> bool:
+        """"幸福小区3号楼北边", "地点：东关大街北口": a place and nothing else names no problem.
+
+        Such a line answers "请补充地点" or adds to a report just made (bot/followups.py); read
+        alone it is not a report, whatever a model makes of its words.
+        """
+        if ev.place is None or ev.top > 0 or ev.signals.report_cue or ev.urgent_at is not None:
+            return False
+        rest = _PLACE_LEAD_RE.sub("", ev.clean.replace(ev.place, "", 1))
+        return len(_CJK_RE.findall(rest)) <= 1
 
     # --- evidence ---------------------------------------------------------------------------
 
