@@ -47,7 +47,10 @@ _CLAUSE_RE = re.compile(r"[^,，。;；!！?？\n、]+?(?=[,，。;；!！?？\n
 _MIN_CLAUSE = 4
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 # What may stand around a place given alone: 在, 地点：, 位置是, 那边, 附近.
-_PLACE_LEAD_RE = re.compile(r"^\s*(?:在|就在|地点|位置|地址|是)*\s*[:：]?|(?:附近|周边|一带|那边|这边|那块|这块|那一块|这一块|那里|这里|这儿|那儿)\s*$")
+_PLACE_LEAD_RE = re.compile(
+    r"^\s*(?:在|就在|地点|位置|地址|是)*\s*[:：]?"
+    r"|(?:附近|周边|一带|那边|这边|那块|这块|那一块|这一块|那里|这里|这儿|那儿)\s*$"
+)
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
 _PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
 # Emoji, pictographs, dingbats, private-use and joiners: decoration, never words.
