@@ -152,7 +152,9 @@ def test_a_running_intake_picks_up_a_newly_installed_model(cfg: GuanjiaConfig, t
     assert source.current() is reloaded  # unchanged file: the same parser
 
 
-@pytest.mark.parametrize("text", ["幸福小区3号楼北边", "在松林小区3号楼北边", "地点：东关大街北口", "府前街与南环路交叉口东北角"])
+@pytest.mark.parametrize(
+    "text", ["幸福小区3号楼北边", "在松林小区3号楼北边", "地点：东关大街北口", "府前街与南环路交叉口东北角"]
+)
 def test_a_place_alone_is_not_a_report(parser: MessageParser, text: str):
     """It answers 请补充地点 or adds to the report just made; alone it names no problem."""
     assert parser.parse(text) == ParsedMessage(is_report=False)

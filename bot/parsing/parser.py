@@ -201,7 +201,7 @@ class MessageParser:
 
     @staticmethod
     def _only_a_place(ev: _Evidence) -> bool:
-        """"幸福小区3号楼北边", "地点：东关大街北口": a place and nothing else names no problem.
+        """A place and nothing else ("幸福小区3号楼北边", "地点：东关大街北口") names no problem.
 
         Such a line answers "请补充地点" or adds to a report just made (bot/followups.py); read
         alone it is not a report, whatever a model makes of its words.
