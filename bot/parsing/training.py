@@ -83,6 +83,7 @@ def fit(
     cfg: GuanjiaConfig,
     train: Sequence[Example],
     c: float = 4.0,
+    c_category: float = 12.0,
     thresholds: Thresholds | None = None,
     info: dict[str, Any] | None = None,
 ) -> ParserModel:
@@ -104,7 +105,9 @@ def fit(
 
     reports = [int(i) for i in np.flatnonzero(y_report)]
     y_cat = [train[i].category for i in reports]
-    head = LogisticRegression(C=c, max_iter=3000).fit(x[reports], y_cat)
+    # Categories are many and uneven in the corpus: weaker regularisation and balanced
+    # classes read real text best (real dev: 0.856 at C=4 -> 0.878 at C=12, balanced).
+    head = LogisticRegression(C=c_category, max_iter=3000, class_weight="balanced").fit(x[reports], y_cat)
     bias[1 : 1 + len(categories)] = -30.0  # a category never seen in training is never chosen
     for k, code in enumerate(head.classes_):
         col = 1 + categories.index(code)
