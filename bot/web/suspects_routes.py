@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from bot.suspects import SuspectService
-from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render, set_flash
+from bot.web.actions import ActionResult
+from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render
+from bot.web.form_action import act_and_return
 from bot.web.suspect_actions import run_suspect_action
 from bot.web.templating import Fmt
 from models import UserRole
@@ -46,12 +49,7 @@ def suspects_page(request: Request, services: Services, state: State, user: Curr
 
 @router.post("/suspects/{number}/act")
 async def suspect_action(request: Request, number: int, services: Services, state: State, user: FormUser) -> Response:
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    result = await run_in_threadpool(run_suspect_action, services, user, number, fields.get("action", ""), fields)
-    response = RedirectResponse("/suspects", status_code=303)
-    if result.ok:
-        set_flash(response, services, state, "ok", f"已执行「{result.command}」：\n{result.message}")
-    else:
-        set_flash(response, services, state, "error", result.message)
-    return response
+    def act(action: str, fields: Mapping[str, str]) -> ActionResult:
+        return run_suspect_action(services, user, number, action, fields)
+
+    return await act_and_return(request, services, state, act, "/suspects", "")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from collections.abc import Mapping
 
-from bot.web.actions import available, run_action
-from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render, set_flash
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from bot.web.actions import ActionResult, available, run_action
+from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render
+from bot.web.form_action import act_and_return
 from bot.web.templating import Fmt
 from bot.web.ticket_page import load_ticket, photos, timeline
 from handlers.registry import REGISTRY
@@ -43,12 +45,7 @@ def ticket_page(request: Request, ticket_id: int, services: Services, state: Sta
 
 @router.post("/tickets/{ticket_id}/act")
 async def ticket_action(request: Request, ticket_id: int, services: Services, state: State, user: FormUser) -> Response:
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    result = await run_in_threadpool(run_action, services, user, ticket_id, fields.get("action", ""), fields)
-    response = RedirectResponse(f"/tickets/{ticket_id}", status_code=303)
-    if result.ok:
-        set_flash(response, services, state, "ok", f"已执行「{result.command}」，群里已收到：\n{result.message}")
-    else:
-        set_flash(response, services, state, "error", result.message)
-    return response
+    def act(action: str, fields: Mapping[str, str]) -> ActionResult:
+        return run_action(services, user, ticket_id, action, fields)
+
+    return await act_and_return(request, services, state, act, f"/tickets/{ticket_id}", "，群里已收到")
