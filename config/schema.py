@@ -127,10 +127,18 @@ class ParserConfig(_Strict):
     # --- place extraction -------------------------------------------------------------
     # Endings of named places: a name of 1-5 characters before them is a place (幸福小区).
     place_suffixes: list[str] = []
+    # Endings that make a place only after a name of 2+ characters outside the false words (国防道).
+    place_rare_suffixes: list[str] = []
     # Things that sit at a place and may follow it (…58号水果店, …地铁站B口旁的公厕).
     place_landmarks: list[str] = []
+    # Landmarks read by the place extractor only (烧烤, 红绿灯: problem words elsewhere).
+    place_problem_landmarks: list[str] = []
     # Words that refine a place and may follow it (村口, 交叉口, 拐角, 对面, 中段...).
     place_tails: list[str] = []
+    # One-character positions after a place (…店铺 + 外), kept at a clause end or before a refinement.
+    place_positions: list[str] = []
+    # Words pointing at one thing at a place (…附近 + 一家 + 店铺).
+    place_pointers: list[str] = []
     # Compass words and what they combine with (东北 + 角, 南 + 门外, 西 + 侧...).
     place_directions: list[str] = []
     place_direction_tails: list[str] = []
@@ -144,6 +152,11 @@ class ParserConfig(_Strict):
     place_lead_words: list[str] = []
     # Words after a place that make it the reporter's unit (XX社区 + 网格员), not the problem's place.
     place_agent_words: list[str] = []
+    # Endings that make a phrase an agency (XX督查组, XX电话中心), skipped like a reporter's unit.
+    place_agency_endings: list[str] = []
+    # A name with no ending between a visit word and what was seen is a place (来到XX社看到).
+    place_visit_words: list[str] = []
+    place_seen_words: list[str] = []
     # Words that cannot be part of a place name; a name is cut after the last one
     # ("我现在在杏园村" -> 杏园村).
     place_stop_words: list[str] = []

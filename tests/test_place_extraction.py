@@ -185,6 +185,39 @@ REPORTER_UNITS = [
     ("东城区城管局北街中队接到投诉：杨柳新苑小区有人违建", "杨柳新苑小区"),
 ]
 
+# Forms seen in real letters and news items (issue: location hit rate on real text).
+REAL_TEXT_FORMS = [
+    # a way along a place, a distance in words, a first name that reaches back past 与
+    ("金桥大桥向北路灯不亮", "金桥大桥向北"),
+    ("记者看到,南河北沿岸与建设路交叉口往西二三十米处路面下沉", "南河北沿岸与建设路交叉口往西二三十米处"),
+    # positions (上, 外) at a clause end or before a thing pointed at (一家, 一条, 一)
+    ("县一中校门口通往松柏苑的路上,一直没有路灯", "县一中校门口通往松柏苑的路上"),
+    ("5月14日,青山路上一家五金店铺外,人行道堆满货物", "青山路上一家五金店铺外"),
+    ("在百货商场附近的一条公共停车道上,一棵树倒了", "百货商场附近的一条公共停车道"),
+    ("记者对市内农贸市场进行走访,在红星路农贸市场外,垃圾随处丢弃", "红星路农贸市场外"),
+    # an agency is neither the reporter's place nor the spot
+    ("昨天,东湖区创文督查组在巡查中发现,花溪路锦绣名都小区门口一便利店垃圾乱堆", "花溪路锦绣名都小区门口一便利店"),
+    ("网友向北江市便民电话中心反映,青石路上有很多垃圾", "青石路"),
+    # no place ending: a numbered building opening a clause, a visit, a form line's head
+    ("真像走进山村一样。12号楼有人扩绿地种菜", "12号楼"),
+    ("在3号楼的第2个楼梯口,缆线乱成一团", "3号楼的第2个楼梯口"),
+    ("14日上午,记者来到北塘社看到,门前空地有一摊积水", "北塘社"),
+    ("金福国际 - 未设置清洗槽", "金福国际"),
+    ("记者带着疑问来到水利局住宅楼。楼道里线缆杂乱", "水利局住宅楼"),
+    # 道 as a road ending after a name of two characters; 日前 is no place + 前
+    ("读者王女士日前来电反映,东山道上一根电线脱落", "东山道"),
+    ("南山道安全提示牌形同虚设", "南山道"),
+    # shops, traffic lights, stops and road parts as landmarks after a place
+    ("银华广场李记烧烤把油污倒在马路上", "银华广场李记烧烤"),
+    ("九曲大道 - 迎春路红路灯处 - 路面塌陷", "九曲大道 - 迎春路红路灯处"),
+    ("洋湖大道——县文化中心旁公共卫生间有异味", "洋湖大道——县文化中心旁公共卫生间"),
+    ("家住长江路5号街坊的李先生反映下水道堵塞", "长江路5号街坊"),
+    ("在学院路市二院门前的步道板上贴满小广告", "学院路市二院门前的步道板"),
+    ("未名路公交三公司辅道内康乐花园小区有人遛狗不拴绳", "未名路公交三公司辅道内康乐花园小区"),
+    ("记者来到该市环城中路八里站附近,发现树被锯", "环城中路八里站"),
+    ("在各条路边的宣传栏、十字路口有许多小广告,更有人在竹县政务公开宣传栏上喷广告", "竹县政务公开宣传栏"),
+]
+
 CASES = [
     *ROADS_AND_CROSSINGS,
     *ESTATES_AND_BUILDINGS,
@@ -196,6 +229,7 @@ CASES = [
     *SUBJECT_LINES_AND_LETTERS,
     *PROVINCES,
     *REPORTER_UNITS,
+    *REAL_TEXT_FORMS,
 ]
 
 
@@ -246,6 +280,9 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         "这个路段晚上太黑了",
         "城管部门敷衍答复",
         "养犬登记在哪里办",
+        "商贩占道经营太严重了",
+        "我也不知道该找谁",
+        "有一栋楼的外墙掉皮了",
     ],
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:

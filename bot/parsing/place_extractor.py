@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from bot.parsing.place_vocabulary import (
     BRACKET_RE,
+    BUILDING_RE,
     DISTANCE_RE,
     LEAD_RE,
     LIST_SEPARATORS,
@@ -47,6 +48,8 @@ _STEP_CHARS = frozenset(" (（-—、,，/")
 
 # A name chained after a place has no digits: 社区3号楼 is a number, not 社区3号 + 楼.
 _CHAIN_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z]*")
+# A form line's head: "XX国际 - 未设置清洗槽".
+_FORM_HEAD = re.compile(r"\s*([\u4e00-\u9fffA-Za-z0-9·]{2,12})\s*(?: - | — |——)")
 # The run of name characters that ends where a place ending begins (see is_name_char).
 _NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]*\Z")
 
@@ -94,7 +97,7 @@ class PlaceExtractor:
         tail = self._tail_place(text, found[0] if found else len(text))
         if tail and (found is None or tail[0] < found[0]) and not (broad and broad[0] <= tail[0] < broad[1]):
             found = tail
-        found = found or broad
+        found = found or self._nameless_place(text) or broad
         if found is None:
             return None
         start, end, name_end = found
@@ -119,8 +122,8 @@ class PlaceExtractor:
             if start is None:
                 continue
             end, is_broad = self._expand(text, m.end(), m.group() in v.areas)
-            if v.agents.match(text, end):
-                floor = pos = end  # the reporter's unit: XX社区 + 网格员
+            if v.agents.match(text, end) or text.endswith(v.agencies, start, end):
+                floor = pos = end  # the reporter's unit (XX社区 + 网格员) or an agency (XX督查组)
                 continue
             if not is_broad:
                 return broad, (start, end, m.start())
@@ -130,8 +133,18 @@ class PlaceExtractor:
 
     def _name_start(self, text: str, at: int, suffix_end: int, floor: int) -> int | None:
         v = self._v
-        i = _name_run_start(text, max(floor, at - _MAX_NAME), at)
+        lo = max(floor, at - _MAX_NAME)
+        i = _name_run_start(text, lo, at)
+        rare = text[at:suffix_end] in v.rare
+        if i == lo > floor and not rare and is_name_char(text[i - 1]) and v.joiners.re:
+            # A long name holding a joiner is two names (北沙河南沿岸 + 与 + 解放路): the first
+            # gets its own reach back from the joiner.
+            j = v.joiners.re.search(text, i + 1, at)
+            if j:
+                i = _name_run_start(text, max(floor, j.start() - _MAX_NAME), j.start())
         name = trim_digits(v.stops.cut(text[i:at]))
+        if rare and len(name) < 2:
+            return None
         if not name:
             # A numbered part of a nameless place is specific enough: 地铁站B口, 小区3号楼.
             nameless_ok = suffix_end - at >= 2 and text[at:suffix_end] not in v.areas
@@ -151,6 +164,8 @@ class PlaceExtractor:
         if not v.tails.re:
             return None
         for m in v.tails.re.finditer(text, 0, before + _MAX_TAIL_NAME):
+            if v.stops.covers(text, m.start()):
+                continue  # 前 of 日前
             i = _name_run_start(text, max(0, m.start() - _MAX_TAIL_NAME), m.start())
             name = v.stops.cut(text[i : m.start()])
             start = m.start() - len(name)
@@ -161,30 +176,65 @@ class PlaceExtractor:
                 return start, self._expand(text, m.end())[0], m.start()
         return None
 
+    def _nameless_place(self, text: str) -> tuple[int, int, int] | None:
+        """A place without a place ending, when none with one is named: a numbered building
+        opening a clause (17号楼有人…), a name between a visit and what was seen
+        (记者来到XX社看到), or the head of a form line (XX国际 - 未设置…)."""
+        v = self._v
+        found = []
+        for m in BUILDING_RE.finditer(text):
+            i = m.start()
+            if i == 0 or not is_name_char(text[i - 1]) or any(text.endswith(w, 0, i) for w in v.leads):
+                found.append((i, self._expand(text, i)[0], m.end()))
+                break
+        if v.visits.re:
+            for m in v.visits.re.finditer(text):
+                if (name_end := self._visit_name_end(text, m.end())) is not None:
+                    found.append((m.end(), name_end, name_end))
+                    break
+        if head := _FORM_HEAD.match(text):
+            name = head.group(1)
+            if not v.stops.search(name) and name not in v.generic:
+                found.append((head.start(1), head.end(1), head.end(1)))
+        return min(found) if found else None
+
+    def _visit_name_end(self, text: str, pos: int) -> int | None:
+        v = self._v
+        for j in range(pos + 2, min(len(text), pos + _MAX_LANDMARK_NAME + 2) + 1):
+            if j == len(text) or not is_name_char(text[j]) or v.seen.match(text, j):
+                name = text[pos:j]
+                ok = not v.stops.search(name) and name not in v.generic and not NUMBER_RE.match(name)
+                return j if ok else None
+        return None
+
     # --- refinements: how far a place phrase reaches ---------------------------------------
 
     def _expand(self, text: str, end: int, broad: bool = False) -> tuple[int, bool]:
         """The end of the phrase after its refinements, and whether it names an area only."""
-        v = self._v
         for _ in range(_MAX_STEPS):
             if end >= len(text) or not (is_name_char(text[end]) or text[end] in _STEP_CHARS):
                 break
-            step = (
-                self._match_number(text, end)
-                or self._match_distance(text, end)
-                or v.tails.match(text, end)
-                or self._match_bracket(text, end)
-                or self._match_joined(text, end, v.joiners)
-                or self._match_joined(text, end, v.links, linked=True)
-            )
-            if step:
-                end, broad = step, False
-                continue
-            named = self._match_named(text, end, _MAX_LANDMARK_NAME)
-            if not named:
+            step = self._step(text, end)
+            if step is None and (at := self._v.positions.match(text, end)):
+                # A position (上, 外) stays at a clause end or before a refinement: 的路 + 上,
+                # 迎滨路 + 上 + 一家…店铺.
+                step = (at, False) if at >= len(text) or not is_name_char(text[at]) else self._step(text, at)
+            if step is None:
                 break
-            end, broad = named
+            end, broad = step
         return end, broad
+
+    def _step(self, text: str, end: int) -> tuple[int, bool] | None:
+        v = self._v
+        step = (
+            self._match_number(text, end)
+            or self._match_distance(text, end)
+            or v.tails.match(text, end)
+            or self._match_bracket(text, end)
+            or self._match_joined(text, end, v.joiners)
+            or self._match_joined(text, end, v.links, linked=True)
+        )
+        return (step, False) if step else self._match_named(text, end, _MAX_LANDMARK_NAME)
 
     @staticmethod
     def _match_number(text: str, pos: int) -> int | None:
@@ -217,11 +267,11 @@ class PlaceExtractor:
             return None
         while text.startswith(" ", after):
             after += 1
+        if m := NUMBER_RE.match(text, after):
+            return m.end()
         if linked:
             named = self._match_named(text, after, 0)
             return named[0] if named else v.tails.match(text, after)
-        if m := NUMBER_RE.match(text, after):
-            return m.end()
         named = self._match_named(text, after, _MAX_TAIL_NAME)
         return named[0] if named else None
 
@@ -247,10 +297,12 @@ class PlaceExtractor:
             n = len(name)
             if word in v.landmarks.set and n <= _MAX_LANDMARK_NAME and not _QUANTITY_CHARS & set(name):
                 return m.end(), False
-            if word in v.suffixes.set and not v.is_false(text, m.start()):
+            if word in v.suffixes.set and not v.is_false(text, m.start()) and (n >= 2 or word not in v.rare):
                 return m.end(), word in v.areas
             if word in v.tails.set and 2 <= n <= tail_name:
                 return m.end(), False
+        if (after := v.pointers.match(text, pos)) and after < len(text):
+            return self._match_named(text, after, 0)  # 一家 + 纯净水店铺, 一条 + 公共停车道
         return None
 
     # --- helpers -------------------------------------------------------------------------

@@ -15,12 +15,24 @@ from config.schema import ParserConfig
 _NUM = r"(?:\d+(?:[-~至]\d+)?|[一二三四五六七八九十百零两]+)"
 # Units a number refines a place with, longest first so 号楼 wins over 号. 期/区/座 are
 # phases and blocks of an estate (二期, B区); 弄/支弄 are Shanghai lanes; 组/队 villages.
-_UNITS = "号楼|号院|号门|号杆|号线|号出口|号口|号|单元|栋|幢|座|层|楼|梯|期|街坊|区|弄|支弄|组|队|排|巷|门|出口|口"
-NUMBER_RE = re.compile(rf"(?:{_NUM}(?:{_UNITS})|[A-Za-z]\d* ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?")
-# "往南50米", "东侧约100米处", "向西200多米", "50米处": how far from the place.
+# 第2个 counts stairways along a building (1号楼的第2个楼梯口).
+_UNITS = (
+    "号楼|号院|号门|号杆|号线|号出口|号口|号街坊|号|单元|栋|幢|座|层|楼梯口|楼梯|楼|梯|期|街坊|区|弄|支弄|组|队|排|巷"
+    "|门|出口|口"
+)
+NUMBER_RE = re.compile(
+    rf"(?:第{_NUM}个?(?:{_UNITS})|{_NUM}(?:{_UNITS})|[A-Za-z]\d* ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?"
+)
+# A numbered building is a place on its own when it opens a clause ("17号楼有人…").
+# A count is no building: "一栋楼" is not 1栋, "三号楼" is.
+BUILDING_RE = re.compile(r"\d+(?:-\d+)?(?:号楼|号院|单元|栋|幢)|[一二三四五六七八九十]+(?:号楼|号院)")
+# "往南50米", "东侧约100米处", "向西200多米", "往西二三十米处", "50米处": how far from the
+# place; "向北" alone is the way along it (XX大桥向北).
+_DIR = r"(?:东北|东南|西北|西南|[东南西北])"
 DISTANCE_RE = re.compile(
-    r"(?:(?:往|向|朝)?正?(?:东北|东南|西北|西南|[东南西北])(?:方向|侧|边)?(?:走|行)?)?"
-    r"(?:约|大约)?\d+(?:\.\d+)?多?(?:米|公里|km|m)(?:左右)?处?"
+    rf"(?:(?:往|向|朝)?正?{_DIR}(?:方向|侧|边)?(?:走|行)?)?"
+    r"(?:约|大约)?(?:\d+(?:\.\d+)?|[一二三四五六七八九十百几两]+)多?(?:米|公里|km|m)(?:左右)?处?"
+    rf"|(?:往|向|朝)正?{_DIR}(?:方向)?"
 )
 # A bracket right after a place that says more about it: 霍侯一级路(旅游路口至洪古路口).
 BRACKET_RE = re.compile(r"[(（]([^()（）]{2,24})[)）]")
@@ -99,9 +111,10 @@ class Vocabulary:
     """Every place word list of the config, compiled once."""
 
     def __init__(self, pc: ParserConfig) -> None:
-        self.suffixes = Words(pc.place_suffixes)
+        self.suffixes = Words([*pc.place_suffixes, *pc.place_rare_suffixes])
+        self.rare = frozenset(nfkc_sorted(pc.place_rare_suffixes)) - frozenset(nfkc_sorted(pc.place_suffixes))
         self.areas = frozenset(nfkc_sorted(pc.place_areas))
-        self.landmarks = Words(pc.place_landmarks)
+        self.landmarks = Words([*pc.place_landmarks, *pc.place_problem_landmarks])
         directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
         self.tails = Words([*pc.place_tails, *directional])
         # Every ending a name may carry after a place, scanned in one pass.
@@ -111,6 +124,11 @@ class Vocabulary:
         self.stops = Words(pc.place_stop_words)
         self.leads = frozenset(nfkc_sorted(pc.place_lead_words))
         self.agents = Words(pc.place_agent_words)
+        self.agencies = tuple(nfkc_sorted(pc.place_agency_endings))
+        self.positions = Words(pc.place_positions)
+        self.pointers = Words(pc.place_pointers)
+        self.visits = Words(pc.place_visit_words)
+        self.seen = Words(pc.place_seen_words)
         self.false = Words(pc.place_false_words)
         self.generic = frozenset(nfkc_sorted(pc.place_generic_names))
         labels = "|".join(map(re.escape, nfkc_sorted(pc.place_labels)))
