@@ -79,11 +79,12 @@ class Words:
         self.longest = len(self.words[0]) if self.words else 0
         # Every occurrence, overlapping ones too: the longest word at each position.
         self._any = re.compile(f"(?=({self.re.pattern}))") if self.re else None
-        # char -> (word, index) for each word holding that char past its first one.
-        self._inner: dict[str, list[tuple[str, int]]] = {}
+        # char -> (index, length) -> words holding that char at that index past their first.
+        inner: dict[str, dict[tuple[int, int], set[str]]] = {}
         for w in self.words:
             for i in range(1, len(w)):
-                self._inner.setdefault(w[i], []).append((w, i))
+                inner.setdefault(w[i], {}).setdefault((i, len(w)), set()).add(w)
+        self._inner = {ch: [(i, n, frozenset(ws)) for (i, n), ws in d.items()] for ch, d in inner.items()}
 
     def match(self, text: str, pos: int) -> int | None:
         m = self.re.match(text, pos) if self.re else None
@@ -95,7 +96,7 @@ class Words:
     def covers(self, text: str, pos: int) -> bool:
         """A word of the list starts before `pos` and runs over it (道路 over the 路 of 路)."""
         inner = self._inner.get(text[pos : pos + 1], ())
-        return any(pos >= i and text.startswith(word, pos - i) for word, i in inner)
+        return any(pos >= i and text[pos - i : pos - i + n] in words for i, n, words in inner)
 
     def cut(self, name: str) -> str:
         """The part of `name` after the last word of the list in it ("我现在在杏园" -> 杏园)."""
