@@ -65,7 +65,8 @@ def main(argv: list[str]) -> int:
     print(f"ratio parse / lcut: {speed.ratio:.2f} (target ≥ 0.5)")
     rules, model = resident_mb("rules"), resident_mb("model")
     print(
-        f"resident memory: rules alone {rules:.0f} MB, with the model {model:.0f} MB: the model adds {model - rules:.0f} MB"
+        f"resident memory: rules alone {rules:.0f} MB, with the model {model:.0f} MB:"
+        f" the model adds {model - rules:.0f} MB"
     )
     return 0
 
