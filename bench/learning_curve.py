@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.db import make_engine  # noqa: E402
-from bot.migrations import upgrade_to_head  # noqa: E402
-from bot.parser_learning import ledger_rows, train_model  # noqa: E402
+from bot.core.db import make_engine  # noqa: E402
+from bot.core.migrations import upgrade_to_head  # noqa: E402
 from bot.parsing.corpus_files import guard_rows, training_files  # noqa: E402
 from bot.parsing.evaluation import load_corpus, score  # noqa: E402
+from bot.parsing.learning import ledger_rows, train_model  # noqa: E402
 from bot.parsing.parser import MessageParser  # noqa: E402
 from config import load_config  # noqa: E402
 from models import LabelledExample  # noqa: E402
