@@ -6,7 +6,7 @@ from logging.config import fileConfig
 
 import models
 from alembic import context
-from bot.db import make_engine
+from bot.core.db import make_engine
 from config.settings import get_settings
 
 config = context.config

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, inspect, text  # noqa: E402
 
-from bot.db import make_engine, make_session_factory  # noqa: E402
-from bot.digests import digest  # noqa: E402
-from bot.migrations import upgrade_to_head  # noqa: E402
+from bot.core.db import make_engine, make_session_factory  # noqa: E402
+from bot.core.migrations import upgrade_to_head  # noqa: E402
+from bot.reports.digests import digest  # noqa: E402
 from config import GuanjiaConfig, load_config  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)

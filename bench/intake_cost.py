@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from ingest_bench import corpus, drop_database, fresh_database  # noqa: E402
 
 from bot.app_services import build_services  # noqa: E402
-from bot.messages import IncomingMessage  # noqa: E402
-from bot.migrations import upgrade_to_head  # noqa: E402
+from bot.chat.messages import IncomingMessage  # noqa: E402
+from bot.core.migrations import upgrade_to_head  # noqa: E402
 from config.settings import Settings  # noqa: E402
 
 

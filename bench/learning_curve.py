@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/learning_curve.py [--points 0,100,500,2000] [--see
 A district's ledger fills with labelled messages as the office settles them. Here the ledger
 is an SQLite database under a temporary folder: the examples are written as LabelledExample
 rows (what a settled 疑似上报 writes) and read back by the same code the nightly job uses
-(bot/parser_learning.ledger_rows, train_model). The base model is trained on the shipped corpus
+(bot/parsing/learning.py: ledger_rows, train_model). The base model is trained on the shipped corpus
 less a held-back pool; the pool stands in for what offices settle: first the real public
 messages of the training corpus (train_real_*.jsonl, written by citizens, not by us), then
 held-back written messages when more are needed. Each point is scored on real_test.jsonl,
@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot.db import make_engine  # noqa: E402
-from bot.migrations import upgrade_to_head  # noqa: E402
-from bot.parser_learning import ledger_rows, train_model  # noqa: E402
+from bot.core.db import make_engine  # noqa: E402
+from bot.core.migrations import upgrade_to_head  # noqa: E402
 from bot.parsing.corpus_files import guard_rows, training_files  # noqa: E402
 from bot.parsing.evaluation import load_corpus, score  # noqa: E402
+from bot.parsing.learning import ledger_rows, train_model  # noqa: E402
 from bot.parsing.parser import MessageParser  # noqa: E402
 from config import load_config  # noqa: E402
 from models import LabelledExample  # noqa: E402

@@ -19,8 +19,8 @@ from sqlalchemy import insert
 
 from bot.app import create_app
 from bot.app_services import build_services
-from bot.clock import ManualClock
-from bot.migrations import upgrade_to_head
+from bot.core.clock import ManualClock
+from bot.core.migrations import upgrade_to_head
 from bot.web.users import create_user
 from config import load_config
 from config.settings import PROJECT_ROOT, Settings

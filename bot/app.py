@@ -10,11 +10,11 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.api import export, health, metrics, platform_webhooks, tickets_api, webhooks
+from bot.api.api_access import require_api_token
+from bot.api.body_limit import BodyLimitMiddleware
+from bot.api.errors import database_unavailable_handler, request_validation_handler
 from bot.app_services import AppServices
-from bot.body_limit import BodyLimitMiddleware
-from bot.routes import export, health, metrics, platform_webhooks, tickets_api, webhooks
-from bot.routes.api_access import require_api_token
-from bot.routes.errors import database_unavailable_handler, request_validation_handler
 from bot.web import router as web_router
 from bot.web import static_files
 

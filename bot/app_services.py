@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock, SystemClock
-from bot.db import make_engine, make_session_factory
-from bot.digest_jobs import queue_due_digests
-from bot.intake import Intake
+from bot.chat.intake import Intake
+from bot.core.clock import Clock, SystemClock
+from bot.core.db import make_engine, make_session_factory
+from bot.media import downloads
 from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
-from bot.parser_learning import nightly, train_in_subprocess
+from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
-from bot.scheduler import Scheduler
-from bot.scheduler_lease import SchedulerLease
+from bot.schedule.digest_jobs import queue_due_digests
+from bot.schedule.lease import SchedulerLease
+from bot.schedule.scheduler import Scheduler
 from config.loader import load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -52,8 +53,6 @@ def build_services(
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[queue_due_digests])
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
-    from bot import media  # imports AppServices itself
-
-    scheduler.media_worker = lambda: media.worker(services).run_once()
+    scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services

@@ -174,7 +174,7 @@ class ParserConfig(_Strict):
     # A photo alone from the unit member who claimed a ticket within this many hours is its
     # after-photo (DingTalk sends pictures as messages of their own).
     after_photo_hours: float = Field(default=24, ge=0)
-    # --- learning from 转派 / 改类 (bot/routing_memory.py) ----------------------------------
+    # --- learning from 转派 / 改类 (bot/tickets/routing_memory.py) ----------------------------------
     # Corrections that must agree before a word routes by itself; its weight when it does.
     learn_after: int = Field(default=3, ge=1)
     learned_weight: float = Field(default=6, gt=0)
@@ -186,7 +186,7 @@ class ParserConfig(_Strict):
 
 
 class RankingWeights(_Strict):
-    """Weights of the rates in the composite ranking score (横向对比); see bot/kpi.py."""
+    """Weights of the rates in the composite ranking score (横向对比); see bot/reports/kpi.py."""
 
     response_rate: float = Field(default=0.3, ge=0)
     resolution_rate: float = Field(default=0.3, ge=0)

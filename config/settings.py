@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     media_dir: Path = PROJECT_ROOT / "var" / "media"
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
     log_format: Literal["text", "json"] = "text"
-    # Messages handled at once per server process (see bot/routes/intake_calls.py).
+    # Messages handled at once per server process (see bot/api/intake_calls.py).
     intake_threads: int = Field(default=4, ge=1, le=64)
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024

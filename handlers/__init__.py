@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from handlers.registry import REGISTRY, CommandRegistry
+from bot.chat.commands import CommandRegistry
+from handlers.registry import REGISTRY
 
 COMMAND_MODULES = (
     "handlers.claim",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.dispatcher import unit_mentions
-from bot.echo_safety import echo
-from bot.messages import Outcome, Reply
-from bot.status_labels import status_label
-from handlers.context import ChatContext, CommandArgs
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.status_labels import status_label
 from handlers.registry import command
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.echo_safety import echo
-from bot.messages import Outcome, Reply
-from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import category_tag, hours_text, time_text
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.tickets.formatting import category_tag, hours_text, time_text
 from handlers.registry import command
 
 

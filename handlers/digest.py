@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.digests import DigestKind, digest
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from bot.periods import local_date
-from handlers.context import ChatContext, CommandArgs
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.errors import InvalidArgument
+from bot.reports.digests import DigestKind, digest
+from bot.reports.periods import local_date
 from handlers.registry import command
 
 _ISO = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")

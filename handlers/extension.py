@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.dispatcher import unit_mentions
-from bot.durations import parse_duration
-from bot.echo_safety import echo
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import hours_text, time_text
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.core.errors import InvalidArgument
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.durations import parse_duration
+from bot.tickets.formatting import hours_text, time_text
 from handlers.registry import command
 
 _MAX_EXTENSION_HOURS = 366 * 24

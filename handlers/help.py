@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messages import Outcome, Reply
-from handlers.context import ChatContext, CommandArgs
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
 from handlers.registry import REGISTRY, command
 
 

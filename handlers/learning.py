@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.chat.context import ChatContext
 from bot.parsing.parser import MessageParser
-from bot.routing_memory import record
-from handlers.context import ChatContext
+from bot.tickets.routing_memory import record
 from models import Ticket
 
 _parsers: dict[int, MessageParser] = {}

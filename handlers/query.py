@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.echo_safety import echo
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from bot.status_labels import event_label, status_label
-from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import category_tag, list_text, place_text, time_text
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.core.errors import InvalidArgument
+from bot.tickets.formatting import category_tag, list_text, place_text, time_text
+from bot.tickets.status_labels import event_label, status_label
 from handlers.registry import command
 
 

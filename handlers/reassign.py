@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.dispatcher import unit_mentions
-from bot.echo_safety import echo
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import category_tag, deadline_phrase
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.core.errors import InvalidArgument
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.formatting import category_tag, deadline_phrase
 from handlers.learning import learn_from
 from handlers.registry import command
 

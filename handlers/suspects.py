@@ -7,14 +7,14 @@ it not a problem. Either way it leaves the list, and a second attempt is refused
 
 from __future__ import annotations
 
-from bot.echo_safety import echo
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from bot.suspects import SuspectService
-from handlers.context import ChatContext, CommandArgs
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.chat.report import report_outcome
+from bot.chat.suspects import SuspectService
+from bot.core.echo_safety import echo
+from bot.core.errors import InvalidArgument
 from handlers.recategorize import find_category
 from handlers.registry import command
-from handlers.report import report_outcome
 
 
 def _service(ctx: ChatContext) -> SuspectService:

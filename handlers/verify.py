@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from bot.dispatcher import unit_mentions
-from bot.echo_safety import echo
-from bot.errors import InvalidArgument
-from bot.messages import Outcome, Reply
-from handlers.context import ChatContext, CommandArgs
-from handlers.formatting import category_tag
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome, Reply
+from bot.core.echo_safety import echo
+from bot.core.errors import InvalidArgument
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.formatting import category_tag
 from handlers.registry import command
 
 _VERDICT = re.compile(r"^(?P<verdict>不通过|不合格|未通过|通过|合格)\s*(?P<reason>.*)$", re.S)

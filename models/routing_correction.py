@@ -1,7 +1,7 @@
 """A word that supervisors' corrections (转派, 改类) tied to a category and unit.
 
 One row per (word, category, unit); `count` is how many corrected tickets held the word.
-Rows are read by bot/routing_memory.py, listed and removed with `guanjia learned`.
+Rows are read by bot/tickets/routing_memory.py, listed and removed with `guanjia learned`.
 """
 
 from __future__ import annotations

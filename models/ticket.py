@@ -76,9 +76,9 @@ class Ticket(Base):
         # The deadline sweep looks for open tickets whose deadline is near or past.
         Index("ix_tickets_status_claim_deadline", "status", "claim_deadline"),
         Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),
-        # KPI cohorts: the tickets dispatched in a period (bot/kpi.py).
+        # KPI cohorts: the tickets dispatched in a period (bot/reports/kpi.py).
         Index("ix_tickets_dispatched_at", "dispatched_at"),
-        # The web ledger (bot/web/ledger_query.py): a unit's tickets newest first, area filter,
+        # The web ledger (bot/reports/ledger_query.py): a unit's tickets newest first, area filter,
         # sorting by fix deadline.
         Index("ix_tickets_unit_id", "unit", "id"),
         Index("ix_tickets_area_id", "area", "id"),

@@ -55,5 +55,5 @@ class TicketEvent(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
-    # Digests and KPIs count events of a type over a time range (bot/kpi.py, bot/digests.py).
+    # Digests and KPIs count events of a type over a time range (bot/reports/kpi.py, bot/reports/digests.py).
     __table_args__ = (Index("ix_ticket_events_type_at", "type", "at"),)

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
-from bot.clock import ManualClock
-from bot.db import make_engine
-from bot.messages import IncomingMessage, Outcome
+from bot.chat.messages import IncomingMessage, Outcome
+from bot.core.clock import ManualClock
+from bot.core.db import make_engine
 from config import GuanjiaConfig, load_config
 from config.settings import Settings
 from tests import database

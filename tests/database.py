@@ -14,8 +14,8 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 
 import models
-from bot.db import make_engine
-from bot.migrations import upgrade_to_head
+from bot.core.db import make_engine
+from bot.core.migrations import upgrade_to_head
 
 POSTGRES_HINT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from bot.adapters import dingtalk, feishu, generic, wecom
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.simulator import ChatSimulator
-from bot.unreported import QUESTION
+from bot.chat.unreported import QUESTION
+from bot.cli.simulator import ChatSimulator
+from bot.core.clock import ManualClock
 from tests.platform_factories import dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
 
 CFG = platform_cfg()

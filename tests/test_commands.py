@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from models import Ticket
 from tests.conftest import Chat
 

@@ -10,9 +10,9 @@ from datetime import date, datetime
 import pytest
 
 from bot.app_services import AppServices
-from bot.cli import main
-from bot.clock import ManualClock
-from bot.digests import digest, scheduled_digests
+from bot.cli.main import main
+from bot.core.clock import ManualClock
+from bot.reports.digests import digest, scheduled_digests
 from config import GuanjiaConfig
 from tests.conftest import SHANGHAI, Chat
 from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
@@ -189,7 +189,7 @@ def test_digest_commands_are_registered_and_in_help(chat: Chat) -> None:
 def test_due_digests_are_queued_once_each_at_their_time(chat: Chat, clock: ManualClock, services: AppServices) -> None:
     from sqlalchemy import select
 
-    from bot.digest_jobs import queue_due_digests
+    from bot.schedule.digest_jobs import queue_due_digests
     from models import OutboxMessage
 
     build_day(chat, clock)  # Monday 23 November
@@ -222,8 +222,8 @@ def test_chart_still_renders_without_a_cjk_font(
     cfg: GuanjiaConfig,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from bot import kpi_chart
-    from bot.kpi import UnitKpi
+    from bot.reports import kpi_chart
+    from bot.reports.kpi import UnitKpi
 
     monkeypatch.setattr(kpi_chart, "cjk_font", lambda: None)
     png = kpi_chart.bar_chart_png(cfg, "创城周报", {"hws": UnitKpi("hws", dispatched=3, fixed=2)})
@@ -232,6 +232,6 @@ def test_chart_still_renders_without_a_cjk_font(
 
 @pytest.mark.skipif(not os.environ.get("CI"), reason="CI installs the font (.ci/run); a dev machine may lack it")
 def test_a_cjk_font_is_found_on_this_machine() -> None:
-    from bot.kpi_chart import cjk_font
+    from bot.reports.kpi_chart import cjk_font
 
     assert cjk_font() is not None, "install fonts-wqy-microhei (see .ci/run)"

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.adapters import dingtalk, wecom
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.echo_safety import echo, no_mass_mentions
-from bot.messages import Outcome, Reply
+from bot.chat.messages import Outcome, Reply
+from bot.core.clock import ManualClock
+from bot.core.echo_safety import echo, no_mass_mentions
 from bot.outbound.delivery import OutboundMessage
 from bot.outbound.feishu_transport import FeishuTransport
 from bot.outbound.wecom_transport import WeComTransport
@@ -133,7 +133,7 @@ def test_report_text_is_never_a_formula_in_the_ledger(chat: Chat, services: AppS
 
     from openpyxl import load_workbook
 
-    from bot.ledger_export import write_ledger
+    from bot.reports.ledger_export import write_ledger
 
     hostile = '=HYPERLINK("http://evil","点我") 府前街与南环路交叉口西北角垃圾堆了两天了'
     n = chat.report(hostile)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
-from bot.db import make_engine
+from bot.core.db import make_engine
 from config.settings import Settings
 from models import InboundMessage, Ticket, TicketReminder
 from tests.server_process import ROOT, start_server
@@ -160,7 +160,7 @@ def test_serve_refuses_workers_on_sqlite(tmp_path: Any) -> None:
 
 
 def test_only_one_scheduler_leads_and_a_dead_leader_is_replaced(database_url: str, engine: Engine) -> None:
-    from bot.scheduler_lease import SchedulerLease
+    from bot.schedule.lease import SchedulerLease
 
     if engine.dialect.name != "postgresql":
         assert SchedulerLease(engine).held()  # the one embedded process always leads
@@ -187,8 +187,8 @@ def test_only_one_scheduler_leads_and_a_dead_leader_is_replaced(database_url: st
 
 _HOLD_LEASE = """
 import sys
-from bot.db import make_engine
-from bot.scheduler_lease import SchedulerLease
+from bot.core.db import make_engine
+from bot.schedule.lease import SchedulerLease
 lease = SchedulerLease(make_engine(sys.argv[1]))
 assert lease.held()
 print("held", flush=True)

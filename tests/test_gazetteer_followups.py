@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from models import Ticket
 from tests.conftest import Chat
 

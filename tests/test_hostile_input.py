@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app_services import AppServices
+from bot.chat.commands import CommandMatch, UsageError
+from bot.chat.text_normalize import command_text
 from bot.parsing.parser import MessageParser, ParsedMessage
-from bot.text_normalize import command_text
 from config import GuanjiaConfig
 from handlers import load_handlers
-from handlers.registry import CommandMatch, UsageError
 from models import Ticket
 from tests.conftest import Chat
 

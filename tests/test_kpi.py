@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 import pytest
 
-from bot import periods
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.kpi import UnitKpi, total, unit_kpis
-from bot.ranking import rank, score
+from bot.core.clock import ManualClock
+from bot.reports import periods
+from bot.reports.kpi import UnitKpi, total, unit_kpis
+from bot.reports.ranking import rank, score
 from config import GuanjiaConfig, load_config
 from config.schema import CategoryConfig
 from tests.conftest import SHANGHAI, Chat

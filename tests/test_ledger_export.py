@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from bot.app_services import AppServices
-from bot.cli import main
-from bot.clock import ManualClock
-from bot.ledger_export import TICKET_COLUMNS, write_ledger
+from bot.cli.main import main
+from bot.core.clock import ManualClock
+from bot.reports.ledger_export import TICKET_COLUMNS, write_ledger
 from tests.conftest import Chat
 from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 
 _ids = itertools.count(1)
 

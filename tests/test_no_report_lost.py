@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.messages import IncomingMessage, Outcome
+from bot.chat.messages import IncomingMessage, Outcome
+from bot.chat.unreported import HINT, QUESTION, WITHDRAWN
+from bot.core.clock import ManualClock
 from bot.parsing.parser import NOT_A_REPORT, ParsedMessage
-from bot.unreported import HINT, QUESTION, WITHDRAWN
 from models import Ticket
 from tests.web_helpers import login, make_user
 

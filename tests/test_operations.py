@@ -16,10 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot import cli
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.log_setup import logging_config
+from bot.cli import main as cli
+from bot.core.clock import ManualClock
+from bot.core.log_setup import logging_config
 from config.settings import Settings
 from models import OutboxMessage
 from tests.conftest import Chat

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.app_services import AppServices, build_services
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.outbound.outbox import enqueue
 from config.schema import GuanjiaConfig
 from config.settings import Settings

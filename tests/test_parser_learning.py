@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.parser_learning import Outcome, ledger_rows, nightly, retrain
 from bot.parsing.corpus_files import bundled_training_rows
+from bot.parsing.learning import Outcome, ledger_rows, nightly, retrain
 from bot.parsing.loading import load_parser
 from bot.parsing.model import ParserModel
 from config import GuanjiaConfig
@@ -53,7 +53,7 @@ def test_settled_tickets_become_labelled_rows_and_open_ones_do_not(chat: Chat):
 @pytest.fixture(scope="module")
 def weak_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model fitted on 60 messages: clearly worse than one fitted on 600."""
-    from bot.parser_learning import train_model
+    from bot.parsing.learning import train_model
     from config import load_config
 
     cfg = load_config()

@@ -133,7 +133,7 @@ def test_saving_replaces_the_file_whole(tmp_path: Path):
 def test_a_running_intake_picks_up_a_newly_installed_model(cfg: GuanjiaConfig, tmp_path: Path):
     from datetime import UTC, datetime, timedelta
 
-    from bot.clock import ManualClock
+    from bot.core.clock import ManualClock
     from bot.parsing.loading import ParserSource
 
     clock = ManualClock(datetime(2026, 11, 24, 2, 0, tzinfo=UTC))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.dispatcher import route
 from bot.parsing.evaluation import TARGETS, load_corpus, score
 from bot.parsing.loading import load_parser
 from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.tickets.dispatcher import route
 from config import load_config
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from handlers.report import PLACE_QUESTION
+from bot.chat.report import PLACE_QUESTION
+from bot.core.clock import ManualClock
 from models import Ticket
 from tests.conftest import Chat
 

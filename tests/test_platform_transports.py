@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.app_services import build_services
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.outbound.delivery import OutboundMessage
 from bot.outbound.dingtalk_transport import DingTalkTransport
 from bot.outbound.feishu_transport import FeishuTransport

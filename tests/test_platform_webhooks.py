@@ -16,7 +16,7 @@ from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.outbound.feishu_transport import FeishuTransport
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -105,7 +105,7 @@ def test_dingtalk_oversize_body_is_413(client: TestClient, clock: ManualClock) -
 def test_dingtalk_picture_is_queued_and_linked_after_download(
     client: TestClient, clock: ManualClock, services: AppServices
 ) -> None:
-    from bot.media import MediaWorker
+    from bot.media.downloads import MediaWorker
 
     body = dingtalk_message("msg-p", "") | {
         "msgtype": "richText",
@@ -127,7 +127,7 @@ def test_dingtalk_picture_is_queued_and_linked_after_download(
             assert ref["downloadCode"] == "dc-1" and ref["robotCode"] == "dingbot"
             return b"\xff\xd8\xff jpeg bytes"
 
-    worker = MediaWorker(services, {"dingtalk": Flaky()})
+    worker = MediaWorker(services.session_factory, services.clock, services.settings.media_dir, {"dingtalk": Flaky()})
     assert worker.run_once() == 0  # first try fails, the photo waits for its retry
     clock.advance(timedelta(seconds=31))
     assert worker.run_once() == 1
@@ -254,7 +254,7 @@ def test_feishu_report_makes_a_ticket_and_the_reply_reaches_the_groups_robot(
 def test_platform_simulator_signs_like_the_platform(
     client: TestClient, settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, platform: str
 ) -> None:
-    from bot.platform_simulator import PlatformChat
+    from bot.cli.platform_simulator import PlatformChat
 
     chat = PlatformChat(platform, "http://testserver", settings, cfg, "wgy_li", "demo", client=client, clock=clock)
     lines = chat.send(REPORT)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from tests.conftest import Chat
 
 

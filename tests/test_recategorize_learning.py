@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import learned_command
 from bot.app_services import AppServices
-from bot.clock import ManualClock
+from bot.cli import learned_command
+from bot.core.clock import ManualClock
 from models import RoutingCorrection, Ticket
 from tests.conftest import Chat
 
@@ -123,7 +123,7 @@ def test_learned_words_are_listed_and_forgotten(
     for text in SLANG_REPORTS:
         chat.say(f"改类 {chat.report(text)} 交通秩序", sender="ccb_wang")
     monkeypatch.setenv("GUANJIA_DATABASE_URL", services.settings.database_url)
-    from bot.cli import main
+    from bot.cli.main import main
 
     assert main(["learned", "list"]) == 0
     listing = capsys.readouterr().out

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from bot.app_services import AppServices, build_services
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from config.settings import Settings
 from models import OutboxMessage, ReminderKind, Ticket, TicketReminder
 from tests.conftest import Chat

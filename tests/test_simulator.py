@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.simulator import ChatSimulator
+from bot.cli.simulator import ChatSimulator
+from bot.core.clock import ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.digests import daily_digest
-from bot.messages import IncomingMessage
+from bot.chat.messages import IncomingMessage
+from bot.core.clock import ManualClock
 from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.reports.digests import daily_digest
 from models import LabelledExample, OutboxMessage, SuspectedReport, Ticket, TicketEvent
 from tests.conftest import Chat
 from tests.web_helpers import csrf_of, login, make_user

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import periods
-from bot.actor import Actor
 from bot.app_services import AppServices
-from bot.cli import main
-from bot.errors import PermissionDenied
-from bot.permissions import require_supervisor, require_unit_member
-from bot.summaries import weekly_summary
+from bot.cli.main import main
+from bot.core.actor import Actor
+from bot.core.errors import PermissionDenied
+from bot.reports import periods
+from bot.reports.summaries import weekly_summary
+from bot.tickets.permissions import require_supervisor, require_unit_member
 from models import Ticket
 from tests.web_helpers import PASSWORD, login, make_user
 from tests.web_seed import seed_ledger

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot.adapters.generic import sign
 from bot.app import create_app
 from bot.app_services import AppServices
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 
 REPORT = "府前街与南环路交叉口西北角垃圾堆了两天了"
 

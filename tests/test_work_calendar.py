@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.app_services import build_services
-from bot.clock import ManualClock
-from bot.work_calendar import WorkCalendar
+from bot.core.clock import ManualClock
+from bot.tickets.work_calendar import WorkCalendar
 from config.settings import Settings
 from models import OutboxMessage, Ticket
 from tests.config_factory import config_with

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from models import Ticket
 
 XSS_SCRIPT = "<script>alert(1)</script>府前街垃圾桶满溢"

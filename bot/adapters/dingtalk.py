@@ -22,8 +22,8 @@ from bot.adapters.identity import (
     sender_id_for,
     strip_bot_mention,
 )
-from bot.echo_safety import no_mass_mentions
-from bot.messages import IncomingMessage, Outcome
+from bot.chat.messages import IncomingMessage, Outcome
+from bot.core.echo_safety import no_mass_mentions
 from config.schema import GuanjiaConfig
 
 PLATFORM = "dingtalk"

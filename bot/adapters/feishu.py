@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.identity import MediaRef, PlatformMessage, default_group, group_for, person_for, strip_bot_mention
-from bot.messages import IncomingMessage
+from bot.chat.messages import IncomingMessage
 from config.schema import GuanjiaConfig
 
 PLATFORM = "feishu"

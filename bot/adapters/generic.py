@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.messages import IncomingMessage
-from bot.text_normalize import addresses_bot
+from bot.chat.messages import IncomingMessage
+from bot.chat.text_normalize import addresses_bot
 
 PLATFORM = "generic"
 TIMESTAMP_HEADER = "X-Guanjia-Timestamp"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import IncomingMessage
+from bot.chat.messages import IncomingMessage
 from config.schema import GuanjiaConfig
 
 

@@ -24,8 +24,8 @@ from bot.adapters.identity import (
     strip_bot_mention,
 )
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
-from bot.echo_safety import no_mass_mentions
-from bot.messages import IncomingMessage, Outcome
+from bot.chat.messages import IncomingMessage, Outcome
+from bot.core.echo_safety import no_mass_mentions
 from config.schema import GuanjiaConfig
 
 PLATFORM = "wecom"

@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from bot.adapters import dingtalk
-from bot.clock import Clock, SystemClock
+from bot.core.clock import Clock, SystemClock
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig

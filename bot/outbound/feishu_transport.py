@@ -8,8 +8,8 @@ import httpx
 
 from bot.adapters import feishu_crypto
 from bot.adapters.identity import mentions_for
-from bot.clock import Clock, SystemClock
-from bot.echo_safety import no_mass_mentions
+from bot.core.clock import Clock, SystemClock
+from bot.core.echo_safety import no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig

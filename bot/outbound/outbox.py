@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.db import insert_unless_present
+from bot.core.db import insert_unless_present
 from models import OutboxMessage, OutboxStatus
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.outbound.delivery import DeliveryResult, OutboundMessage, Transport
 from config.schema import GuanjiaConfig, OutboundConfig
 from models import OutboxMessage, OutboxStatus

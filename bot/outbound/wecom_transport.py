@@ -9,7 +9,7 @@ import hashlib
 import httpx
 
 from bot.adapters.identity import mentions_for
-from bot.echo_safety import no_mass_mentions
+from bot.core.echo_safety import no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig

@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.parsing.model import BUNDLED, ModelError, ParserModel
 from bot.parsing.parser import MessageParser
 from config.schema import GuanjiaConfig

@@ -120,7 +120,7 @@ class _Evidence:
 
 @dataclass(frozen=True)
 class Learned:
-    """What supervisors' corrections taught (bot/routing_memory.py): word -> category, unit."""
+    """What supervisors' corrections taught (bot/tickets/routing_memory.py): word -> category, unit."""
 
     vocabulary: Vocabulary  # word -> [(category, weight)]
     units: dict[str, tuple[str, str]]  # word -> (category, unit)
@@ -203,7 +203,7 @@ class MessageParser:
     def _only_a_place(ev: _Evidence) -> bool:
         """A place and nothing else ("幸福小区3号楼北边", "地点：东关大街北口") names no problem.
 
-        Such a line answers "请补充地点" or adds to a report just made (bot/followups.py); read
+        Such a line answers "请补充地点" or adds to a report just made (bot/chat/followups.py); read
         alone it is not a report, whatever a model makes of its words.
         """
         if ev.place is None or ev.top > 0 or ev.signals.report_cue or ev.urgent_at is not None:

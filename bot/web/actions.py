@@ -1,7 +1,7 @@
 """Ticket actions from the web: the chat command's own handler, run as the signed-in user.
 
 A form names an action and its fields; they become the command's argument text, the
-registered handler runs with a ChatContext inside one transaction (as bot/intake.py does),
+registered handler runs with a ChatContext inside one transaction (as bot/chat/intake.py does),
 and its replies are queued in the outbox for the ticket's group, so the group is told just
 as if the command had been typed there.
 """
@@ -12,15 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
-from bot.messages import Outcome
+from bot.chat.commands import CommandRegistry
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome
+from bot.core.clock import ManualClock
+from bot.core.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
 from bot.outbound.outbox import enqueue
-from bot.ticket_service import TicketService
+from bot.tickets.service import TicketService
 from bot.web.users import WebUser
 from config.schema import GuanjiaConfig
-from handlers.context import ChatContext, CommandArgs
-from handlers.registry import REGISTRY, CommandRegistry
+from handlers.registry import REGISTRY
 from models import MAX_TICKET_ID, Ticket, TicketStatus, UserRole
 
 S = TicketStatus

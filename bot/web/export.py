@@ -1,4 +1,4 @@
-"""The ledger's current filter as an xlsx: the rows and cells of bot/ledger_export.py, one
+"""The ledger's current filter as an xlsx: the rows and cells of bot/reports/ledger_export.py, one
 keyset page of tickets at a time through a write-only workbook (100k rows stay out of memory).
 """
 
@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from bot import ledger_export as lx
-from bot.web.ledger_query import LedgerFilter, conditions
+from bot.reports import ledger_export as lx
+from bot.reports.ledger_query import LedgerFilter, conditions
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketImage
 

@@ -9,12 +9,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from bot.periods import local_date
-from bot.routes.export import XLSX, _chunks
-from bot.status_labels import STATUS_LABELS
+from bot.reports.ledger_export import XLSX, file_chunks
+from bot.reports.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
+from bot.reports.periods import local_date
+from bot.tickets.status_labels import STATUS_LABELS
 from bot.web.deps import CurrentUser, Services, render
 from bot.web.export import write_filtered_ledger
-from bot.web.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
 from bot.web.templating import Fmt
 from bot.web.users import WebUser
 from config.schema import GuanjiaConfig
@@ -56,11 +56,11 @@ def ledger_xlsx(request: Request, services: Services, user: CurrentUser) -> Resp
     cfg = services.cfg
     now = services.clock.now()
     flt = _filter(request, cfg, user)
-    file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by _chunks
+    file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by file_chunks
     with services.session_factory() as session:
         write_filtered_ledger(session, cfg, file, flt, now, user.scope_unit)
     name = f"台账{local_date(cfg, now):%Y%m%d}.xlsx"
     disposition = f"attachment; filename=ledger.xlsx; filename*=UTF-8''{quote(name)}"
     return StreamingResponse(
-        _chunks(file), media_type=XLSX, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"}
+        file_chunks(file), media_type=XLSX, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"}
     )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from bot.digests import overdue_condition
+from bot.reports.digests import overdue_condition
 from bot.web.deps import FormUser, Services, State, render, set_flash
 from bot.web.templating import Fmt
 from bot.web.units_routes import board_context

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.app_services import AppServices
-from bot.clock import ManualClock
-from bot.errors import DomainError, PermissionDenied
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.suspects import SuspectService
+from bot.core.clock import ManualClock
+from bot.core.errors import DomainError, PermissionDenied
 from bot.outbound.outbox import enqueue
-from bot.suspects import SuspectService
-from bot.ticket_service import TicketService
+from bot.tickets.service import TicketService
 from bot.web.actions import ActionResult
 from bot.web.users import WebUser
-from handlers.context import ChatContext, CommandArgs
 from handlers.registry import REGISTRY
 
 VERBS = {"convert": "立案", "dismiss": "不立案"}

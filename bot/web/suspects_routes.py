@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from bot.suspects import SuspectService
+from bot.chat.suspects import SuspectService
 from bot.web.actions import ActionResult
 from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render
 from bot.web.form_action import act_and_return

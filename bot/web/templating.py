@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.digest_format import late
-from bot.status_labels import event_label, status_label
+from bot.reports.digest_format import late
+from bot.tickets.status_labels import event_label, status_label
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketStatus
 
@@ -25,7 +25,7 @@ templates = Jinja2Templates(env=_env)
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
-    """The digests' 超期 (bot.digests.overdue_condition), for one loaded ticket."""
+    """The digests' 超期 (bot.reports.digests.overdue_condition), for one loaded ticket."""
     claim_late = ticket.status == S.DISPATCHED and ticket.claim_deadline is not None and ticket.claim_deadline < now
     fix_late = ticket.status in (S.DISPATCHED, S.CLAIMED) and ticket.fix_deadline is not None
     return claim_late or (fix_late and ticket.fix_deadline is not None and ticket.fix_deadline < now)

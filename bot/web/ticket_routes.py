@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from bot.tickets.timeline import load_ticket, photos, timeline
 from bot.web.actions import ActionResult, available, run_action
 from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render
 from bot.web.form_action import act_and_return
 from bot.web.templating import Fmt
-from bot.web.ticket_page import load_ticket, photos, timeline
 from handlers.registry import REGISTRY
 
 router = APIRouter()

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.app_services import AppServices
-from bot.web import kpi_view
+from bot.reports import kpi_view
 from bot.web.deps import CurrentUser, Services, State, pop_flash, render
 
 router = APIRouter()

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.actor import Actor
-from bot.errors import InvalidArgument
+from bot.core.actor import Actor
+from bot.core.errors import InvalidArgument
 from bot.web.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, password_tag, verify_password
 from config.schema import GuanjiaConfig
 from models import User, UserRole

@@ -1,0 +1,1 @@
+"""The HTTP API: webhooks, the read API, exports, health and metrics, the request-body limit."""

@@ -1,0 +1,27 @@
+"""Messages go to the intake on worker threads, a few at a time per process.
+
+The intake is synchronous (one SQLAlchemy session per message). A handful of threads keeps the
+database busy while others parse; more only fight over the GIL, so throughput falls as they are
+added (`bench/ingest_bench.py`). `GUANJIA_INTAKE_THREADS` sets how many run at once; further
+messages wait their turn on the event loop, which keeps accepting connections meanwhile.
+"""
+
+from __future__ import annotations
+
+from anyio import CapacityLimiter, to_thread
+from fastapi import Request
+
+from bot.app_services import AppServices
+from bot.chat.messages import IncomingMessage, Outcome
+
+
+def _limiter(request: Request, services: AppServices) -> CapacityLimiter:
+    # One per app, created on first use inside its running event loop.
+    limiter: CapacityLimiter | None = getattr(request.app.state, "intake_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.intake_limiter = CapacityLimiter(services.settings.intake_threads)
+    return limiter
+
+
+async def take_in(request: Request, services: AppServices, incoming: IncomingMessage) -> Outcome:
+    return await to_thread.run_sync(services.intake.handle, incoming, limiter=_limiter(request, services))

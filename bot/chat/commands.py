@@ -1,0 +1,123 @@
+"""The shape of a chat-command registry: verbs, argument shape, permission and help text.
+
+A command is one function whose docstring is its help line; `帮助` is generated from
+the registry, and the registry decides which text is a command before the parser sees it.
+The registry filled with the commands lives in `handlers/`; the composition root hands it
+to the intake, so nothing here imports a handler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.chat.context import ChatContext, CommandArgs
+from bot.chat.messages import Outcome
+
+Handler = Callable[[ChatContext, CommandArgs], Outcome]
+
+# Ticket numbers longer than this name no ticket; reading them as int could even fail (int_max_str_digits).
+_MAX_TICKET_DIGITS = 10
+
+# A bare verb with at most this many trailing characters and no ticket number is read as a
+# command missing its number; a longer text is left to the parser (it is probably a report).
+_MAX_REST_FOR_USAGE_HINT = 6
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    verbs: tuple[str, ...]
+    usage: str
+    permission: str
+    help: str
+    takes_ticket: bool
+    accepts_rest: bool
+    func: Handler
+    number_label: str = "工单号"  # what the number names, for the hint when it is missing
+
+
+@dataclass(frozen=True)
+class UsageError:
+    """The text is clearly a command but cannot be read; `reason` says how to write it."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CommandMatch:
+    command: Command
+    args: CommandArgs
+
+
+@dataclass
+class CommandRegistry:
+    commands: list[Command] = field(default_factory=list)
+
+    def command(
+        self,
+        *verbs: str,
+        usage: str,
+        permission: str,
+        takes_ticket: bool = True,
+        accepts_rest: bool = True,
+        number_label: str = "工单号",
+    ) -> Callable[[Handler], Handler]:
+        def register(func: Handler) -> Handler:
+            taken = {v for c in self.commands for v in c.verbs}
+            clash = taken.intersection(verbs)
+            if clash:
+                raise ValueError(f"verb already registered: {sorted(clash)}")
+            doc = (func.__doc__ or "").strip().splitlines()
+            self.commands.append(
+                Command(
+                    name=verbs[0],
+                    verbs=verbs,
+                    usage=usage,
+                    permission=permission,
+                    help=doc[0] if doc else "",
+                    takes_ticket=takes_ticket,
+                    accepts_rest=accepts_rest,
+                    func=func,
+                    number_label=number_label,
+                )
+            )
+            return func
+
+        return register
+
+    def by_verb(self, verb: str) -> Command | None:
+        return next((c for c in self.commands if verb in c.verbs), None)
+
+    def match(self, text: str) -> CommandMatch | UsageError | None:
+        """Read `text` (already normalised) as a command, a malformed command, or neither."""
+        verbs = sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True)
+        alternation = "|".join(map(re.escape, verbs))
+        number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
+        verb_first = re.match(rf"^(?P<verb>{alternation})\s*{number}(?P<rest>.*)$", text, re.S)
+        number_first = re.match(rf"^#?\s*(?P<n>\d+)\s*号?\s*(?P<verb>{alternation})(?P<rest>.*)$", text, re.S)
+        bare = re.match(rf"^(?P<verb>{alternation})(?P<rest>.*)$", text, re.S)
+        for found in (verb_first, number_first):
+            if found:
+                command = self.by_verb(found.group("verb"))
+                if command and command.takes_ticket:
+                    digits = found.group("n").lstrip("0") or "0"
+                    if len(digits) > _MAX_TICKET_DIGITS:
+                        what = "工单 #" if command.number_label == "工单号" else f"{command.number_label} "
+                        return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
+                    rest = found.group("rest").strip(" \t\n,，:：;；")
+                    return CommandMatch(command, CommandArgs(int(digits), rest))
+        if not bare:
+            return None
+        command = self.by_verb(bare.group("verb"))
+        if command is None:
+            return None
+        rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
+        if command.takes_ticket:
+            if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
+                return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")
+            return None
+        if rest and not command.accepts_rest:
+            return None
+        return CommandMatch(command, CommandArgs(None, rest))

@@ -1,0 +1,182 @@
+"""Follow-ups: a photo or a short line soon after one's own report belongs to that report.
+
+Field staff post "[图片]" or "在3号楼北边" right after a report (the bot asks for the place when
+a report names none: the answer fills it, and moves a territorial ticket to its community). Within
+`parser.followup_minutes` of their last report in the same group, such a message is added to
+that report's tickets (an event, the photos, the place when it had none) instead of being
+read alone. "Soon" is measured on the intake's clock, never the wall clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.core.actor import Actor
+from bot.core.clock import ManualClock
+from bot.core.echo_safety import echo
+from bot.core.errors import DomainError
+from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.gazetteer import resolve, territorial_members
+from bot.tickets.service import TicketService
+from config.schema import GuanjiaConfig
+from models import Ticket, TicketStatus
+
+_PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
+_PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
+PLACE_ANSWER_MAX_CHARS = 40
+_PLACE_LEAD_CHARS = 2  # "就在", "位于" before the place in an answer
+
+
+def is_followup_shaped(
+    cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, max_chars: int | None = None
+) -> bool:
+    """A photo, or a short line that is not chatter (收到, a notice, a question)."""
+    clean = parser.clean(msg.text)
+    if not clean:
+        return bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
+    limit = cfg.parser.followup_max_chars if max_chars is None else max_chars
+    return len(clean) <= limit and not parser.is_chatter(msg.text)
+
+
+def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, text: str) -> str | None:
+    """The place in a reply to a question about it: as the parser finds it, after 在/地点：, or
+    the whole line when it names a community's place or holds a place word or a number
+    ("3号楼北边", "南门口外面"); "那个东西" is none."""
+    note = parser.clean(text)
+    if not note:
+        return None
+    said = _PLACE_SAID.match(note)
+    if said:
+        return parser.locate(text) or said.group(1).strip()
+    found = parser.locate(text)
+    if found:
+        return found
+    pc = cfg.parser
+    words = (*pc.place_suffixes, *pc.place_landmarks, *pc.place_tails)
+    if resolve(cfg, note) is not None or any(ch.isdigit() for ch in note) or any(w and w in note for w in words):
+        return note
+    return None
+
+
+def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
+    """Not a report, or one about the same problems at the same place: "垃圾也越堆越多"."""
+    if not parsed.is_report:
+        return True
+    if not {p.category for p in parsed.problems} <= {t.category for t in tickets}:
+        return False
+    place = parsed.problems[0].location
+    return not place or any(t.location and (place in t.location or t.location in place) for t in tickets)
+
+
+# Asked for most short messages, so built once. A report's tickets share its source_msg_id
+# (a message with several problems opens several); a duplicate adds to the ticket it
+# duplicates; cancelled or closed tickets take nothing.
+_LATEST_REPORT = (
+    select(Ticket.id, Ticket.source_msg_id)
+    .where(Ticket.group_id == bindparam("group_id"), Ticket.reporter_id == bindparam("sender_id"))
+    .where(Ticket.created_at >= bindparam("since"), Ticket.created_at <= bindparam("now"))
+    .order_by(Ticket.id.desc())
+    .limit(1)
+)
+_TARGETS = (
+    select(Ticket)
+    .where(
+        Ticket.id.in_(
+            select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(
+                Ticket.reporter_id == bindparam("sender_id"),
+                or_(Ticket.source_msg_id == bindparam("source_msg_id"), Ticket.id == bindparam("latest_id")),
+            )
+        ),
+        Ticket.status.in_(TicketStatus.OPEN),
+    )
+    .order_by(Ticket.id)
+)
+
+
+def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> list[Ticket]:
+    """The open tickets of the sender's latest report in this group, if it is recent enough.
+
+    Most messages have no recent report: the first query reads two columns only.
+    """
+    since = now - timedelta(minutes=cfg.parser.followup_minutes)
+    params = {"group_id": msg.group_id, "sender_id": msg.sender_id, "since": since, "now": now}
+    latest = session.connection().execute(_LATEST_REPORT, params).first()  # plain rows: no ORM work
+    if latest is None:
+        return []
+    latest_id, source_msg_id = latest
+    targets = {"sender_id": msg.sender_id, "source_msg_id": source_msg_id, "latest_id": latest_id}
+    return list(session.scalars(_TARGETS, targets))
+
+
+def attach_followup(
+    session: Session,
+    cfg: GuanjiaConfig,
+    parser: MessageParser,
+    msg: IncomingMessage,
+    parsed: ParsedMessage,
+    now: datetime,
+) -> Outcome | None:
+    """Add the message to the sender's recent report and answer briefly; None if it is not one."""
+    # An answer to "请补充地点" may be longer than a follow-up usually is.
+    if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
+        return None
+    tickets = recent_report(session, cfg, msg, now)
+    if not tickets:
+        return None
+    note = parser.clean(msg.text) or None
+    awaiting_place = [t for t in tickets if not t.location]
+    place = place_in_answer(cfg, parser, msg.text) if awaiting_place else None
+    # The bot asked for the place and the line is one (all of it, or a place and no named
+    # problem): the answer, however the parser scores it.
+    no_problem = all(p.category == cfg.triage_category for p in parsed.problems)
+    only_place = bool(note and place and (len(place) >= len(note) - _PLACE_LEAD_CHARS or no_problem))
+    if not only_place and not _adds_to(parsed, tickets):
+        return None
+    if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
+        return None
+    service = TicketService(session, cfg, ManualClock(now))
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    areas = {t.id: t.area for t in tickets}
+    for ticket in tickets:
+        service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
+    numbers = "、".join(f"#{t.id}" for t in tickets)
+    photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
+    what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
+    text, mentions = f"已补充到 {numbers}：{what}", []
+    for ticket in tickets:
+        if ticket.area != areas[ticket.id] and territorial_members(cfg, ticket.unit, ticket.area):
+            # A territorial ticket now lies in a known community: that community is @-ed.
+            text += f"\n#{ticket.id} 属地：{echo(ticket.area)}"
+            mentions += [m for m in unit_mentions(cfg, ticket.unit, ticket.area) if m not in mentions]
+    return Outcome([Reply(text, tuple(mentions))], [t.id for t in tickets])
+
+
+def attach_after_photos(
+    session: Session, cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, now: datetime
+) -> Outcome | None:
+    """A photo alone from whoever claimed a ticket in this group lately: that ticket's after-photo."""
+    if not msg.images or parser.clean(msg.text):
+        return None
+    since = now - timedelta(hours=cfg.parser.after_photo_hours)
+    query = (
+        select(Ticket)
+        .where(Ticket.group_id == msg.group_id, Ticket.claimed_by == msg.sender_id)
+        .where(Ticket.status.in_((TicketStatus.CLAIMED, TicketStatus.FIXED)), Ticket.claimed_at >= since)
+        .order_by(Ticket.claimed_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+    ticket = session.scalars(query).first()
+    if ticket is None:
+        return None
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    try:
+        TicketService(session, cfg, ManualClock(now)).add_after_photos(ticket.id, actor, msg.images)
+    except DomainError:  # no longer in the unit: the photo is just a photo
+        return None
+    return Outcome([Reply(f"已收到 #{ticket.id} 的整改照片{len(msg.images)}张")], [ticket.id])

@@ -1,0 +1,66 @@
+"""A new problem report: one ticket per problem, answered in one message."""
+
+from __future__ import annotations
+
+from bot.chat.context import ChatContext
+from bot.chat.messages import Outcome, Reply
+from bot.parsing.parser import ParsedMessage
+from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.formatting import category_tag, deadline_phrase, place_text
+from bot.tickets.status_labels import status_label
+from models import Ticket
+
+
+def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str:
+    cfg = ctx.cfg
+    tag = category_tag(cfg, ticket)
+    earlier = ticket.original
+    if earlier is not None:
+        return (
+            f"已有工单 #{earlier.id}{tag}地点：{place_text(earlier)}，"
+            f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"
+        )
+    head = f"已登记 #{ticket.id}{tag}地点：{place_text(ticket)}"
+    if ticket.status == "triage":
+        hint = "、".join(cfg.category_name(c) for c in suggestions if c != cfg.triage_category)
+        return f"{head} → 待创城办分拨" + (f"（可能是：{hint}）" if hint else "")
+    return f"{head} → {cfg.unit_name(ticket.unit)}，{deadline_phrase(cfg, ticket)}"
+
+
+PLACE_QUESTION = "请补充地点（直接回复地点即可）"
+
+Registered = list[tuple[Ticket, tuple[str, ...]]]  # each new ticket with the parser's suggestions
+
+
+def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome:
+    registered = [
+        (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
+        for p in parsed.problems
+    ]
+    return report_outcome(ctx, registered)
+
+
+def report_outcome(
+    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True
+) -> Outcome:
+    """The one reply to new tickets: a line each, @ their units; asks the reporter for the place
+    if one has none (not when the 创城办 opened them: the reporter is not the one answering)."""
+    outcome = Outcome()
+    lines: list[str] = []
+    mentions: list[str] = []
+    for ticket, suggestions in registered:
+        outcome.tickets.append(ticket.id)
+        if ticket.duplicate_of is not None:
+            outcome.tickets.append(ticket.duplicate_of)
+        lines.append(_line(ctx, ticket, suggestions))
+        if ticket.duplicate_of is None:
+            mentions += [m for m in unit_mentions(ctx.cfg, ticket.unit, ticket.area) if m not in mentions]
+    if len(lines) > 1:
+        lines.insert(0, f"本条消息含{len(lines)}个问题：")
+    if head:
+        lines.insert(0, head)
+    # The reporter's answer within the follow-up window fills it (bot/chat/followups.py).
+    if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
+        lines.append(PLACE_QUESTION)
+    outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))
+    return outcome

@@ -1,0 +1,1 @@
+"""The `guanjia` command line (entry point: bot.cli.main:main) and the chat simulators."""

@@ -1,0 +1,1 @@
+"""Foundations every package may use: clock, database, domain errors, migrations, logging, actor, echo safety."""

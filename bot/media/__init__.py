@@ -1,0 +1,1 @@
+"""Photos from the platforms: queued with the message, fetched afterwards, stored locally."""

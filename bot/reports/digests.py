@@ -1,0 +1,181 @@
+"""Digests (进度每天汇报 / 台账每周汇总 / 月通报): the texts the 日报/周报/月报 commands, the CLI
+and the scheduler send. Every function takes the session, the config and `now`; none
+reads the wall clock. Counts are SQL aggregates; lists are capped (`digests.list_limit`).
+
+Daily digest for local day D, per group (tickets reported in that group) or district-wide:
+today's counts from the event rows, open tickets by unit, the overdue list with how late
+each is (measured at the end of D, or now if D is today) and the open urgent tickets. The
+lists show tickets' current state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.reports import periods
+from bot.reports.digest_format import Digest, late, ticket_head
+from bot.reports.summaries import monthly_summary, weekly_summary
+from bot.tickets.status_labels import status_label
+from config.schema import GuanjiaConfig
+from models import EventType, SuspectedReport, SuspectStatus, Ticket, TicketEvent, TicketStatus
+
+S = TicketStatus
+E = EventType
+DigestKind = Literal["daily", "weekly", "monthly"]
+Q = TypeVar("Q", bound=Select)
+
+_DAY_EVENTS = {
+    "派单": (E.DISPATCHED, E.REASSIGNED),
+    "认领": (E.CLAIMED,),
+    "整改": (E.FIXED,),
+    "销账": (E.VERIFIED,),
+}
+
+
+def _for_group(query: Q, group_id: str | None) -> Q:
+    return query if group_id is None else query.where(Ticket.group_id == group_id)
+
+
+def _day_counts(session: Session, period: periods.Period, group_id: str | None) -> dict[str, int]:
+    new = select(func.count()).select_from(Ticket).where(periods_filter(Ticket.created_at, period))
+    counts = {"新增": session.scalar(_for_group(new.where(Ticket.duplicate_of.is_(None)), group_id)) or 0}
+    types = [t for ts in _DAY_EVENTS.values() for t in ts]
+    query = (
+        select(TicketEvent.type, func.count(TicketEvent.ticket_id.distinct()))
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.type.in_(types), periods_filter(TicketEvent.at, period))
+        .group_by(TicketEvent.type)
+    )
+    by_type: dict[str, int] = {t: n for t, n in session.execute(_for_group(query, group_id))}
+    for label, event_types in _DAY_EVENTS.items():
+        counts[label] = sum(by_type.get(t, 0) for t in event_types)
+    return counts
+
+
+def periods_filter(column: Any, period: periods.Period) -> Any:
+    return (column >= period.start) & (column < period.end)
+
+
+def _open_by_unit(session: Session, cfg: GuanjiaConfig, group_id: str | None) -> list[tuple[str, int]]:
+    query = select(Ticket.unit, func.count()).where(Ticket.status.in_(S.OPEN)).group_by(Ticket.unit)
+    counts: dict[str, int] = {u: n for u, n in session.execute(_for_group(query, group_id))}
+    order = {code: i for i, code in enumerate(cfg.units)}
+    return sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0)))
+
+
+def overdue_condition(as_of: datetime) -> Any:
+    """Past the claim deadline unclaimed, or past the fix deadline unfixed (验收等待不算)."""
+    claim_late = (Ticket.status == S.DISPATCHED) & (Ticket.claim_deadline < as_of)
+    fix_late = Ticket.status.in_((S.DISPATCHED, S.CLAIMED)) & (Ticket.fix_deadline < as_of)
+    return or_(claim_late, fix_late)
+
+
+def _overdue_lines(
+    session: Session, cfg: GuanjiaConfig, as_of: datetime, group_id: str | None
+) -> tuple[int, list[str]]:
+    where = overdue_condition(as_of)
+    total = session.scalar(_for_group(select(func.count()).select_from(Ticket).where(where), group_id)) or 0
+    # 超期未整改 first, then 超时未认领; the latest first within each.
+    fix_late = Ticket.fix_deadline < as_of
+    missed = case((fix_late, Ticket.fix_deadline), else_=Ticket.claim_deadline)
+    query = _for_group(select(Ticket).where(where), group_id).order_by(case((fix_late, 0), else_=1), missed, Ticket.id)
+    lines = []
+    for t in session.scalars(query.limit(cfg.digests.list_limit)):
+        assert t.fix_deadline is not None and t.claim_deadline is not None
+        if t.fix_deadline < as_of:
+            what = f"超期未整改 {late(as_of - t.fix_deadline)}"
+        else:
+            what = f"超时未认领 {late(as_of - t.claim_deadline)}"
+        lines.append(f"{ticket_head(cfg, t)} · {what}")
+    return total, lines
+
+
+def _urgent_lines(session: Session, cfg: GuanjiaConfig, group_id: str | None) -> tuple[int, list[str]]:
+    where = Ticket.status.in_(S.OPEN) & Ticket.urgent.is_(True)
+    total = session.scalar(_for_group(select(func.count()).select_from(Ticket).where(where), group_id)) or 0
+    query = _for_group(select(Ticket).where(where), group_id).order_by(Ticket.id).limit(cfg.digests.list_limit)
+    lines = [f"{ticket_head(cfg, t)} · {status_label(t.status)}" for t in session.scalars(query)]
+    return total, lines
+
+
+def _listing(title: str, total: int, lines: list[str]) -> list[str]:
+    if not total:
+        return [f"{title}：无"]
+    more = [f"……另有{total - len(lines)}条"] if total > len(lines) else []
+    return [f"{title}（{total}）：", *lines, *more]
+
+
+def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, group_id: str | None = None) -> Digest:
+    period = periods.day(cfg, on)
+    as_of = period.as_of(now)
+    group = cfg.groups.get(group_id) if group_id else None
+    scope = group.name if group else (group_id or "全区")
+    local_now = periods.local_naive(cfg, now)
+    assert local_now is not None
+    when = "全天" if as_of == period.end else f"截至{local_now:%H:%M}"
+    counts = _day_counts(session, period, group_id)
+    lines = [f"【创城日报】{period.label} {scope}（{when}）"]
+    lines.append("今日：" + " · ".join(f"{label}{n}" for label, n in counts.items()))
+    by_unit = _open_by_unit(session, cfg, group_id)
+    if by_unit:
+        lines.append(
+            f"未办结（{sum(n for _, n in by_unit)}）：" + "、".join(f"{cfg.unit_name(u)}{n}" for u, n in by_unit)
+        )
+    else:
+        lines.append("未办结：无")
+    lines += _listing("超时超期", *_overdue_lines(session, cfg, as_of, group_id))
+    lines += _listing("紧急未办结", *_urgent_lines(session, cfg, group_id))
+    suspected = _pending_suspects(session, as_of, group_id)
+    if suspected:
+        lines.append(f"疑似上报 {suspected} 条，请到台账查看")
+    return Digest("\n".join(lines))
+
+
+def _pending_suspects(session: Session, as_of: datetime, group_id: str | None) -> int:
+    """疑似上报 still waiting for the 创城办 (each message once: bot/chat/suspects.py)."""
+    query = select(func.count()).select_from(SuspectedReport).where(SuspectedReport.status == SuspectStatus.PENDING)
+    query = query.where(SuspectedReport.received_at <= as_of)
+    if group_id is not None:
+        query = query.where(SuspectedReport.group_id == group_id)
+    return session.scalar(query) or 0
+
+
+def digest(
+    session: Session,
+    cfg: GuanjiaConfig,
+    kind: DigestKind,
+    now: datetime,
+    on: date | None = None,
+    group_id: str | None = None,
+    chart: bool = True,
+) -> Digest:
+    """The one entry point for commands, CLI and scheduler; `on` defaults to today (local)."""
+    on = on or periods.local_date(cfg, now)
+    if kind == "daily":
+        return daily_digest(session, cfg, on, now, group_id)
+    if kind == "weekly":
+        return weekly_summary(session, cfg, on, now, chart=chart)
+    return monthly_summary(session, cfg, on, now, chart=chart)
+
+
+def scheduled_digests(
+    session: Session, cfg: GuanjiaConfig, kind: DigestKind, now: datetime
+) -> list[tuple[str, Digest]]:
+    """What the scheduler posts, as (group id, digest): the daily digest of each group (the
+    district-wide one for `digests.district_groups`); the weekly/monthly summary to every group."""
+    if kind != "daily":
+        shared = digest(session, cfg, kind, now)
+        return [(group_id, shared) for group_id in cfg.groups]
+    district: Digest | None = None
+    result = []
+    for group_id in cfg.groups:
+        if group_id in cfg.digests.district_groups:
+            district = district or digest(session, cfg, "daily", now)
+            result.append((group_id, district))
+        else:
+            result.append((group_id, digest(session, cfg, "daily", now, group_id=group_id)))
+    return result

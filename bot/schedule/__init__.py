@@ -1,0 +1,1 @@
+"""Timed work: the scheduler and its lease, reminders and escalation, digest jobs."""

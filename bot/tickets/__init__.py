@@ -1,0 +1,1 @@
+"""Tickets: the service that changes them, routing to units, deadlines and the working calendar, rendering."""

@@ -1,0 +1,375 @@
+"""The one place where tickets change. Chat, HTTP, CLI and scheduler all call this.
+
+Every change appends a TicketEvent. The caller owns the transaction: methods flush but
+never commit, and a refused request raises a DomainError before touching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from bot.core.actor import BOT, Actor
+from bot.core.clock import Clock
+from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
+from bot.parsing.parser import Problem
+from bot.tickets.deadlines import deadlines_from, time_limits
+from bot.tickets.dispatcher import route
+from bot.tickets.gazetteer import area_for, by_area
+from bot.tickets.insert import insert_new_ticket
+from bot.tickets.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
+from bot.tickets.status_labels import status_label
+from config.schema import GuanjiaConfig
+from models import MAX_TICKET_ID, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
+
+S = TicketStatus
+# Asked for every report: built once (building a statement costs more than running it here).
+_OPEN_DUPLICATE = (
+    select(Ticket)
+    .where(Ticket.category == bindparam("category"), Ticket.location == bindparam("location"))
+    .where(Ticket.status.in_(S.OPEN), Ticket.duplicate_of.is_(None))
+    .order_by(Ticket.id)
+    .limit(1)
+)
+
+
+class TicketService:
+    def __init__(self, session: Session, cfg: GuanjiaConfig, clock: Clock) -> None:
+        self.session = session
+        self.cfg = cfg
+        self.clock = clock
+
+    # --- reading ---------------------------------------------------------------------
+
+    def get(self, ticket_id: int, *, for_update: bool = False) -> Ticket:
+        if not 0 < ticket_id <= MAX_TICKET_ID:
+            raise TicketNotFound(ticket_id)
+        ticket = self.session.get(Ticket, ticket_id, with_for_update=for_update)
+        if ticket is None:
+            raise TicketNotFound(ticket_id)
+        return ticket
+
+    def open_duplicate_of(self, category: str, location: str | None) -> Ticket | None:
+        """The earliest open ticket of the same category at the same place, if any."""
+        if not location:
+            return None
+        return self.session.scalars(_OPEN_DUPLICATE, {"category": category, "location": location}).first()
+
+    def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
+        query = select(Ticket).where(Ticket.status.in_(S.OPEN))
+        if units is not None:
+            query = query.where(Ticket.unit.in_(units))
+        return list(self.session.scalars(query.order_by(Ticket.id).limit(limit)))
+
+    def reported_by(self, reporter_id: str, limit: int = 50) -> list[Ticket]:
+        query = (
+            select(Ticket)
+            .where(Ticket.reporter_id == reporter_id, Ticket.status.in_(S.OPEN))
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def overdue(self, limit: int = 50) -> list[Ticket]:
+        now = self.clock.now()
+        claim_late = (Ticket.status == S.DISPATCHED) & (Ticket.claim_deadline < now)
+        fix_late = Ticket.status.in_((S.DISPATCHED, S.CLAIMED)) & (Ticket.fix_deadline < now)
+        query = select(Ticket).where(or_(claim_late, fix_late)).order_by(Ticket.fix_deadline).limit(limit)
+        return list(self.session.scalars(query))
+
+    # --- intake ----------------------------------------------------------------------
+
+    def report(
+        self,
+        actor: Actor,
+        *,
+        group_id: str,
+        text: str,
+        problem: Problem,
+        images: Sequence[str] = (),
+    ) -> Ticket:
+        """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
+        now = self.clock.now()
+        # Looked up before the new ticket exists, so the ticket is written once, complete.
+        earlier = self.open_duplicate_of(problem.category, problem.location)
+        ticket = Ticket(
+            status=S.TRIAGE,
+            category=problem.category,
+            unit=self.cfg.triage_unit,
+            location=problem.location[:200] if problem.location else None,
+            area=area_for(self.cfg, group_id, problem.location, text),
+            urgent=problem.urgent,
+            confidence=problem.confidence,
+            text=text,
+            reporter_id=actor.id,
+            reporter_name=actor.name,
+            group_id=group_id,
+            source_msg_id=actor.source_msg_id,
+            created_at=now,
+        )
+        events = [
+            self._event_row(EventType.REPORTED, actor, note=text, data={"suggestions": list(problem.suggestions)})
+        ]
+        if earlier is not None:
+            ticket.status = S.CANCELLED
+            ticket.unit = earlier.unit
+            ticket.duplicate_of = earlier.id
+            events.append(
+                self._event_row(EventType.DUPLICATE, BOT, note=f"与 #{earlier.id} 重复", data={"of": earlier.id})
+            )
+        else:
+            routing = route(self.cfg, problem)
+            if routing.status == S.TRIAGE:
+                events.append(self._event_row(EventType.TRIAGED, BOT, note="类别不明确，待创城办分拨"))
+            else:
+                self._dispatch(ticket, routing.unit, now)
+                events.append(self._event_row(EventType.DISPATCHED, BOT, data={"unit": routing.unit}))
+        insert_new_ticket(self.session, ticket, events, images)
+        # Known already: the reply names it, and the session would otherwise reread it.
+        set_committed_value(ticket, "original", earlier)
+        return ticket
+
+    # --- unit actions ----------------------------------------------------------------
+
+    def claim(self, ticket_id: int, actor: Actor) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        if ticket.status == S.CLAIMED:
+            who = self.cfg.display_name(ticket.claimed_by or "")
+            raise InvalidState(f"#{ticket.id} 已由{who}认领")
+        self._require_status(ticket, (S.DISPATCHED,), "认领")
+        require_unit_member(self.cfg, ticket, actor)
+        self._mark_claimed(ticket, actor)
+        return ticket
+
+    def fix(self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str] = ()) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "报完成")
+        require_unit_member(self.cfg, ticket, actor)
+        if ticket.status == S.DISPATCHED:
+            self._mark_claimed(ticket, actor)
+        ticket.status = S.FIXED
+        ticket.fixed_at = self.clock.now()
+        event = self._event(ticket, EventType.FIXED, actor, note=note, data={"images": len(images)})
+        for url in images:
+            self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
+        return ticket
+
+    def return_to_triage(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "退回")
+        require_unit_member(self.cfg, ticket, actor)
+        self._require_text(reason, "退回原因", f"退回 {ticket.id} 不属于我单位职责")
+        from_unit = ticket.unit
+        self._to_triage(ticket)
+        self._event(ticket, EventType.RETURNED, actor, note=reason, data={"from_unit": from_unit})
+        return ticket
+
+    def request_extension(self, ticket_id: int, actor: Actor, hours: float, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "申请延期")
+        require_unit_member(self.cfg, ticket, actor)
+        if ticket.pending_extension_hours is not None:
+            raise InvalidState(f"#{ticket.id} 已有待审批的延期申请")
+        if hours <= 0:
+            raise InvalidArgument("延期时长必须大于0")
+        self._require_text(reason, "延期原因", f"延期 {ticket.id} 2天 材料未到")
+        ticket.pending_extension_hours = hours
+        self._event(ticket, EventType.EXTENSION_REQUESTED, actor, note=reason, data={"hours": hours})
+        return ticket
+
+    # --- supervisor actions ----------------------------------------------------------
+
+    def reassign(self, ticket_id: int, actor: Actor, unit: str, note: str | None = None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "转派工单")
+        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "转派")
+        if unit not in self.cfg.units:
+            raise InvalidArgument(f"没有这个单位：{unit}")
+        if unit == ticket.unit and ticket.status != S.TRIAGE:
+            raise InvalidState(f"#{ticket.id} 已经是{self.cfg.unit_name(unit)}的工单")
+        from_unit = ticket.unit
+        self._dispatch(ticket, unit, self.clock.now())
+        self._event(ticket, EventType.REASSIGNED, actor, note=note, data={"from_unit": from_unit, "to_unit": unit})
+        return ticket
+
+    def recategorize(self, ticket_id: int, actor: Actor, category: str) -> Ticket:
+        """改类: a new category; when its unit differs, re-dispatch with fresh deadlines."""
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "更改工单类别")
+        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "改类")
+        if category not in self.cfg.categories:
+            raise InvalidArgument(f"没有这个类别：{category}")
+        if category == ticket.category and ticket.status != S.TRIAGE:  # in triage: confirms the guess
+            raise InvalidState(f"#{ticket.id} 已经是「{self.cfg.category_name(category)}」")
+        before = {"from_category": ticket.category, "from_unit": ticket.unit}
+        ticket.category = category
+        unit = self.cfg.categories[category].unit
+        if unit == self.cfg.triage_unit:
+            self._to_triage(ticket)
+        elif unit != ticket.unit or ticket.status == S.TRIAGE:
+            self._dispatch(ticket, unit, self.clock.now())
+        data = before | {"to_category": category, "to_unit": ticket.unit}
+        self._event(ticket, EventType.RECATEGORIZED, actor, data=data)
+        return ticket
+
+    def add_after_photos(self, ticket_id: int, actor: Actor, images: Sequence[str]) -> Ticket:
+        """Photos of the fix sent on their own by the unit working on the ticket."""
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.CLAIMED, S.FIXED), "补充整改照片")
+        require_unit_member(self.cfg, ticket, actor)
+        event = self._event(ticket, EventType.SUPPLEMENTED, actor, data={"images": len(images), "kind": "after"})
+        for url in images:
+            self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
+        return ticket
+
+    def supplement(
+        self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str], place: str | None
+    ) -> Ticket:
+        """A follow-up from the reporter: more photos or words; a place fills a missing one."""
+        ticket = self.get(ticket_id, for_update=True)
+        data: dict[str, Any] = {"images": len(images)}
+        before = ticket.area
+        if place and not ticket.location:
+            ticket.location = place[:200]
+            ticket.area = area_for(self.cfg, ticket.group_id, place, ticket.text)
+            data["location"] = ticket.location
+        event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
+        for url in images:
+            self.session.add(TicketImage(ticket=ticket, kind="before", url=url, event=event))
+        if ticket.unit == self.cfg.gazetteer.unit and ticket.area != before and by_area(self.cfg, ticket.area):
+            # The place names a community: the territorial ticket is now that community's.
+            note = f"属地：{ticket.area}"
+            self._event(ticket, EventType.REROUTED, BOT, note=note, data={"from_area": before, "to_area": ticket.area})
+        return ticket
+
+    def converted(self, ticket_id: int, actor: Actor, suspect_id: int, via: str) -> Ticket:
+        """Who turned 疑似上报 `suspect_id` into this new ticket (bot/chat/suspects.py), and how."""
+        ticket = self.get(ticket_id)
+        self._event(
+            ticket, EventType.CONVERTED, actor, note=f"疑似上报 {suspect_id}", data={"suspect": suspect_id, "via": via}
+        )
+        return ticket
+
+    def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "审批延期")
+        hours = self._pending_extension(ticket)
+        if ticket.fix_deadline is not None:
+            ticket.fix_deadline += timedelta(hours=hours)
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.EXTENSION_APPROVED, actor, data={"hours": hours})
+        return ticket
+
+    def reject_extension(self, ticket_id: int, actor: Actor, reason: str | None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        require_supervisor(self.cfg, actor, "审批延期")
+        hours = self._pending_extension(ticket)
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.EXTENSION_REJECTED, actor, note=reason, data={"hours": hours})
+        return ticket
+
+    # --- reporter / supervisor actions -----------------------------------------------
+
+    def verify(self, ticket_id: int, actor: Actor, passed: bool, reason: str | None) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, (S.FIXED,), "验收")
+        require_reporter_or_supervisor(self.cfg, ticket, actor, "验收")
+        if passed:
+            ticket.status = S.CLOSED
+            ticket.closed_at = self.clock.now()
+            self._event(ticket, EventType.VERIFIED, actor, note=reason)
+        else:
+            self._require_text(reason, "不通过的原因", f"验收 {ticket.id} 不通过 还有垃圾未清")
+            # The time the fix waited for verification does not count against the unit.
+            if ticket.fix_deadline is not None and ticket.fixed_at is not None:
+                ticket.fix_deadline += self.clock.now() - ticket.fixed_at
+            ticket.status = S.CLAIMED
+            ticket.fixed_at = None
+            self._event(ticket, EventType.REOPENED, actor, note=reason)
+        return ticket
+
+    def cancel(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
+        ticket = self.get(ticket_id, for_update=True)
+        self._require_status(ticket, S.OPEN, "撤销")
+        require_reporter_or_supervisor(self.cfg, ticket, actor, "撤销")
+        self._require_text(reason, "撤销原因", f"撤销 {ticket.id} 重复上报")
+        ticket.status = S.CANCELLED
+        ticket.pending_extension_hours = None
+        self._event(ticket, EventType.CANCELLED, actor, note=reason)
+        return ticket
+
+    # --- internals -------------------------------------------------------------------
+
+    def _dispatch(self, ticket: Ticket, unit: str, now: datetime) -> None:
+        limits = time_limits(self.cfg, ticket.category, ticket.urgent)
+        ticket.unit = unit
+        ticket.status = S.DISPATCHED
+        ticket.dispatched_at = now
+        ticket.claim_deadline, ticket.fix_deadline = deadlines_from(self.cfg, now, limits)
+        ticket.claimed_at = None
+        ticket.claimed_by = None
+        ticket.pending_extension_hours = None
+
+    def _to_triage(self, ticket: Ticket) -> None:
+        ticket.status = S.TRIAGE
+        ticket.unit = self.cfg.triage_unit
+        ticket.claim_deadline = None
+        ticket.fix_deadline = None
+        ticket.claimed_at = None
+        ticket.claimed_by = None
+        ticket.pending_extension_hours = None
+
+    def _mark_claimed(self, ticket: Ticket, actor: Actor) -> None:
+        ticket.status = S.CLAIMED
+        ticket.claimed_at = self.clock.now()
+        ticket.claimed_by = actor.id
+        self._event(ticket, EventType.CLAIMED, actor)
+
+    def _pending_extension(self, ticket: Ticket) -> float:
+        if ticket.pending_extension_hours is None:
+            raise InvalidState(f"#{ticket.id} 没有待审批的延期申请")
+        return ticket.pending_extension_hours
+
+    @staticmethod
+    def _require_status(ticket: Ticket, allowed: Sequence[str], action: str) -> None:
+        if ticket.status not in allowed:
+            raise InvalidState(f"#{ticket.id} 当前状态为「{status_label(ticket.status)}」，不能{action}")
+
+    @staticmethod
+    def _require_text(value: str | None, what: str, example: str) -> None:
+        if not value or not value.strip():
+            raise InvalidArgument(f"请写明{what}，例如：{example}")
+
+    def _event_row(
+        self, type_: str, actor: Actor, *, note: str | None = None, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """An event of a ticket not yet written (see bot/tickets/insert.py)."""
+        return {
+            "type": type_,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "at": self.clock.now(),
+            "note": note,
+            "source_msg_id": actor.source_msg_id,
+            "data": data,
+        }
+
+    def _event(
+        self,
+        ticket: Ticket,
+        type_: str,
+        actor: Actor,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> TicketEvent:
+        # Set from the event's side: appending to ticket.events would first load every earlier
+        # event. No flush here: the unit of work writes events with the ticket.
+        event = TicketEvent(ticket=ticket, **self._event_row(type_, actor, note=note, data=data))
+        self.session.add(event)
+        return event

@@ -1,0 +1,112 @@
+"""A ticket's timeline (each step with its source message) and its photos, as the ticket page shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.core.actor import BOT_ACTOR_ID
+from bot.tickets.status_labels import event_label
+from config.schema import GuanjiaConfig
+from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
+
+PENDING_PREFIX = "media-pending://"
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    who: str
+    via: str  # 群消息 | 网页 | 系统
+    what: str
+    detail: str
+    note: str | None
+    source_text: str | None
+
+
+@dataclass(frozen=True)
+class Photo:
+    kind: str
+    url: str | None  # None: still being fetched from the platform, or not a URL we show
+
+
+def photo_url(url: str) -> str | None:
+    """Only web and same-site addresses and inline images: never javascript: or other schemes."""
+    lowered = url.strip().lower()
+    if lowered.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//")):
+        return url.strip()
+    if lowered.startswith("data:image/") and not lowered.startswith("data:image/svg"):
+        return url.strip()
+    return None
+
+
+def _detail(cfg: GuanjiaConfig, event: TicketEvent) -> str:
+    data: dict[str, Any] = event.data or {}
+    if event.type == "dispatched" and data.get("unit"):
+        return f"→ {cfg.unit_name(data['unit'])}"
+    if event.type == "reassigned":
+        return f"{cfg.unit_name(data.get('from_unit', ''))} → {cfg.unit_name(data.get('to_unit', ''))}"
+    if event.type == "returned" and data.get("from_unit"):
+        return f"{cfg.unit_name(data['from_unit'])} 退回创城办"
+    if event.type.startswith("extension_") and data.get("hours"):
+        return f"{float(data['hours']):g} 小时"
+    if event.type == "fixed" and data.get("images"):
+        return f"整改照片 {data['images']} 张"
+    if event.type == "recategorized" or ("from_category" in data and "to_category" in data):
+        return f"{cfg.category_name(data.get('from_category', ''))} → {cfg.category_name(data.get('to_category', ''))}"
+    if event.type == "reminded" and data.get("kind"):
+        return str(data["kind"])
+    return ""
+
+
+def _via(event: TicketEvent) -> str:
+    if event.actor_id == BOT_ACTOR_ID:
+        return "系统"
+    if event.actor_id.startswith("web:"):
+        return "网页"
+    return "群消息"
+
+
+def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
+    if not 0 < ticket_id <= MAX_TICKET_ID:  # no such ticket, and too large to compare in SQL
+        return None
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    return session.scalars(query.options(selectinload(Ticket.events), selectinload(Ticket.images))).first()
+
+
+def timeline(session: Session, cfg: GuanjiaConfig, ticket: Ticket) -> list[Step]:
+    ids = {e.source_msg_id for e in ticket.events if e.source_msg_id}
+    sources: dict[str, str] = {}
+    if ids:
+        rows = session.execute(
+            select(InboundMessage.msg_id, InboundMessage.group_id, InboundMessage.text).where(
+                InboundMessage.msg_id.in_(ids)
+            )
+        )
+        for msg_id, group_id, text in rows:
+            if msg_id not in sources or group_id == ticket.group_id:
+                sources[msg_id] = text
+    return [
+        Step(
+            at=e.at,
+            who=e.actor_name,
+            via=_via(e),
+            what=event_label(e.type),
+            detail=_detail(cfg, e),
+            note=e.note if e.type != "reported" else None,
+            source_text=sources.get(e.source_msg_id or ""),
+        )
+        for e in ticket.events
+    ]
+
+
+def photos(ticket: Ticket) -> dict[str, list[Photo]]:
+    found: dict[str, list[Photo]] = {"before": [], "after": []}
+    for image in ticket.images:
+        url = None if image.url.startswith(PENDING_PREFIX) else photo_url(image.url)
+        found.setdefault(image.kind, []).append(Photo(image.kind, url))
+    return found
