@@ -9,6 +9,7 @@ import pytest
 from bot.app_services import AppServices
 from bot.cli import learned_command
 from bot.core.clock import ManualClock
+from bot.parsing.parser import ParsedMessage, Problem
 from models import RoutingCorrection, Ticket
 from tests.conftest import Chat
 
@@ -24,20 +25,21 @@ def load(services: AppServices, ticket_id: int) -> Ticket:
 def test_recategorize_redispatches_with_fresh_deadlines(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     n = chat.report("松林小区东门 墙上被人弄得乱七八糟 没人管 [图片]")
     before = load(services, n)
+    assert before.category != "publicity"  # read as 小广告 or left to the office; the wall is a 公益 mural
     clock.advance(timedelta(hours=1))
-    reply = chat.send(f"改类 {n} 非法小广告", sender="ccb_wang")
-    assert reply.replies[0].text.startswith(f"#{n}已改为【非法小广告】→ 城管执法队，请2小时内认领")
-    assert reply.replies[0].mentions == ("cgzf_liu",)
+    reply = chat.send(f"改类 {n} 公益宣传", sender="ccb_wang")
+    assert reply.replies[0].text.startswith(f"#{n}已改为【公益宣传】→ 文明办，请4小时内认领")
+    assert reply.replies[0].mentions == ("wmb_han",)
     ticket = load(services, n)
-    assert (ticket.category, ticket.unit, ticket.status) == ("ads", "cgzf", "dispatched")
-    assert ticket.claim_deadline == clock.now() + timedelta(hours=2)
+    assert (ticket.category, ticket.unit, ticket.status) == ("publicity", "wmb", "dispatched")
+    assert ticket.claim_deadline == clock.now() + timedelta(hours=4)
     event = ticket.events[-1]
     assert event.type == "recategorized" and event.actor_id == "ccb_wang"
     assert event.data == {
         "from_category": before.category,
         "from_unit": before.unit,
-        "to_category": "ads",
-        "to_unit": "cgzf",
+        "to_category": "publicity",
+        "to_unit": "wmb",
     }
 
 
@@ -152,3 +154,18 @@ def test_a_word_forgotten_elsewhere_stops_routing_within_the_refresh_time(
     clock.advance(timedelta(seconds=refresh))
     outcome = chat.send("湖滨路南口 黑三轮趴活 太乱了", sender="wgy_qian")
     assert not outcome.tickets or load(services, outcome.tickets[0]).status == "triage"
+
+
+def test_confirming_the_guess_of_a_triage_ticket_dispatches_it(
+    chat: Chat, services: AppServices, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report the parser was unsure of waits in triage under its guess; 改类 to that guess sends it on."""
+    guess = Problem("ads", "cgzf", "松林小区东门", False, 0.3, ("ads", "publicity", "other"))
+    monkeypatch.setattr(services.intake.parser, "parse", lambda text, learned=None: ParsedMessage(True, (guess,)))
+    n = chat.report("松林小区东门 墙上被人弄得乱七八糟 没人管")
+    assert (load(services, n).status, load(services, n).category) == ("triage", "ads")
+    reply = chat.send(f"改类 {n} 非法小广告", sender="ccb_wang")
+    assert reply.replies[0].text.startswith(f"#{n}已改为【非法小广告】→ 城管执法队，请2小时内认领")
+    ticket = load(services, n)
+    assert (ticket.status, ticket.unit) == ("dispatched", "cgzf")
+    assert ticket.claim_deadline == clock.now() + timedelta(hours=2)
