@@ -64,24 +64,36 @@ class ParserModel:
 
     def __post_init__(self) -> None:
         self._index = NgramIndex(self.vocabulary)
+        # One matrix, n-gram rows then rule-feature rows, so a prediction is one gather and
+        # one dot product: numpy's cost is per call, not per row.
+        self._weights = np.ascontiguousarray(np.vstack([self.ngram_weights, self.rule_weights]), dtype=np.float32)
+        self._rules_at = len(self.vocabulary)
+        self.ngram_weights = self._weights[: self._rules_at]  # views: the weights are held once
+        self.rule_weights = self._weights[self._rules_at :]
 
     # --- prediction -----------------------------------------------------------------------
 
     def logits(self, clean: str, signals: RuleSignals) -> np.ndarray:
         rows = list(self._index.ids(clean))
-        out = self.bias + np.dot(rule_vector(signals, self.categories), self.rule_weights)
-        if rows:
-            out += np.add.reduce(self.ngram_weights.take(rows, axis=0), axis=0) * (1.0 / math.sqrt(len(rows)))
-        return out
+        scale = 1.0 / math.sqrt(len(rows)) if rows else 0.0
+        values = [scale] * len(rows)
+        for j, value in enumerate(rule_vector(signals, self.categories)):
+            if value:
+                rows.append(self._rules_at + j)
+                values.append(value)
+        if not rows:
+            return self.bias.copy()
+        return self.bias + np.dot(np.array(values, dtype=np.float32), self._weights.take(rows, axis=0))
 
     def predict(self, clean: str, signals: RuleSignals) -> Prediction:
-        z = self.logits(clean, signals)
-        cat = z[1:-1]
-        probs = np.exp(cat - cat.max())
-        probs /= probs.sum()
-        order = np.argpartition(-probs, 3)[:3]
-        ranked = tuple(sorted(((self.categories[i], float(probs[i])) for i in order), key=lambda p: -p[1]))
-        return Prediction(_sigmoid(float(z[0])), ranked, _sigmoid(float(z[-1])))
+        z = self.logits(clean, signals).tolist()
+        cats = z[1:-1]
+        top = max(cats)
+        exps = [math.exp(v - top) for v in cats]
+        total = sum(exps)
+        best = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:3]
+        ranked = tuple((self.categories[i], exps[i] / total) for i in best)
+        return Prediction(_sigmoid(z[0]), ranked, _sigmoid(z[-1]))
 
     # --- the file ---------------------------------------------------------------------------
 
