@@ -31,6 +31,7 @@ from models import MediaDownload, MediaStatus, TicketImage
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
+PENDING, REFUSED = "media-pending://", "media-refused://"
 MAX_ATTEMPTS = 8
 
 
@@ -159,6 +160,9 @@ class MediaWorker:
             row.last_error = error
             if permanent:
                 row.status = MediaStatus.FAILED
+                # The ticket page says so instead of "still being fetched" forever.
+                refused = claimed.placeholder.replace(PENDING, REFUSED, 1)
+                session.execute(update(TicketImage).where(TicketImage.url == claimed.placeholder).values(url=refused))
                 log.error("ALERT photo %s refused: %s", claimed.placeholder, error)
                 return
             if claimed.attempts >= MAX_ATTEMPTS:

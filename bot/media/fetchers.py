@@ -10,13 +10,14 @@ request goes through SafeHttp: public addresses only, redirects re-checked, bodi
 from __future__ import annotations
 
 import base64
+import binascii
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.adapters.wecom_crypto import _unpad, decode_aes_key
-from bot.media.safe_http import MediaRefused, SafeHttp
+from bot.media.safe_http import MediaRefused, SafeHttp, TooLarge
 from config.settings import Settings
 
 
@@ -126,6 +127,24 @@ class FeishuFetcher:
         return data
 
 
+class InlineFetcher:
+    """A generic bridge's inline photo (data:image/...;base64,...): decoded here, never fetched."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def fetch(self, ref: dict[str, Any]) -> bytes:
+        header, _, payload = str(ref.get("data") or "").partition(",")
+        if not header.lower().startswith("data:image/") or not header.lower().endswith(";base64"):
+            raise MediaRefused(f"not an inline base64 image: {header[:60]}")
+        if len(payload) * 3 // 4 > self.max_bytes:
+            raise TooLarge(f"inline image over {self.max_bytes} bytes")
+        try:
+            return base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MediaRefused("inline image is not valid base64") from exc
+
+
 def default_fetchers(settings: Settings) -> dict[str, Any]:
     def http() -> SafeHttp:
         return SafeHttp(settings.max_photo_bytes, allow_loopback=settings.media_allow_loopback)
@@ -133,7 +152,7 @@ def default_fetchers(settings: Settings) -> dict[str, Any]:
     def secret(value: Any) -> str | None:
         return value.get_secret_value() if value is not None else None
 
-    fetchers: dict[str, Any] = {}
+    fetchers: dict[str, Any] = {"generic": InlineFetcher(settings.max_photo_bytes)}
     if settings.dingtalk_app_key and settings.dingtalk_app_secret:
         fetchers["dingtalk"] = DingTalkFetcher(
             http(), settings.dingtalk_app_key, secret(settings.dingtalk_app_secret) or "", settings.dingtalk_api_base

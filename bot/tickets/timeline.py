@@ -15,6 +15,7 @@ from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
 
 PENDING_PREFIX = "media-pending://"
+REFUSED_PREFIX = "media-refused://"  # refused by the media worker (address, size, pixels, not an image)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Photo:
     kind: str
     url: str | None  # a stored copy on this server, or None: nothing is drawn
     pending: bool = False  # still being fetched from the platform
+    refused: bool = False  # failed the checks: nothing was stored
 
 
 def photo_url(url: str) -> str | None:
@@ -111,6 +113,7 @@ def timeline(session: Session, cfg: GuanjiaConfig, ticket: Ticket) -> list[Step]
 def photos(ticket: Ticket) -> dict[str, list[Photo]]:
     found: dict[str, list[Photo]] = {"before": [], "after": []}
     for image in ticket.images:
-        pending = image.url.startswith(PENDING_PREFIX)
-        found.setdefault(image.kind, []).append(Photo(image.kind, None if pending else photo_url(image.url), pending))
+        pending, refused = image.url.startswith(PENDING_PREFIX), image.url.startswith(REFUSED_PREFIX)
+        url = None if pending or refused else photo_url(image.url)
+        found.setdefault(image.kind, []).append(Photo(image.kind, url, pending, refused))
     return found

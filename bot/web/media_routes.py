@@ -46,7 +46,7 @@ def media_file(
         if not is_valid(key, request.url.path, query.get("exp"), query.get("sig"), now):
             raise HTTPException(status_code=401, detail="请登录后查看照片（或链接已过期）")
     found = _NAME.match(name)
-    if platform not in ("dingtalk", "wecom", "feishu") or not found:
+    if platform not in ("dingtalk", "wecom", "feishu", "generic") or not found:
         raise HTTPException(404)
     path = Path(services.settings.media_dir) / platform / name
     if not path.is_file():
