@@ -52,8 +52,6 @@ class Settings(BaseSettings):
     # Test/development only: let photo downloads reach 127.0.0.1 / ::1 (the fake platforms).
     # Private, link-local and other non-public addresses stay refused regardless.
     media_allow_loopback: bool = False
-    # How long a signed /media URL (sent in cards and digests) stays valid.
-    media_url_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
     log_format: Literal["text", "json"] = "text"
     # Messages handled at once per server process (see bot/api/intake_calls.py).
