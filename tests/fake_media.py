@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -150,10 +151,13 @@ def _handler(fake: FakeMedia) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running() -> Iterator[FakeMedia]:
+def running(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[FakeMedia]:
+    """The fake on 127.0.0.1; with `tls`, HTTPS and `fake.base` naming `host` (resolve it to 127.0.0.1)."""
     fake = FakeMedia()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    fake.base = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

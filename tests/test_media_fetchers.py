@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import ssl
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.x509.oid import NameOID
 from PIL import Image
 
 from bot.adapters.wecom_crypto import decode_aes_key
@@ -127,3 +134,48 @@ def test_loopback_platform_base_is_refused_unless_allowed(fake: fake_media.FakeM
     with pytest.raises(AddressRefused, match="loopback"):
         strict.fetch({"downloadCode": "dc-1"})
     assert fake.requests == []
+
+
+def self_signed(tmp_path: Path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context trusting only this certificate) for `name`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    return server, ssl.create_default_context(cafile=str(cert_file))
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_name(tmp_path: Path) -> None:
+    server_tls, client_tls = self_signed(tmp_path, "media.platform.test")
+    resolved: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        resolved.append(host)
+        return ["127.0.0.1"]
+
+    with fake_media.running(tls=server_tls, host="media.platform.test") as fake:
+        url = fake.add_file("p.jpg", jpeg())
+        http = SafeHttp(CAP, allow_loopback=True, resolver=resolver, verify=client_tls)
+        data, content_type = http.download("GET", url)
+        assert (data[:3], content_type, resolved) == (b"\xff\xd8\xff", "image/jpeg", ["media.platform.test"])
+        # Same address, another name: the certificate does not match it, so no file.
+        with pytest.raises(httpx.ConnectError, match=r"certificate|hostname"):
+            http.download("GET", url.replace("media.platform.test", "other.platform.test"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,11 +77,13 @@ class SafeHttp:
         allow_loopback: bool = False,
         timeout: float = 20,
         resolver: Resolver = system_resolver,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.max_bytes = max_bytes
         self.allow_loopback = allow_loopback
         self.resolver = resolver
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        # trust_env=False: no proxy from the environment, which would see the name, not our address.
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
 
     def check(self, url: str) -> _Target:
         """The pinned target of `url`, or AddressRefused naming why."""
