@@ -48,6 +48,7 @@ def sanitize(data: bytes, max_pixels: int, max_side: int) -> Photo:
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.seek(0)
+                image.draft("RGB", (max_side, max_side))  # a JPEG decodes at a reduced scale: less memory
                 image.load()
                 picture = ImageOps.exif_transpose(image)
         except NotAPhoto:
