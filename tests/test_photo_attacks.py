@@ -275,3 +275,31 @@ def test_own_photo_follow_up_still_joins_ones_own_report(chat: Chat, services: A
     with services.session_factory() as session:
         urls = session.scalars(select(TicketImage.url).where(TicketImage.ticket_id == mine)).all()
         assert urls == ["media-pending://dingtalk/mine/0"]
+
+
+# --- settings: the API bases and the loopback switch reach the fetchers -----------------------
+
+
+@pytest.mark.parametrize("allow_loopback", [True, False])
+def test_configured_worker_fetches_from_the_configured_base_only_when_loopback_is_allowed(
+    services: AppServices, fake: fake_media.FakeMedia, allow_loopback: bool
+) -> None:
+    fake.ding_codes["dc-1"] = fake.add_file("d1.jpg", jpeg())
+    settings = services.settings.model_copy(
+        update={
+            "dingtalk_app_key": "ding-key",
+            "dingtalk_app_secret": SecretStr("ding-secret"),
+            "dingtalk_api_base": fake.base,
+            "media_allow_loopback": allow_loopback,
+        }
+    )
+    ref = MediaRef("dingtalk", "msg-1/0", {"downloadCode": "dc-1", "robotCode": "ding-key"})
+    downloads.queue(services.session_factory, services.clock, [ref])
+    downloads.worker(settings, services.session_factory, services.clock).run_once()
+    with services.session_factory() as session:
+        row = session.scalars(select(MediaDownload)).one()
+    if allow_loopback:
+        assert row.status == MediaStatus.DONE and len(stored_files(services)) == 1
+    else:
+        assert row.status == MediaStatus.FAILED and "loopback" in (row.last_error or "")
+        assert fake.requests == [] and stored_files(services) == []
