@@ -55,4 +55,6 @@ def create_app(services: AppServices) -> FastAPI:
             "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests. "
             "Set it before exposing the service beyond this machine."
         )
+    if services.settings.media_allow_loopback:
+        log.warning("GUANJIA_MEDIA_ALLOW_LOOPBACK is on: photo downloads may reach this machine (tests only).")
     return app

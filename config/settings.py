@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     parser_model: Path = PROJECT_ROOT / "var" / "models" / "parser_model.npz"
     # Where photos from the platforms are stored.
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    # Photos (bot/media, README "Photos"): fetched only from each platform's media API at these
+    # bases, capped while streaming, checked for pixels before decoding, then re-encoded.
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    feishu_api_base: str = "https://open.feishu.cn"
+    wecom_corp_secret: SecretStr | None = None  # a self-built app's secret: photos by MediaId
+    # Hosts (and their subdomains) a WeCom image URL may point at: a 智能机器人 gets only a URL.
+    wecom_media_hosts: list[str] = ["qpic.cn", "weixin.qq.com", "myqcloud.com"]
+    max_photo_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+    photo_max_side: int = Field(default=2048, ge=64, le=8192)
+    # Test/development only: let photo downloads reach 127.0.0.1 / ::1 (the fake platforms).
+    # Private, link-local and other non-public addresses stay refused regardless.
+    media_allow_loopback: bool = False
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
     log_format: Literal["text", "json"] = "text"
     # Messages handled at once per server process (see bot/api/intake_calls.py).

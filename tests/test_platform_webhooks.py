@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -22,6 +24,7 @@ from config.schema import GuanjiaConfig
 from config.settings import Settings
 from tests import fake_platforms
 from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+from tests.web_helpers import login, make_user
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 
@@ -125,14 +128,21 @@ def test_dingtalk_picture_is_queued_and_linked_after_download(
             if Flaky.calls == 1:
                 raise OSError("platform timed out")
             assert ref["downloadCode"] == "dc-1" and ref["robotCode"] == "dingbot"
-            return b"\xff\xd8\xff jpeg bytes"
+            out = io.BytesIO()
+            Image.new("RGB", (4000, 3000), "blue").save(out, "JPEG")
+            return out.getvalue()
 
     worker = MediaWorker(services.session_factory, services.clock, services.settings.media_dir, {"dingtalk": Flaky()})
     assert worker.run_once() == 0  # first try fails, the photo waits for its retry
     clock.advance(timedelta(seconds=31))
     assert worker.run_once() == 1
     url = client.get(f"/api/tickets/{ticket['id']}").json()["images"][0]["url"]
-    assert url.startswith("/media/dingtalk/") and client.get(url).content == b"\xff\xd8\xff jpeg bytes"
+    assert url.startswith("/media/dingtalk/") and client.get(url).status_code == 401  # photos need a login
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    served = client.get(url)
+    assert served.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(served.content)).size == (2048, 1536)  # the re-encoded copy, not the original
 
 
 # --- WeCom -------------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.adapters.identity import MediaRef, PlatformMessage
 from bot.chat.messages import IncomingMessage
 from bot.chat.text_normalize import addresses_bot
 
@@ -74,3 +76,22 @@ def to_incoming(payload: GenericMessage, timezone: str, bot_names: Sequence[str]
         sent_at=sent_at,
         addressed=payload.addressed or addresses_bot(payload.text, bot_names),
     )
+
+
+def inline_photos(incoming: IncomingMessage) -> PlatformMessage:
+    """Inline photos (data:image/...;base64) become photos to store, checked like any platform's.
+
+    Nothing in `images` is ever shown as it came: an inline image could be a decompression
+    bomb, and a URL would load in staff browsers (a tracking pixel). Inline ones are decoded,
+    checked and re-encoded by the media worker; a URL stays a reference, never fetched.
+    """
+    images: list[str] = []
+    media: list[MediaRef] = []
+    for n, image in enumerate(incoming.images):
+        if image[:11].lower() == "data:image/":
+            ref = MediaRef(PLATFORM, f"{incoming.msg_id}/{n}", {"data": image})
+            media.append(ref)
+            images.append(ref.placeholder)
+        else:
+            images.append(image)
+    return PlatformMessage(replace(incoming, images=tuple(images)), tuple(media))

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from bot.adapters import dingtalk, feishu, feishu_crypto, wecom
 from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
-from bot.api import media_files
 from bot.api.errors import error_response
 from bot.api.intake_calls import take_in
 from bot.api.webhooks import BodyTooLarge, read_body
@@ -29,7 +28,6 @@ from bot.outbound.outbox import enqueue
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-router.include_router(media_files.router)
 
 
 def _services(request: Request) -> AppServices:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -13,6 +14,7 @@ from bot.adapters import generic
 from bot.api.errors import describe_validation, error_response
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
+from bot.media import downloads
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -37,7 +39,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 @router.post("/webhook/generic")
-async def generic_webhook(request: Request) -> JSONResponse:
+async def generic_webhook(request: Request, background: BackgroundTasks) -> JSONResponse:
     services: AppServices = request.app.state.services
     settings = services.settings
     try:
@@ -66,6 +68,9 @@ async def generic_webhook(request: Request) -> JSONResponse:
         payload = generic.GenericMessage.model_validate(data)
     except ValidationError as exc:
         return error_response(422, "invalid_request", describe_validation(exc.errors()))
-    incoming = generic.to_incoming(payload, services.cfg.timezone, services.cfg.bot_names)
-    outcome = await take_in(request, services, incoming)
+    message = generic.inline_photos(generic.to_incoming(payload, services.cfg.timezone, services.cfg.bot_names))
+    outcome = await take_in(request, services, message.incoming)
+    if message.media:  # inline photos are stored only once checked and re-encoded (README "Photos")
+        await run_in_threadpool(downloads.queue, services.session_factory, services.clock, message.media)
+        background.add_task(downloads.worker(services.settings, services.session_factory, services.clock).run_once)
     return JSONResponse(outcome.to_json())

@@ -127,6 +127,11 @@ def attach_followup(
     if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
         return None
     tickets = recent_report(session, cfg, msg, now)
+    # Photos join only the sender's own tickets: a duplicate's follow-up must not put pictures
+    # on the ticket it duplicates, which is someone else's report (issue 14, finding 7).
+    own = {t.id for t in tickets if t.reporter_id == msg.sender_id}
+    if msg.images and not own and not parser.clean(msg.text):
+        return None
     if not tickets:
         return None
     note = parser.clean(msg.text) or None
@@ -144,9 +149,11 @@ def attach_followup(
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
     areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
-        service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
+        images = msg.images if ticket.id in own else ()
+        service.supplement(ticket.id, actor, note or msg.text.strip() or None, images, place)
     numbers = "、".join(f"#{t.id}" for t in tickets)
-    photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
+    photos = len(msg.images) if own else 0
+    photos = photos or (sum(msg.text.count(mark) for mark in _PHOTO_MARKS) if own else 0)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     text, mentions = f"已补充到 {numbers}：{what}", []
     for ticket in tickets:

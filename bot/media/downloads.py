@@ -1,8 +1,11 @@
 """Photos from the platforms: queued in the request, fetched afterwards with retries, stored locally.
 
 A photo that needs the platform's API (DingTalk downloadCode, WeCom media, Feishu image_key)
-enters the ticket as a placeholder URL; the worker fetches it, writes it under the media
-folder, and points the ticket's image rows at `/media/<platform>/<file>`.
+enters the ticket as a placeholder URL; the worker fetches it (bot/media/fetchers.py), makes it
+a safe photo (bot/media/images.py: pixel cap, re-encoded, EXIF gone), writes only that copy under
+the media folder, and points the ticket's image rows at `/media/<platform>/<file>`. A download
+refused for what it is (a private address, over the size or pixel cap, not an image) is given
+up at once and nothing is stored: trying again would get the same answer.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.adapters.identity import MediaRef
 from bot.core.clock import Clock
 from bot.media.fetchers import default_fetchers
+from bot.media.images import sanitize
+from bot.media.safe_http import MediaRefused
 from config.settings import Settings
 from models import MediaDownload, MediaStatus, TicketImage
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
+PENDING, REFUSED = "media-pending://", "media-refused://"
 MAX_ATTEMPTS = 8
 
 
@@ -69,12 +75,19 @@ class _Claimed:
 
 class MediaWorker:
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, media_dir: str | Path, fetchers: dict[str, Fetcher]
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        media_dir: str | Path,
+        fetchers: dict[str, Fetcher],
+        max_pixels: int = 40_000_000,
+        max_side: int = 2048,
     ) -> None:
         self.session_factory = session_factory
         self.clock = clock
         self.media_dir = Path(media_dir)
         self.fetchers = fetchers
+        self.max_pixels, self.max_side = max_pixels, max_side
 
     def run_once(self, limit: int = 20) -> int:
         """Fetch what is due; returns how many photos were stored."""
@@ -89,7 +102,10 @@ class MediaWorker:
                     raise RuntimeError(f"no fetcher for {claimed.platform}")
                 data = fetcher.fetch(claimed.ref)
                 path = self._store(claimed, data)
-            except Exception as exc:  # any failure is retried later; the photo is not lost
+            except MediaRefused as exc:
+                self._failed(claimed, f"{type(exc).__name__}: {exc}", permanent=True)
+                continue
+            except Exception as exc:  # any other failure is retried later; the photo is not lost
                 self._failed(claimed, f"{type(exc).__name__}: {exc}")
                 continue
             self._done(claimed, path)
@@ -119,13 +135,11 @@ class MediaWorker:
             return _Claimed(row.id, row.platform, row.placeholder, dict(row.ref), row.attempts)
 
     def _store(self, claimed: _Claimed, data: bytes) -> str:
-        if not data:
-            raise ValueError("empty file")
-        suffix = "png" if data.startswith(b"\x89PNG") else "jpg"
-        name = hashlib.sha256(claimed.placeholder.encode()).hexdigest()[:32] + "." + suffix
+        photo = sanitize(data, self.max_pixels, self.max_side)  # the original is never written
+        name = hashlib.sha256(claimed.placeholder.encode()).hexdigest()[:32] + "." + photo.suffix
         folder = self.media_dir / claimed.platform
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
+        (folder / name).write_bytes(photo.data)
         return f"{claimed.platform}/{name}"
 
     def _done(self, claimed: _Claimed, path: str) -> None:
@@ -137,13 +151,20 @@ class MediaWorker:
                 update(TicketImage).where(TicketImage.url == claimed.placeholder).values(url=f"/media/{path}")
             )
 
-    def _failed(self, claimed: _Claimed, error: str) -> None:
+    def _failed(self, claimed: _Claimed, error: str, permanent: bool = False) -> None:
         now = self.clock.now()
         with self.session_factory() as session, session.begin():
             row = session.get(MediaDownload, claimed.id)
             if row is None:
                 return
             row.last_error = error
+            if permanent:
+                row.status = MediaStatus.FAILED
+                # The ticket page says so instead of "still being fetched" forever.
+                refused = claimed.placeholder.replace(PENDING, REFUSED, 1)
+                session.execute(update(TicketImage).where(TicketImage.url == claimed.placeholder).values(url=refused))
+                log.error("ALERT photo %s refused: %s", claimed.placeholder, error)
+                return
             if claimed.attempts >= MAX_ATTEMPTS:
                 row.status = MediaStatus.FAILED
                 log.error("ALERT photo %s given up after %s attempts: %s", claimed.placeholder, claimed.attempts, error)
@@ -153,4 +174,11 @@ class MediaWorker:
 
 
 def worker(settings: Settings, session_factory: sessionmaker[Session], clock: Clock) -> MediaWorker:
-    return MediaWorker(session_factory, clock, settings.media_dir, default_fetchers(settings))
+    return MediaWorker(
+        session_factory,
+        clock,
+        settings.media_dir,
+        default_fetchers(settings),
+        max_pixels=settings.max_photo_pixels,
+        max_side=settings.photo_max_side,
+    )

@@ -15,6 +15,7 @@ from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
 
 PENDING_PREFIX = "media-pending://"
+REFUSED_PREFIX = "media-refused://"  # refused by the media worker (address, size, pixels, not an image)
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,21 @@ class Step:
 @dataclass(frozen=True)
 class Photo:
     kind: str
-    url: str | None  # None: still being fetched from the platform, or not a URL we show
+    url: str | None  # a stored copy on this server, or None: nothing is drawn
+    pending: bool = False  # still being fetched from the platform
+    refused: bool = False  # failed the checks: nothing was stored
 
 
 def photo_url(url: str) -> str | None:
-    """Only web and same-site addresses and inline images: never javascript: or other schemes."""
-    lowered = url.strip().lower()
-    if lowered.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith("//")):
-        return url.strip()
-    if lowered.startswith("data:image/") and not lowered.startswith("data:image/svg"):
-        return url.strip()
+    """Only copies this server fetched, checked and re-encoded (/media/...), never a remote address.
+
+    A remote image would load in every staff browser that opens the ticket: a tracking pixel
+    for whoever sent the message, or a 16000×16000 decompression bomb. Inline data: images
+    were never checked either.
+    """
+    cleaned = url.strip()
+    if cleaned.startswith("/media/") and ".." not in cleaned and "\\" not in cleaned:
+        return cleaned
     return None
 
 
@@ -107,6 +113,7 @@ def timeline(session: Session, cfg: GuanjiaConfig, ticket: Ticket) -> list[Step]
 def photos(ticket: Ticket) -> dict[str, list[Photo]]:
     found: dict[str, list[Photo]] = {"before": [], "after": []}
     for image in ticket.images:
-        url = None if image.url.startswith(PENDING_PREFIX) else photo_url(image.url)
-        found.setdefault(image.kind, []).append(Photo(image.kind, url))
+        pending, refused = image.url.startswith(PENDING_PREFIX), image.url.startswith(REFUSED_PREFIX)
+        url = None if pending or refused else photo_url(image.url)
+        found.setdefault(image.kind, []).append(Photo(image.kind, url, pending, refused))
     return found

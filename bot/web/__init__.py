@@ -8,11 +8,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from bot.web import auth_routes, ledger_routes, share_routes, suspects_routes, ticket_routes, units_routes
+from bot.web import (
+    auth_routes,
+    ledger_routes,
+    media_routes,
+    share_routes,
+    suspects_routes,
+    ticket_routes,
+    units_routes,
+)
 from bot.web.templating import WEB_DIR
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth_routes, ledger_routes, ticket_routes, units_routes, suspects_routes, share_routes):
+for _module in (auth_routes, ledger_routes, ticket_routes, units_routes, suspects_routes, share_routes, media_routes):
     router.include_router(_module.router)
 
 

@@ -25,7 +25,7 @@ _state_lock = threading.Lock()
 # No inline script or style anywhere: the pages load /static only.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: https: http:; script-src 'self'; style-src 'self'; "
+        "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
