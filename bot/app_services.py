@@ -16,7 +16,7 @@ from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
 from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
-from bot.schedule.digest_jobs import queue_due_digests
+from bot.schedule.digest_jobs import digest_producers
 from bot.schedule.lease import SchedulerLease
 from bot.schedule.scheduler import Scheduler
 from config.loader import load_config
@@ -50,7 +50,7 @@ def build_services(
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
-    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[queue_due_digests])
+    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=list(digest_producers()))
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()

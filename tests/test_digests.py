@@ -204,8 +204,7 @@ def test_due_digests_are_queued_once_each_at_their_time(chat: Chat, clock: Manua
         (datetime(2026, 12, 1, 17, 30, tzinfo=SHANGHAI), ["日报 demo"]),
     ]
     for now, queued in expected:
-        with services.session_factory() as session, session.begin():
-            assert queue_due_digests(session, services.cfg, now) == queued, now
+        assert queue_due_digests(services.session_factory, services.cfg, now) == queued, now
     with services.session_factory() as session:
         messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         assert [m.dedupe_key for m in messages] == [

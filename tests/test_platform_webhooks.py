@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
@@ -22,6 +24,7 @@ from bot.core.clock import ManualClock
 from bot.outbound.feishu_transport import FeishuTransport
 from config.schema import GuanjiaConfig
 from config.settings import Settings
+from models import InboundMessage, MediaDownload, OutboxMessage, Ticket
 from tests import fake_platforms
 from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
 from tests.web_helpers import login, make_user
@@ -48,6 +51,28 @@ def settings(database_url: str, tmp_path: Any) -> Settings:
         feishu_verification_token=SecretStr("vtoken"),
         media_dir=tmp_path / "media",
     )
+
+
+@contextmanager
+def connection_lost_at(engine: Engine, insert_into: str) -> Iterator[None]:
+    """The database connection drops at the first INSERT INTO `insert_into` (once)."""
+    armed = [True]
+
+    def drop(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if armed[0] and statement.lstrip().upper().startswith(f"INSERT INTO {insert_into.upper()}"):
+            armed[0] = False
+            raise OperationalError(statement, None, Exception("server closed the connection unexpectedly"))
+
+    event.listen(engine, "before_cursor_execute", drop)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", drop)
+
+
+def count(services: AppServices, model: Any) -> int:
+    with services.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def tickets(client: TestClient) -> list[dict[str, Any]]:
@@ -143,6 +168,24 @@ def test_dingtalk_picture_is_queued_and_linked_after_download(
     served = client.get(url)
     assert served.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(served.content)).size == (2048, 1536)  # the re-encoded copy, not the original
+
+
+def test_dingtalk_picture_lost_with_the_connection_leaves_no_ticket_without_its_photo(
+    client: TestClient, clock: ManualClock, services: AppServices
+) -> None:
+    """The photo's download row is written with the ticket: a crash between them is impossible."""
+    body = dingtalk_message("msg-q", "") | {
+        "msgtype": "richText",
+        "content": {"richText": [{"text": REPORT}, {"type": "picture", "downloadCode": "dc-2"}]},
+    }
+    body.pop("text")
+    with connection_lost_at(services.engine, "media_downloads"):
+        assert ding(client, clock, body).status_code == 503
+    assert [count(services, m) for m in (InboundMessage, Ticket, MediaDownload)] == [0, 0, 0]
+    assert ding(client, clock, body).status_code == 200  # DingTalk retries
+    [ticket] = tickets(client)
+    assert client.get(f"/api/tickets/{ticket['id']}").json()["images"][0]["url"] == "media-pending://dingtalk/msg-q/0"
+    assert count(services, MediaDownload) == 1
 
 
 # --- WeCom -------------------------------------------------------------------------------
@@ -255,6 +298,26 @@ def test_feishu_report_makes_a_ticket_and_the_reply_reaches_the_groups_robot(
     [sent] = fake.robot("feishu", "hook-1").received
     assert sent["msg_type"] == "text" and "已登记 #1" in sent["content"]["text"]
     assert '<at user_id="ou_chen"></at>' in sent["content"]["text"]
+
+
+def test_feishu_reply_lost_with_the_connection_leaves_no_ticket_without_its_reply(
+    settings: Settings, clock: ManualClock, engine: Engine, fake: fake_platforms.FakePlatforms
+) -> None:
+    """The reply is queued with the ticket: a crash between them cannot leave a ticket nobody was told of."""
+    url = fake.add("feishu", "hook-1", secret="bot-secret")
+    cfg = platform_cfg({"platform": "feishu", "url": url, "secret": "bot-secret"})
+    services = build_services(
+        settings, cfg, clock=clock, engine=engine, transports={"feishu": FeishuTransport(clock=clock)}
+    )
+    with TestClient(create_app(services)) as client:
+        with connection_lost_at(engine, "outbox_messages"):
+            assert feishu_post(client, feishu_event("om_2", REPORT)).status_code == 503
+        assert [count(services, m) for m in (InboundMessage, Ticket, OutboxMessage)] == [0, 0, 0]
+        assert feishu_post(client, feishu_event("om_2", REPORT)).json() == {}  # Feishu retries
+        [ticket] = tickets(client)
+    assert services.sender.run_once().sent == 1
+    [sent] = fake.robot("feishu", "hook-1").received
+    assert f"已登记 #{ticket['id']}" in sent["content"]["text"]
 
 
 # --- The platform simulator (`guanjia chat --platform …`) ---------------------------------

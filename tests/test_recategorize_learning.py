@@ -161,7 +161,9 @@ def test_confirming_the_guess_of_a_triage_ticket_dispatches_it(
 ) -> None:
     """A report the parser was unsure of waits in triage under its guess; 改类 to that guess sends it on."""
     guess = Problem("ads", "cgzf", "松林小区东门", False, 0.3, ("ads", "publicity", "other"))
-    monkeypatch.setattr(services.intake.parser, "parse", lambda text, learned=None: ParsedMessage(True, (guess,)))
+    monkeypatch.setattr(
+        services.intake.parser, "parse_clean", lambda clean, learned=None: ParsedMessage(True, (guess,))
+    )
     n = chat.report("松林小区东门 墙上被人弄得乱七八糟 没人管")
     assert (load(services, n).status, load(services, n).category) == ("triage", "ads")
     reply = chat.send(f"改类 {n} 非法小广告", sender="ccb_wang")

@@ -8,10 +8,14 @@ messages wait their turn on the event loop, which keeps accepting connections me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
 from anyio import CapacityLimiter, to_thread
 from fastapi import Request
 
 from bot.app_services import AppServices
+from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 
 
@@ -23,5 +27,9 @@ def _limiter(request: Request, services: AppServices) -> CapacityLimiter:
     return limiter
 
 
-async def take_in(request: Request, services: AppServices, incoming: IncomingMessage) -> Outcome:
-    return await to_thread.run_sync(services.intake.handle, incoming, limiter=_limiter(request, services))
+async def take_in(
+    request: Request, services: AppServices, incoming: IncomingMessage, effects: Sequence[Effect] = ()
+) -> Outcome:
+    """`effects` are written in the message's own transaction (see bot/chat/intake.py)."""
+    handle = partial(services.intake.handle, incoming, effects)
+    return await to_thread.run_sync(handle, limiter=_limiter(request, services))

@@ -1,7 +1,9 @@
 """DingTalk, WeCom and Feishu callbacks: read within limits, verify, decrypt, hand on, answer.
 
 Everything platform-specific is in bot/adapters/<platform>.py; handlers see IncomingMessage.
-Photos that need the platform's API are queued and fetched after the answer is sent.
+Photos that need the platform's API, and Feishu's replies (sent through the outbox), are
+written in the message's own transaction: a crash leaves the ticket with them or neither.
+The photos are fetched after the answer is sent.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy.orm import Session
 
 from bot.adapters import dingtalk, feishu, feishu_crypto, wecom
 from bot.adapters.identity import PlatformMessage
@@ -22,7 +26,8 @@ from bot.api.errors import error_response
 from bot.api.intake_calls import take_in
 from bot.api.webhooks import BodyTooLarge, read_body
 from bot.app_services import AppServices
-from bot.chat.messages import Outcome
+from bot.chat.intake import Effect
+from bot.chat.messages import IncomingMessage, Outcome
 from bot.media import downloads
 from bot.outbound.outbox import enqueue
 
@@ -53,11 +58,21 @@ def _refused(platform: str, problem: str) -> JSONResponse:
 
 
 async def _handle(
-    request: Request, services: AppServices, message: PlatformMessage, background: BackgroundTasks
+    request: Request,
+    services: AppServices,
+    message: PlatformMessage,
+    background: BackgroundTasks,
+    effects: Sequence[Effect] = (),
 ) -> Outcome:
-    outcome: Outcome = await take_in(request, services, message.incoming)
     if message.media:
-        await run_in_threadpool(downloads.queue, services.session_factory, services.clock, message.media)
+        refs = message.media
+
+        def queue_photos(session: Session, _msg: IncomingMessage, _outcome: Outcome, now: datetime) -> None:
+            downloads.queue(session, now, refs)
+
+        effects = (*effects, queue_photos)
+    outcome: Outcome = await take_in(request, services, message.incoming, effects)
+    if message.media:
         worker = downloads.worker(services.settings, services.session_factory, services.clock)
         background.add_task(worker.run_once)
     return outcome
@@ -189,9 +204,7 @@ async def feishu_webhook(request: Request, background: BackgroundTasks) -> Respo
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return JSONResponse({})
-    outcome = await _handle(request, services, message, background)
-    if outcome.replies:
-        await run_in_threadpool(_queue_replies, services, message, outcome)
+    await _handle(request, services, message, background, effects=(_queue_replies,))
     return JSONResponse({})
 
 
@@ -215,20 +228,20 @@ def _feishu_open(request: Request, key: str, body: bytes, data: dict[str, Any]) 
     return inner
 
 
-def _queue_replies(services: AppServices, message: PlatformMessage, outcome: Outcome) -> None:
-    """Feishu takes no reply in the response: send it through the group's robot, via the outbox.
+def _queue_replies(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
+    """Feishu takes no reply in the response: send it through the group's robot, via the outbox,
+    queued in the transaction that handles the message.
 
-    The dedupe key makes a platform retry (answered from the intake's record) queue nothing new.
+    A platform retry is answered from the intake's record and queues nothing (the dedupe key
+    is a second guard).
     """
-    incoming = message.incoming
-    with services.session_factory() as session, session.begin():
-        for n, reply in enumerate(outcome.replies):
-            enqueue(
-                session,
-                group_id=incoming.group_id,
-                kind="reply",
-                text=reply.text,
-                mentions=reply.mentions,
-                now=services.clock.now(),
-                dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
-            )
+    for n, reply in enumerate(outcome.replies):
+        enqueue(
+            session,
+            group_id=incoming.group_id,
+            kind="reply",
+            text=reply.text,
+            mentions=reply.mentions,
+            now=now,
+            dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
+        )

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.chat.reading import ReadMessage
 from bot.core.actor import Actor
 from bot.core.clock import ManualClock
 from bot.core.echo_safety import echo
@@ -33,28 +34,30 @@ PLACE_ANSWER_MAX_CHARS = 40
 _PLACE_LEAD_CHARS = 2  # "就在", "位于" before the place in an answer
 
 
-def is_followup_shaped(
-    cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, max_chars: int | None = None
-) -> bool:
+def is_followup_shaped(cfg: GuanjiaConfig, message: ReadMessage, max_chars: int | None = None) -> bool:
     """A photo, or a short line that is not chatter (收到, a notice, a question)."""
-    clean = parser.clean(msg.text)
-    if not clean:
+    msg = message.incoming
+    if not message.clean:
         return bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
     limit = cfg.parser.followup_max_chars if max_chars is None else max_chars
-    return len(clean) <= limit and not parser.is_chatter(msg.text)
+    return len(message.clean) <= limit and not message.chatter
 
 
-def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, text: str) -> str | None:
-    """The place in a reply to a question about it: as the parser finds it, after 在/地点：, or
-    the whole line when it names a community's place or holds a place word or a number
-    ("3号楼北边", "南门口外面"); "那个东西" is none."""
-    note = parser.clean(text)
+def followup_candidate(cfg: GuanjiaConfig, message: ReadMessage) -> bool:
+    """Shaped like a follow-up; an answer to "请补充地点" may be longer than one usually is."""
+    return is_followup_shaped(cfg, message, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS))
+
+
+def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, note: str) -> str | None:
+    """The place in a reply to a question about it (`note` is the parser's clean text): as the
+    parser finds it, after 在/地点：, or the whole line when it names a community's place or
+    holds a place word or a number ("3号楼北边", "南门口外面"); "那个东西" is none."""
     if not note:
         return None
     said = _PLACE_SAID.match(note)
     if said:
-        return parser.locate(text) or said.group(1).strip()
-    found = parser.locate(text)
+        return parser.locate_clean(note) or said.group(1).strip()
+    found = parser.locate_clean(note)
     if found:
         return found
     pc = cfg.parser
@@ -118,14 +121,12 @@ def attach_followup(
     session: Session,
     cfg: GuanjiaConfig,
     parser: MessageParser,
-    msg: IncomingMessage,
+    message: ReadMessage,
     parsed: ParsedMessage,
     now: datetime,
 ) -> Outcome | None:
-    """Add the message to the sender's recent report and answer briefly; None if it is not one."""
-    # An answer to "请补充地点" may be longer than a follow-up usually is.
-    if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
-        return None
+    """Add a `followup_candidate` to the sender's recent report and answer briefly; None if it is not one."""
+    msg = message.incoming
     tickets = recent_report(session, cfg, msg, now)
     # Photos join only the sender's own tickets: a duplicate's follow-up must not put pictures
     # on the ticket it duplicates, which is someone else's report (issue 14, finding 7).
@@ -134,9 +135,9 @@ def attach_followup(
         return None
     if not tickets:
         return None
-    note = parser.clean(msg.text) or None
+    note = message.clean or None
     awaiting_place = [t for t in tickets if not t.location]
-    place = place_in_answer(cfg, parser, msg.text) if awaiting_place else None
+    place = place_in_answer(cfg, parser, message.clean) if awaiting_place else None
     # The bot asked for the place and the line is one (all of it, or a place and no named
     # problem): the answer, however the parser scores it.
     no_problem = all(p.category == cfg.triage_category for p in parsed.problems)
@@ -164,12 +165,13 @@ def attach_followup(
     return Outcome([Reply(text, tuple(mentions))], [t.id for t in tickets])
 
 
-def attach_after_photos(
-    session: Session, cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage, now: datetime
-) -> Outcome | None:
-    """A photo alone from whoever claimed a ticket in this group lately: that ticket's after-photo."""
-    if not msg.images or parser.clean(msg.text):
-        return None
+def is_photo_alone(message: ReadMessage) -> bool:
+    return bool(message.incoming.images) and not message.clean
+
+
+def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> Outcome | None:
+    """A photo alone (`is_photo_alone`) from whoever claimed a ticket in this group lately: that
+    ticket's after-photo."""
     since = now - timedelta(hours=cfg.parser.after_photo_hours)
     query = (
         select(Ticket)

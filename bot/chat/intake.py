@@ -3,32 +3,29 @@
 The message row is inserted at the start of the transaction that handles it; a platform
 retry (even one arriving while the first is still being handled) collides on the unique
 (platform, msg_id) key, waits for the first to commit, and gets the stored answer back.
+Everything the message causes (tickets, events, the stored answer and the caller's effects:
+replies to queue, photos to fetch) is written in that one transaction, so a crash leaves all
+of it or none. What happens to a message is the list of steps in bot/chat/pipeline.py.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.commands import CommandMatch, CommandRegistry, UsageError
-from bot.chat.context import ChatContext
-from bot.chat.followups import attach_after_photos, attach_followup
-from bot.chat.messages import IncomingMessage, Outcome, Reply
-from bot.chat.report import handle_report
-from bot.chat.suspects import SuspectService
-from bot.chat.text_normalize import addresses_bot, command_text
-from bot.chat.unreported import answer_question, not_a_report
-from bot.core.actor import Actor
-from bot.core.clock import Clock, ManualClock
+from bot.chat import pipeline
+from bot.chat.commands import CommandRegistry
+from bot.chat.messages import IncomingMessage, Outcome
+from bot.chat.reading import read_message
+from bot.core.clock import Clock
 from bot.core.db import insert_unless_present
-from bot.core.errors import DomainError
 from bot.parsing.loading import ParserSource
-from bot.parsing.parser import NOT_A_REPORT, MessageParser, ParsedMessage
+from bot.parsing.parser import Learned, MessageParser
 from bot.tickets.routing_memory import RoutingMemory
-from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import InboundMessage
 
@@ -39,18 +36,14 @@ _ANSWERED = (
     update(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).values(response=bindparam("answer"))
 )
 
+# What else one message causes, written by the caller in the message's own transaction
+# (session, the stored message, its outcome, the message's instant). Not run for a retry:
+# the first delivery wrote it, in the transaction that stored the answer.
+Effect = Callable[[Session, IncomingMessage, Outcome, datetime], None]
+
 
 class _AlreadyRecorded(Exception):
     """This (platform, msg_id) was taken in before: answer from the record."""
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """What a message is, decided before the transaction so the write lock is held briefly."""
-
-    command: CommandMatch | None = None
-    usage_error: UsageError | None = None
-    parsed: ParsedMessage | None = None
 
 
 class Intake:
@@ -68,25 +61,29 @@ class Intake:
         self._parser = parser
         self.registry = registry
         self.memory = RoutingMemory(cfg, clock)
+        self.steps = pipeline.build_steps(cfg)
 
     @property
     def parser(self) -> MessageParser:
         """The parser in use now: a model the nightly job installed is picked up while running."""
         return self._parser.current() if isinstance(self._parser, ParserSource) else self._parser
 
-    def handle(self, msg: IncomingMessage) -> Outcome:
-        msg = msg.storable()
-        if not msg.addressed and addresses_bot(msg.text, self.cfg.bot_names):
-            msg = replace(msg, addressed=True)  # "@大管家 …" left in the text by a bridge
-        plan = self._plan(msg)
+    def handle(self, msg: IncomingMessage, effects: Sequence[Effect] = ()) -> Outcome:
+        parser = self.parser  # one parser for the whole message, even if the nightly job swaps it
+        message = read_message(msg, self.cfg, parser, self.registry, self._learned)
+        msg = message.incoming
         with self.session_factory() as session:
             try:
                 with session.begin():
-                    inbound_id = self._record(session, msg)
-                    outcome = self._execute(session, msg, plan, inbound_id)
+                    now = self.clock.now()
+                    inbound_id = self._record(session, msg, now)
+                    turn = pipeline.Turn(session, self.cfg, parser, now, inbound_id, message)
+                    outcome = pipeline.run(self.steps, turn)
                     if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
                         answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
                         session.connection().execute(_ANSWERED, answer)
+                    for effect in effects:
+                        effect(session, msg, outcome, now)
                 return outcome
             except _AlreadyRecorded:
                 pass
@@ -97,16 +94,12 @@ class Intake:
         log.info("duplicate delivery of %s/%s answered from the record", msg.platform, msg.msg_id)
         return stored
 
-    def _plan(self, msg: IncomingMessage) -> _Plan:
-        text = command_text(msg.text, self.cfg.bot_names)
-        matched = self.registry.match(text)
-        if isinstance(matched, CommandMatch):
-            return _Plan(command=matched)
-        if isinstance(matched, UsageError):
-            return _Plan(usage_error=matched)
-        return _Plan(parsed=self.parser.parse(msg.text))
+    def _learned(self) -> Learned | None:
+        """The words corrections taught, read before the write transaction (cached by RoutingMemory)."""
+        with self.session_factory() as session:
+            return self.memory.learned(session)
 
-    def _record(self, session: Session, msg: IncomingMessage) -> int:
+    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> int:
         """Take the (platform, msg_id) key first; a concurrent duplicate waits here for our commit.
 
         A plain INSERT (no ORM unit of work): this runs for every message, so it is kept cheap.
@@ -120,56 +113,13 @@ class Intake:
             "text": msg.text,
             "images": list(msg.images),
             "sent_at": msg.sent_at,
-            "received_at": self.clock.now(),
+            "received_at": now,
             "response": _NO_ANSWER,
         }
         inbound_id = insert_unless_present(session, InboundMessage, values, ["platform", "msg_id"])
         if inbound_id is None:
             raise _AlreadyRecorded
         return inbound_id
-
-    def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan, inbound_id: int) -> Outcome:
-        if plan.usage_error is not None:
-            return Outcome([Reply(plan.usage_error.reason)])
-        suspects = SuspectService(session, self.cfg, ManualClock(self.clock.now()), self.parser)
-        if plan.command is None and plan.parsed is not None:
-            answered = answer_question(suspects, self.cfg, self.parser, msg)
-            if answered is not None:
-                return answered
-            followup = attach_followup(session, self.cfg, self.parser, msg, plan.parsed, self.clock.now())
-            if followup is None:
-                followup = attach_after_photos(session, self.cfg, self.parser, msg, self.clock.now())
-            if followup is not None:
-                return followup
-            learned = None if self.parser.is_chatter(msg.text) else self.memory.learned(session)
-            if learned is not None:
-                plan = _Plan(parsed=self.parser.parse(msg.text, learned))
-        if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
-            return not_a_report(suspects, self.cfg, self.parser, msg, plan.parsed or NOT_A_REPORT, inbound_id)
-        actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-        # One instant per message: the ticket, its events and the reply all agree on "now".
-        now = self.clock.now()
-        ctx = ChatContext(
-            service=TicketService(session, self.cfg, ManualClock(now)),
-            cfg=self.cfg,
-            actor=actor,
-            group_id=msg.group_id,
-            images=msg.images,
-            now=now,
-            parser=self.parser,
-        )
-        if plan.command is None:
-            assert plan.parsed is not None
-            return handle_report(ctx, plan.parsed, msg.text)  # a report is never refused
-        # A refused command changes nothing: its work so far is undone with the savepoint.
-        savepoint = session.begin_nested()
-        try:
-            outcome = plan.command.command.func(ctx, plan.command.args)
-        except DomainError as refused:
-            savepoint.rollback()
-            return Outcome([Reply(refused.reason)])
-        savepoint.commit()
-        return outcome
 
     @staticmethod
     def _stored_response(session: Session, msg: IncomingMessage) -> Outcome | None:

@@ -44,7 +44,11 @@ def strip_bot_mentions(text: str, bot_names: Iterable[str]) -> str:
 
 def addresses_bot(text: str, bot_names: Iterable[str]) -> bool:
     """Whether the text opens with an @ of the bot ("@大管家 …", "＠创城大管家")."""
-    head = normalize_width(text).lstrip()
+    return _opens_with_bot(normalize_width(text), bot_names)
+
+
+def _opens_with_bot(wide: str, bot_names: Iterable[str]) -> bool:
+    head = wide.lstrip()
     return any(head.startswith("@" + normalize_width(name)) for name in bot_names if name)
 
 
@@ -53,4 +57,16 @@ def strip_image_placeholders(text: str) -> str:
 
 
 def command_text(text: str, bot_names: Iterable[str]) -> str:
-    return strip_image_placeholders(strip_bot_mentions(normalize_width(text), bot_names))
+    return _command_text(normalize_width(text), bot_names)
+
+
+def _command_text(wide: str, bot_names: Iterable[str]) -> str:
+    return strip_image_placeholders(strip_bot_mentions(wide, bot_names))
+
+
+def command_reading(text: str, bot_names: Iterable[str]) -> tuple[str, bool]:
+    """The text as commands read it, and whether it opens with an @ of the bot: one width pass
+    for both (the intake reads each message once)."""
+    names = tuple(bot_names)
+    wide = normalize_width(text)
+    return _command_text(wide, names), _opens_with_bot(wide, names)

@@ -16,12 +16,13 @@ import re
 
 from bot.chat.context import ChatContext
 from bot.chat.followups import place_in_answer
-from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.chat.messages import Outcome, Reply
+from bot.chat.reading import ReadMessage
 from bot.chat.report import report_outcome
 from bot.chat.suspects import SuspectService
 from bot.core.actor import Actor
 from bot.core.clock import ManualClock
-from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.parsing.parser import MessageParser
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import SuspectKind
@@ -43,9 +44,9 @@ def _starts(text: str, words: tuple[str, ...] | list[str]) -> bool:
     return any(text.startswith(w) for w in words if w)
 
 
-def addressed_kind(cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage) -> str:
+def addressed_kind(cfg: GuanjiaConfig, message: ReadMessage) -> str:
     """How to answer an @message that is not a report: `silent`, `hint` or `ask`."""
-    clean = parser.clean(msg.text)
+    msg, clean = message.incoming, message.clean
     if not clean:
         has_photo = bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
         return "ask" if has_photo else "hint"
@@ -53,47 +54,42 @@ def addressed_kind(cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessa
         return "silent"
     if _starts(clean, _GREETINGS) or _QUESTION_WORDS.search(clean) or _starts(clean, cfg.parser.question_cues):
         return "hint"
-    if parser.is_chatter(msg.text):  # a notice, "大家辛苦了", "已经清理了": not for registration
+    if message.chatter:  # a notice, "大家辛苦了", "已经清理了": not for registration
         return "silent"
     return "ask"
 
 
-def not_a_report(
-    suspects: SuspectService,
-    cfg: GuanjiaConfig,
-    parser: MessageParser,
-    msg: IncomingMessage,
-    parsed: ParsedMessage,
-    inbound_id: int,
-) -> Outcome:
+def not_a_report(suspects: SuspectService, cfg: GuanjiaConfig, message: ReadMessage, inbound_id: int) -> Outcome:
+    msg = message.incoming
     if msg.addressed:
-        kind = addressed_kind(cfg, parser, msg)
+        kind = addressed_kind(cfg, message)
         if kind == "silent":
             return Outcome()
         if kind == "hint":
             return Outcome([Reply(HINT)])
         suspects.keep(inbound_id, msg, SuspectKind.ASKED)
         return Outcome([Reply(QUESTION)])
-    if parsed.near_miss:
+    if message.parsed is not None and message.parsed.near_miss:
         suspects.keep(inbound_id, msg, SuspectKind.NEAR_MISS)
     return Outcome()
 
 
 def answer_question(
-    suspects: SuspectService, cfg: GuanjiaConfig, parser: MessageParser, msg: IncomingMessage
+    suspects: SuspectService, cfg: GuanjiaConfig, parser: MessageParser, message: ReadMessage
 ) -> Outcome | None:
     """The sender's answer to the question the bot asked them lately, or None if none is open."""
+    msg = message.incoming
     asked = suspects.question_awaiting(msg)
     if asked is None:
         return None
     now = suspects.clock.now()
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-    clean = parser.clean(msg.text)
+    clean = message.clean
     if _NO.match(clean) and len(clean) <= _SHORT:
         suspects.withdraw(asked, actor, msg.text)
         return Outcome([Reply(WITHDRAWN)])
     answer = "" if not clean or (_YES.match(clean) and len(clean) <= _SHORT) else msg.text.strip()
-    place = place_in_answer(cfg, parser, answer) if answer else None
+    place = place_in_answer(cfg, parser, clean) if answer else None
     conversion = suspects.complete(asked, actor, answer, msg.images, place)
     ctx = ChatContext(
         service=TicketService(suspects.session, cfg, ManualClock(now)),

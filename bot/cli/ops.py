@@ -37,10 +37,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     reminded = f"{len(report.reminded_tickets)} 条" + (f"（{tickets}）" if tickets else "")
     digests = "、".join(report.digests) or "无"
     print(f"截至 {now.astimezone(ZoneInfo(cfg.timezone)):%Y-%m-%d %H:%M}：提醒 {reminded}；摘要 {digests}")
+    if report.failed:  # the rest was queued; the log has why, the next sweep retries
+        print(f"失败：{'、'.join(report.failed)}（详见日志，下次运行会重试）")
     if args.send:
         sent = services.sender.run_once()
         print(f"发送：成功 {sent.sent}，重试 {sent.retried}，失败 {sent.failed}，限流顺延 {sent.deferred}")
-    return 0
+    return 1 if report.failed else 0
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:

@@ -45,11 +45,14 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any]:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from bot.reports.digests import digest
+    from bot.reports.summaries import with_chart
 
     cfg, session_factory = _open(args)
     now = _now(args, cfg.timezone)
     with session_factory() as session:
-        result = digest(session, cfg, args.kind, now, on=args.date, group_id=args.group, chart=bool(args.chart))
+        result = digest(session, cfg, args.kind, now, on=args.date, group_id=args.group, chart=False)
+    if args.chart:  # drawn with the session closed: on SQLite it would hold the write lock
+        result = with_chart(cfg, result)
     print(result.text)
     if args.chart and result.image_png_base64:
         Path(args.chart).write_bytes(base64.b64decode(result.image_png_base64))

@@ -1,4 +1,4 @@
-"""Photos from the platforms: queued in the request, fetched afterwards with retries, stored locally.
+"""Photos from the platforms: queued with their message, fetched afterwards with retries, stored locally.
 
 A photo that needs the platform's API (DingTalk downloadCode, WeCom media, Feishu image_key)
 enters the ticket as a placeholder URL; the worker fetches it (bot/media/fetchers.py), makes it
@@ -14,7 +14,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,27 +41,27 @@ class Fetcher(Protocol):
         ...
 
 
-def queue(session_factory: sessionmaker[Session], clock: Clock, refs: Sequence[MediaRef]) -> None:
-    now = clock.now()
-    with session_factory() as session, session.begin():
-        known = set(
-            session.scalars(
-                select(MediaDownload.placeholder).where(MediaDownload.placeholder.in_([r.placeholder for r in refs]))
-            )
+def queue(session: Session, now: datetime, refs: Sequence[MediaRef]) -> None:
+    """Queue the photos in the caller's transaction: the one that stores the message pointing at them."""
+    known = set(
+        session.scalars(
+            select(MediaDownload.placeholder).where(MediaDownload.placeholder.in_([r.placeholder for r in refs]))
         )
-        for ref in refs:
-            if ref.placeholder not in known:
-                session.add(
-                    MediaDownload(
-                        platform=ref.platform,
-                        placeholder=ref.placeholder,
-                        ref=ref.ref,
-                        status=MediaStatus.PENDING,
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
+    )
+    for ref in refs:
+        if ref.placeholder not in known:
+            session.add(
+                MediaDownload(
+                    platform=ref.platform,
+                    placeholder=ref.placeholder,
+                    ref=ref.ref,
+                    status=MediaStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
                 )
+            )
+    session.flush()
 
 
 @dataclass(frozen=True)

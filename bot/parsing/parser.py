@@ -173,15 +173,24 @@ class MessageParser:
 
     def is_chatter(self, text: str) -> bool:
         """A command, acknowledgement, notice, follow-up or question: never a new report."""
-        clean = self.clean(text)
-        return bool(clean) and self._is_chatter(clean)
+        return self.is_chatter_clean(self.clean(text))
 
     def locate(self, text: str) -> str | None:
         """The place a (short) message names, e.g. a follow-up "在3号楼北边" -> "3号楼北边"."""
-        return self._places.extract(self.clean(text))
+        return self.locate_clean(self.clean(text))
 
     def parse(self, text: str, learned: Learned | None = None) -> ParsedMessage:
-        clean = self.clean(text)
+        return self.parse_clean(self.clean(text), learned)
+
+    # The same on text `clean` already returned: the intake cleans each message once.
+
+    def is_chatter_clean(self, clean: str) -> bool:
+        return bool(clean) and self._is_chatter(clean)
+
+    def locate_clean(self, clean: str) -> str | None:
+        return self._places.extract(clean)
+
+    def parse_clean(self, clean: str, learned: Learned | None = None) -> ParsedMessage:
         if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
             return NOT_A_REPORT
         ev = self._evidence(clean, learned)

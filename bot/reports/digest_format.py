@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.echo_safety import echo
+from bot.reports.kpi_chart import ChartData
 from config.schema import GuanjiaConfig
 from models import Ticket
 
@@ -15,6 +16,8 @@ class Digest:
     text: str
     # The weekly/monthly bar chart, for platforms that show images (outbox `image_png_base64`).
     image_png_base64: str | None = None
+    # What that chart shows (weekly/monthly), drawn or not yet: `summaries.with_chart` draws it.
+    chart: ChartData | None = None
 
 
 def pct(rate: float | None) -> str:

@@ -163,12 +163,13 @@ def digest(
 
 
 def scheduled_digests(
-    session: Session, cfg: GuanjiaConfig, kind: DigestKind, now: datetime
+    session: Session, cfg: GuanjiaConfig, kind: DigestKind, now: datetime, chart: bool = True
 ) -> list[tuple[str, Digest]]:
     """What the scheduler posts, as (group id, digest): the daily digest of each group (the
-    district-wide one for `digests.district_groups`); the weekly/monthly summary to every group."""
+    district-wide one for `digests.district_groups`); the weekly/monthly summary to every group
+    (one digest object shared by all, its chart drawn unless `chart` is False)."""
     if kind != "daily":
-        shared = digest(session, cfg, kind, now)
+        shared = digest(session, cfg, kind, now, chart=chart)
         return [(group_id, shared) for group_id in cfg.groups]
     district: Digest | None = None
     result = []

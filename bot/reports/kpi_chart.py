@@ -11,6 +11,7 @@ import base64
 import io
 import logging
 import warnings
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -63,6 +64,14 @@ SERIES = (
     ("销账", "closed", "#a5a5a5"),
     ("超期", "overdue", "#c00000"),
 )
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a summary's chart shows, kept so the chart can be drawn later, with no transaction open."""
+
+    title: str
+    kpis: dict[str, UnitKpi]
 
 
 def bar_chart_png(cfg: GuanjiaConfig, title: str, kpis: dict[str, UnitKpi]) -> str:

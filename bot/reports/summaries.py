@@ -4,6 +4,7 @@ versus the period before, and a bar chart. Numbers come from bot.reports.kpi onl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.reports import periods
 from bot.reports.digest_format import Digest, hours, pct, rate_change, signed
 from bot.reports.kpi import UnitKpi, total, unit_kpis
-from bot.reports.kpi_chart import bar_chart_png
+from bot.reports.kpi_chart import ChartData, bar_chart_png
 from bot.reports.ranking import RankedUnit, Ranking, rank
 from config.schema import GuanjiaConfig
 
@@ -99,8 +100,16 @@ def summary(
     quiet = [cfg.unit_name(u) for u in cfg.units if u not in kpis and u != cfg.triage_unit]
     if quiet:
         lines.append("本期无工单：" + "、".join(quiet))
-    image = bar_chart_png(cfg, f"{title} {period.label}", kpis) if chart else None
-    return Digest("\n".join(lines), image)
+    result = Digest("\n".join(lines), chart=ChartData(f"{title} {period.label}", kpis))
+    return with_chart(cfg, result) if chart else result
+
+
+def with_chart(cfg: GuanjiaConfig, digest: Digest) -> Digest:
+    """The digest with its chart drawn. Drawing takes a while: callers that write do it before
+    their transaction opens (on SQLite a transaction holds the write lock)."""
+    if digest.chart is None or digest.image_png_base64 is not None:
+        return digest
+    return replace(digest, image_png_base64=bar_chart_png(cfg, digest.chart.title, digest.chart.kpis))
 
 
 def weekly_summary(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, chart: bool = True) -> Digest:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +25,20 @@ log = logging.getLogger(__name__)
 class DueReport:
     reminded_tickets: list[int] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # producers that raised (logged); the rest ran
 
 
-# Extra periodic producers (the digests) register here: (session, cfg, now) -> names queued.
-DueProducer = Callable[[Session, GuanjiaConfig, datetime], list[str]]
+class DueProducer(Protocol):
+    """A periodic producer besides the reminders (each digest): owns its transactions and
+    returns the names of what it queued. It may draw or compute between them."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, session_factory: sessionmaker[Session], cfg: GuanjiaConfig, now: datetime) -> list[str]: ...
+
+
+REMINDERS = "提醒"
 
 
 class Scheduler:
@@ -53,12 +63,24 @@ class Scheduler:
         self._background: Any = None
 
     def run_due(self, now: datetime) -> DueReport:
-        """Everything due as of `now`: reminders, escalations, digests. Safe to run twice."""
+        """Everything due as of `now`: reminders, escalations, digests. Safe to run twice.
+
+        Each producer commits on its own: one that fails (logged, named in `failed`) takes
+        nothing of the others with it, and what it did not queue is retried by the next sweep.
+        """
         report = DueReport()
-        with self.session_factory() as session, session.begin():
-            report.reminded_tickets = sweep(session, self.cfg, now)
-            for produce in self.producers:
-                report.digests += produce(session, self.cfg, now)
+        try:
+            with self.session_factory() as session, session.begin():
+                report.reminded_tickets = sweep(session, self.cfg, now)
+        except Exception:
+            log.exception("%s as of %s failed", REMINDERS, now.isoformat())
+            report.failed.append(REMINDERS)
+        for produce in self.producers:
+            try:
+                report.digests += produce(self.session_factory, self.cfg, now)
+            except Exception:
+                log.exception("%s as of %s failed", produce.name, now.isoformat())
+                report.failed.append(produce.name)
         return report
 
     # --- in the server process -------------------------------------------------------

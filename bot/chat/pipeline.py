@@ -1,0 +1,198 @@
+"""The message pipeline: the steps an incoming message is tried against, in order.
+
+One DingTalk message, from the socket to the reply:
+
+1. `POST /webhook/dingtalk` (bot/api/platform_webhooks.py) reads the body within its limit,
+   checks the signature and turns the JSON into an `IncomingMessage` plus the photos to fetch
+   (bot/adapters/dingtalk.py); `take_in` (bot/api/intake_calls.py) hands both to
+   `Intake.handle` on a worker thread.
+2. `read_message` (bot/chat/reading.py) reads the text once, before any transaction: the
+   command it names (the registry from handlers/, injected by the composition root), the
+   parser's clean text, and, if it is no command, the one parse with the learned words.
+3. `Intake.handle` (bot/chat/intake.py) opens the message's one transaction and records the
+   (platform, msg_id) key; a platform retry stops here and gets the stored answer.
+4. `run` below tries each of `STEPS` in order: the first whose `check` accepts the message and
+   whose `handle` answers decides the `Outcome` (tickets through bot/tickets/service.py).
+5. In the same transaction the intake stores the answer and runs the caller's effects: the
+   photos to fetch (bot/media/downloads.py) and, on Feishu, the replies queued in the outbox
+   (bot/outbound/outbox.py). Then it commits: all of it, or nothing.
+6. The route renders the `Outcome` as DingTalk's JSON answer (`dingtalk.render_outcome`); the
+   media worker fetches the photos afterwards.
+
+A step's `check(message)` is a pure look at the read message and returns what the step needs
+(or None: not mine). `handle(turn, found)` does the work inside the transaction; it may still
+decline with None when the database says the message is not its kind (there is no recent
+report to follow up), and the next step is tried. The last step answers every message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from bot.chat.commands import CommandMatch, UsageError
+from bot.chat.context import ChatContext
+from bot.chat.followups import attach_after_photos, attach_followup, followup_candidate, is_photo_alone
+from bot.chat.messages import Outcome, Reply
+from bot.chat.reading import ReadMessage
+from bot.chat.report import handle_report
+from bot.chat.suspects import SuspectService
+from bot.chat.unreported import answer_question, not_a_report
+from bot.core.actor import Actor
+from bot.core.clock import ManualClock
+from bot.core.errors import DomainError
+from bot.parsing.parser import MessageParser, ParsedMessage
+from bot.tickets.service import TicketService
+from config.schema import GuanjiaConfig
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a step may use while the message's transaction is open."""
+
+    session: Session
+    cfg: GuanjiaConfig
+    parser: MessageParser
+    now: datetime  # one instant per message: the ticket, its events and the reply agree on it
+    inbound_id: int
+    message: ReadMessage
+
+    def actor(self) -> Actor:
+        msg = self.message.incoming
+        return Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+
+    def chat_context(self) -> ChatContext:
+        msg = self.message.incoming
+        return ChatContext(
+            service=TicketService(self.session, self.cfg, ManualClock(self.now)),
+            cfg=self.cfg,
+            actor=self.actor(),
+            group_id=msg.group_id,
+            images=msg.images,
+            now=self.now,
+            parser=self.parser,
+        )
+
+    def suspects(self) -> SuspectService:
+        return SuspectService(self.session, self.cfg, ManualClock(self.now), self.parser)
+
+
+class Step(Generic[T]):
+    def __init__(self, cfg: GuanjiaConfig) -> None:
+        self.cfg = cfg
+
+    def check(self, message: ReadMessage) -> T | None:
+        raise NotImplementedError
+
+    def handle(self, turn: Turn, found: T) -> Outcome | None:
+        raise NotImplementedError
+
+
+class UsageStep(Step[UsageError]):
+    """Clearly a command but unreadable ("认领" without a number): say how to write it."""
+
+    def check(self, message: ReadMessage) -> UsageError | None:
+        return message.command if isinstance(message.command, UsageError) else None
+
+    def handle(self, turn: Turn, found: UsageError) -> Outcome:
+        return Outcome([Reply(found.reason)])
+
+
+class CommandStep(Step[CommandMatch]):
+    """A chat command (handlers/): a refused one changes nothing, its savepoint is rolled back."""
+
+    def check(self, message: ReadMessage) -> CommandMatch | None:
+        return message.command if isinstance(message.command, CommandMatch) else None
+
+    def handle(self, turn: Turn, found: CommandMatch) -> Outcome:
+        savepoint = turn.session.begin_nested()
+        try:
+            outcome = found.command.func(turn.chat_context(), found.args)
+        except DomainError as refused:
+            savepoint.rollback()
+            return Outcome([Reply(refused.reason)])
+        savepoint.commit()
+        return outcome
+
+
+class AnswerStep(Step[ReadMessage]):
+    """The answer to the question the bot asked this sender lately (bot/chat/unreported.py)."""
+
+    def check(self, message: ReadMessage) -> ReadMessage | None:
+        return message if message.parsed is not None else None
+
+    def handle(self, turn: Turn, found: ReadMessage) -> Outcome | None:
+        return answer_question(turn.suspects(), self.cfg, turn.parser, found)
+
+
+class FollowupStep(Step[ParsedMessage]):
+    """A photo or short line soon after one's own report adds to it (bot/chat/followups.py)."""
+
+    def check(self, message: ReadMessage) -> ParsedMessage | None:
+        return message.parsed if message.parsed is not None and followup_candidate(self.cfg, message) else None
+
+    def handle(self, turn: Turn, found: ParsedMessage) -> Outcome | None:
+        return attach_followup(turn.session, self.cfg, turn.parser, turn.message, found, turn.now)
+
+
+class AfterPhotoStep(Step[ReadMessage]):
+    """A photo alone from whoever claimed a ticket here lately: that ticket's after-photo."""
+
+    def check(self, message: ReadMessage) -> ReadMessage | None:
+        return message if message.parsed is not None and is_photo_alone(message) else None
+
+    def handle(self, turn: Turn, found: ReadMessage) -> Outcome | None:
+        return attach_after_photos(turn.session, self.cfg, found.incoming, turn.now)
+
+
+class ReportStep(Step[ParsedMessage]):
+    """A new report: one ticket per problem (bot/chat/report.py). A report is never refused."""
+
+    def check(self, message: ReadMessage) -> ParsedMessage | None:
+        return message.parsed if message.parsed is not None and message.parsed.is_report else None
+
+    def handle(self, turn: Turn, found: ParsedMessage) -> Outcome:
+        return handle_report(turn.chat_context(), found, turn.message.incoming.text)
+
+
+class UnreportedStep(Step[ReadMessage]):
+    """Anything else: kept as 疑似上报, asked about, or let be (bot/chat/unreported.py)."""
+
+    def check(self, message: ReadMessage) -> ReadMessage | None:
+        return message if message.parsed is not None else None
+
+    def handle(self, turn: Turn, found: ReadMessage) -> Outcome:
+        return not_a_report(turn.suspects(), self.cfg, found, turn.inbound_id)
+
+
+# The order they are tried in. Commands and non-commands never overlap (a command is not parsed).
+STEPS: tuple[type[Step[Any]], ...] = (
+    UsageStep,
+    CommandStep,
+    AnswerStep,
+    FollowupStep,
+    AfterPhotoStep,
+    ReportStep,
+    UnreportedStep,
+)
+
+
+def build_steps(cfg: GuanjiaConfig) -> list[Step[Any]]:
+    return [step(cfg) for step in STEPS]
+
+
+def run(steps: list[Step[Any]], turn: Turn) -> Outcome:
+    """The first step that accepts the message and answers it decides the outcome."""
+    for step in steps:
+        found = step.check(turn.message)
+        if found is None:
+            continue
+        outcome = step.handle(turn, found)
+        if outcome is not None:
+            return outcome
+    raise RuntimeError(f"no pipeline step answered message {turn.message.incoming.msg_id!r}")

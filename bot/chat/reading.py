@@ -1,0 +1,52 @@
+"""One incoming message, read once and before its transaction opens: what every pipeline step checks.
+
+Reading is the CPU part of handling a message (normalising, matching commands, parsing), so it
+happens outside the write transaction: on SQLite the write lock is then held only while rows
+are written. The text is normalised once for commands and cleaned once for the parser; a
+message that is not a command is parsed exactly once, with the learned words already loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.chat.commands import CommandMatch, CommandRegistry, UsageError
+from bot.chat.messages import IncomingMessage
+from bot.chat.text_normalize import command_reading
+from bot.parsing.parser import Learned, MessageParser, ParsedMessage
+from config.schema import GuanjiaConfig
+
+
+@dataclass(frozen=True)
+class ReadMessage:
+    # Storable, with `addressed` set when the text opens with "@大管家" (left in by a bridge).
+    incoming: IncomingMessage
+    # The registry's reading of the command text: a command, a malformed one, or neither.
+    command: CommandMatch | UsageError | None
+    # The text as the parser reads it (`MessageParser.clean`), and whether that is chatter.
+    clean: str
+    chatter: bool
+    # None for a command or a malformed one (never parsed); otherwise the one parse.
+    parsed: ParsedMessage | None
+
+
+def read_message(
+    msg: IncomingMessage,
+    cfg: GuanjiaConfig,
+    parser: MessageParser,
+    registry: CommandRegistry,
+    learned: Callable[[], Learned | None],
+) -> ReadMessage:
+    """`learned` is asked only for a message that may be a report (chatter never reads them)."""
+    msg = msg.storable()
+    text, at_bot = command_reading(msg.text, cfg.bot_names)
+    if at_bot and not msg.addressed:
+        msg = replace(msg, addressed=True)
+    clean = parser.clean(msg.text)
+    chatter = parser.is_chatter_clean(clean)
+    command = registry.match(text)
+    if command is not None:
+        return ReadMessage(msg, command, clean, chatter, None)
+    parsed = parser.parse_clean(clean, None if chatter else learned())
+    return ReadMessage(msg, None, clean, chatter, parsed)
