@@ -82,7 +82,8 @@ def ding_fetcher(fake: fake_media.FakeMedia, allow_loopback: bool = True) -> Din
 
 def run_photo(services: AppServices, fetcher: Any, ref: dict[str, Any], platform: str = "dingtalk") -> MediaDownload:
     """Queue one photo as an adapter would, let the worker try it once; the download row after."""
-    downloads.queue(services.session_factory, services.clock, [MediaRef(platform, "msg-1/0", ref)])
+    with services.session_factory.begin() as session:
+        downloads.queue(session, services.clock.now(), [MediaRef(platform, "msg-1/0", ref)])
     worker = downloads.MediaWorker(
         services.session_factory, services.clock, services.settings.media_dir, {platform: fetcher}
     )
@@ -294,7 +295,8 @@ def test_configured_worker_fetches_from_the_configured_base_only_when_loopback_i
         }
     )
     ref = MediaRef("dingtalk", "msg-1/0", {"downloadCode": "dc-1", "robotCode": "ding-key"})
-    downloads.queue(services.session_factory, services.clock, [ref])
+    with services.session_factory.begin() as session:
+        downloads.queue(session, services.clock.now(), [ref])
     downloads.worker(settings, services.session_factory, services.clock).run_once()
     with services.session_factory() as session:
         row = session.scalars(select(MediaDownload)).one()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from bot.adapters import generic
 from bot.api.errors import describe_validation, error_response
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
+from bot.chat.intake import Effect
+from bot.chat.messages import IncomingMessage, Outcome
 from bot.media import downloads
 
 log = logging.getLogger(__name__)
@@ -69,8 +72,15 @@ async def generic_webhook(request: Request, background: BackgroundTasks) -> JSON
     except ValidationError as exc:
         return error_response(422, "invalid_request", describe_validation(exc.errors()))
     message = generic.inline_photos(generic.to_incoming(payload, services.cfg.timezone, services.cfg.bot_names))
-    outcome = await take_in(request, services, message.incoming)
+    effects: tuple[Effect, ...] = ()
     if message.media:  # inline photos are stored only once checked and re-encoded (README "Photos")
-        await run_in_threadpool(downloads.queue, services.session_factory, services.clock, message.media)
+        refs = message.media
+
+        def queue_photos(session: Session, _msg: IncomingMessage, _outcome: Outcome, now: datetime) -> None:
+            downloads.queue(session, now, refs)
+
+        effects = (queue_photos,)
+    outcome = await take_in(request, services, message.incoming, effects)
+    if message.media:
         background.add_task(downloads.worker(services.settings, services.session_factory, services.clock).run_once)
     return JSONResponse(outcome.to_json())
