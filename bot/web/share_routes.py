@@ -43,7 +43,7 @@ def make_share_link(services: Services, state: State, user: FormUser, days: Anno
         creator = session.get(User, user.id)
         assert creator is not None  # the session row names an existing user
         link_id, token = share_links.create(session, creator, now, expires)
-    base = services.settings.public_url
+    base = (services.settings.public_url or "").rstrip("/")
     link = f"{base}/s/{token}" if base else f"/s/{token}"
     hint = "" if base else "\n（未设置 GUANJIA_PUBLIC_URL：请在前面加上本站地址再发给领导）"
     response = RedirectResponse("/shares", status_code=303)
