@@ -71,6 +71,18 @@ def test_a_login_form_posted_from_another_site_is_refused(client: TestClient, se
     assert same.status_code == 303
 
 
+def test_behind_a_proxy_that_rewrites_host_the_public_url_is_this_site(services: AppServices) -> None:
+    make_user(services, "wang", "supervisor")
+    public = services.settings.model_copy(update={"public_url": "https://ledger.example.cn"})
+    app = create_app(build_services(public, services.cfg, clock=services.clock, engine=services.engine))
+    data = {"username": "wang", "password": PASSWORD}
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        ours = client.post("/login", data=data, headers={"Origin": "https://ledger.example.cn"}, follow_redirects=False)
+        assert ours.status_code == 303
+        evil = client.post("/login", data=data, headers={"Origin": "https://ledger.example.cn.evil.example"})
+        assert evil.status_code == 403
+
+
 def test_share_links_are_listed_and_revoked_one_at_a_time(client: TestClient, services: AppServices) -> None:
     make_user(services, "wang", "supervisor")
     make_user(services, "ma", "viewer")
