@@ -68,7 +68,9 @@ def _run_worker(app: str, factory: bool, host: str, port: int, log_config: dict[
     import uvicorn
 
     _die_with_parent(parent_pid)
-    config = uvicorn.Config(app, factory=factory, host=host, port=port, log_config=log_config)
+    from bot.core.serving import UVICORN_PROXY_OPTIONS
+
+    config = uvicorn.Config(app, factory=factory, host=host, port=port, log_config=log_config, **UVICORN_PROXY_OPTIONS)
     server = uvicorn.Server(config)
     server.run(sockets=[listening_socket(host, port)])
     if not server.started:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +70,37 @@ class Settings(BaseSettings):
     web_secret_file: Path = PROJECT_ROOT / "var" / "web_secret.key"
     web_secure_cookies: bool = False
     web_session_hours: int = 12
+    # Web accounts (README "Web accounts and sessions"). Proxies allowed to name the client in
+    # X-Forwarded-For / X-Real-IP: a comma list of addresses or CIDRs. Empty (the default):
+    # forwarded headers are ignored and the client is the connecting address.
+    trusted_proxies: str = ""
+    # The site's address as users reach it (https://ledger.example.cn); share links are built
+    # from it, never from the request's Host header.
+    public_url: str | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if item:
+                try:
+                    ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"GUANJIA_TRUSTED_PROXIES: {item!r} is not an address or CIDR") from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_site(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ValueError(f"GUANJIA_PUBLIC_URL must look like https://host[:port][/path], not {value!r}")
+        return value.strip().rstrip("/")
+
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
 
 
 def get_settings() -> Settings:

@@ -12,6 +12,7 @@ from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
 from models.user import User, UserRole
+from models.web_account import LoginThrottle, ShareLink, WebSession
 
 __all__ = [
     "MAX_TICKET_ID",
@@ -19,12 +20,14 @@ __all__ = [
     "EventType",
     "InboundMessage",
     "LabelledExample",
+    "LoginThrottle",
     "MediaDownload",
     "MediaStatus",
     "OutboxMessage",
     "OutboxStatus",
     "ReminderKind",
     "RoutingCorrection",
+    "ShareLink",
     "SuspectKind",
     "SuspectStatus",
     "SuspectedReport",
@@ -36,4 +39,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "WebSession",
 ]

@@ -180,11 +180,12 @@ def test_phone_layout_and_share_link(
     _sign_in(desk, live_server, "wang")
     desk.goto(f"{live_server}/units")
     desk.click("form[action='/share'] button[type=submit]")
-    desk.wait_for_url(f"{live_server}/units")
-    link = desk.locator(".alert").inner_text().split("\n")[-1].strip()
-    assert f"{live_server}/s/" in link
+    desk.wait_for_url(f"{live_server}/shares")
+    lines = desk.locator(".alert").inner_text().split("\n")
+    link = next(line.strip() for line in lines if line.startswith("/s/"))  # no GUANJIA_PUBLIC_URL here
+    assert "#1" in desk.locator("table.ledger").inner_text()
     leader = _page(browser, mobile=True)
-    leader.goto(link)
+    leader.goto(live_server + link)
     leader.wait_for_selector("#chart-trend svg")
     assert "创城工作概览" in leader.inner_text("h1")
     _shoot(leader, "09-phone-share-link")

@@ -17,6 +17,7 @@ from bot.cli.learned_command import add_commands as add_learned_commands
 from bot.cli.reports import add_report_commands
 from bot.cli.train_command import add_commands as add_train_commands
 from bot.core.clock import ManualClock
+from bot.core.serving import UVICORN_PROXY_OPTIONS, serving_settings
 from config.schema import GuanjiaConfig
 from config.settings import get_settings
 
@@ -28,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app_services import build_services
     from bot.core.log_setup import configure_logging
 
-    settings = get_settings()
+    settings = serving_settings(get_settings(), args.host)  # Secure cookies off loopback
     cfg = startup.load_or_exit(settings)
     log_config = configure_logging(settings, cfg)  # GUANJIA_LOG_FORMAT=json; secrets masked
     if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
@@ -51,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve_workers(args.host, args.port, args.workers, log_config)
     startup.migrate(settings)
     app = create_app(build_services(settings, cfg))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config, **UVICORN_PROXY_OPTIONS)
     return 0
 
 

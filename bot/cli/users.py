@@ -1,4 +1,8 @@
-"""`guanjia user add NAME --role ROLE [--unit CODE]`, `user passwd NAME`, `user list`: web accounts.
+"""`guanjia user add NAME --role ROLE [--unit CODE]`, `user passwd NAME`, `user list`,
+`user disable|enable|remove NAME`: web accounts.
+
+Disabling ends the user's sessions and revokes their share links at once; enabling also
+clears the user's login throttle (a user who locked themselves out asks the 创城办).
 
 The password is read as one line from stdin (so scripts can pipe it), or asked for twice
 without echo when stdin is a terminal.
@@ -72,11 +76,49 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     password = _read_password()
     try:
         with services.session_factory() as session, session.begin():
-            set_password(session, args.name, password)
+            set_password(session, args.name, password, services.clock.now())
     except DomainError as refused:
         print(f"未修改：{refused.reason}", file=sys.stderr)
         return 2
-    print(f"已修改 {args.name} 的密码（其已登录的会话随之失效）")
+    print(f"已修改 {args.name} 的密码（其已登录的会话和生成的分享链接随之失效）")
+    return 0
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    return _change(args.name, "disable")
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    return _change(args.name, "enable")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    return _change(args.name, "remove")
+
+
+def _change(name: str, action: str) -> int:
+    from bot.web.throttle import unlock
+    from bot.web.users import remove_user, set_active
+
+    services = _services()
+    now = services.clock.now()
+    try:
+        with services.session_factory() as session, session.begin():
+            if action == "remove":
+                remove_user(session, name)
+            else:
+                set_active(session, name, action == "enable", now)
+                if action == "enable":
+                    unlock(session, name)
+    except DomainError as refused:
+        print(f"未修改：{refused.reason}", file=sys.stderr)
+        return 2
+    done = {
+        "disable": f"已停用 {name}：其已登录的会话和生成的分享链接已失效",
+        "enable": f"已启用 {name}（登录限制已清除）",
+        "remove": f"已删除 {name}：其会话和分享链接一并删除，工单记录里的名字保留",
+    }
+    print(done[action])
     return 0
 
 
@@ -107,3 +149,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     passwd.set_defaults(func=cmd_passwd)
     listing = actions.add_parser("list", help="list users")
     listing.set_defaults(func=cmd_list)
+    for name, func, text in (
+        ("disable", cmd_disable, "stop a user signing in; ends their sessions and share links"),
+        ("enable", cmd_enable, "let a disabled user sign in again; clears their login throttle"),
+        ("remove", cmd_remove, "delete a user (ticket history keeps the name)"),
+    ):
+        command = actions.add_parser(name, help=text)
+        command.add_argument("name")
+        command.set_defaults(func=func)

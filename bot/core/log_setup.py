@@ -3,8 +3,8 @@
 `GUANJIA_LOG_FORMAT=json` writes one JSON object per line (`ts`, `level`, `logger`, `pid`,
 `message`, `exc`), for a log shipper; the default is one readable line. Both redact, in the
 final text (exceptions included): every secret setting's value, the database password, the
-robots' signing secrets, and `access_token=` / `key=` / `sign=` / `secret=` values in URLs
-(httpx logs the robot webhook URLs it posts to).
+robots' signing secrets, share-link tokens in `/s/<token>` paths, and `access_token=` /
+`key=` / `sign=` / `secret=` values in URLs (httpx logs the robot webhook URLs it posts to).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from config.schema import GuanjiaConfig
 from config.settings import Settings
 
 _URL_SECRET = re.compile(r"(?i)\b(access_token|token|key|sign|secret|password)=([^&\s\"']+)")
+# A share link's token is its password: uvicorn's access log would write it with the path.
+_SHARE_PATH = re.compile(r"(/s/)[A-Za-z0-9_-]{16,}")
 MASK = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -52,6 +54,7 @@ def secrets_of(settings: Settings, cfg: GuanjiaConfig | None = None) -> list[str
 def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
+    text = _SHARE_PATH.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _URL_SECRET.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 

@@ -13,9 +13,12 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.app_services import AppServices
-from bot.web.security import LoginThrottle, Signer, password_tag, secret_key
+from bot.web import sessions
+from bot.web.client_address import Network
+from bot.web.security import Signer, secret_key
 from bot.web.templating import templates
-from bot.web.users import WebUser, session_user, web_user
+from bot.web.throttle import ThrottlePolicy
+from bot.web.users import WebUser, web_user
 from models import User
 
 SESSION_COOKIE = "guanjia_session"
@@ -39,8 +42,8 @@ SECURITY_HEADERS = {
 @dataclass
 class WebState:
     signer: Signer
-    by_name: LoginThrottle
-    by_address: LoginThrottle
+    throttle: ThrottlePolicy
+    proxies: list[Network]
 
 
 def _services(request: Request) -> AppServices:
@@ -54,10 +57,9 @@ def web_state(request: Request) -> WebState:
         with _state_lock:
             state = getattr(request.app.state, "web", None)
             if state is None:
+                settings = _services(request).settings
                 state = WebState(
-                    Signer(secret_key(_services(request).settings)),
-                    by_name=LoginThrottle(limit=5, window=timedelta(minutes=15)),
-                    by_address=LoginThrottle(limit=30, window=timedelta(minutes=15)),
+                    Signer(secret_key(settings)), throttle=ThrottlePolicy(), proxies=settings.trusted_proxy_networks()
                 )
                 request.app.state.web = state
     return state
@@ -79,19 +81,16 @@ def _login_redirect(request: Request) -> HTTPException:
     return HTTPException(status_code=303, headers={"Location": f"/login?next={quote(target, safe='')}"})
 
 
-def optional_user(request: Request, services: Services, state: State) -> WebUser | None:
-    data = state.signer.loads("session", request.cookies.get(SESSION_COOKIE))
-    if data is None:
-        return None
-    issued = data.get("iat")
-    now = services.clock.now().timestamp()
-    if not isinstance(issued, int | float) or now - issued > services.settings.web_session_hours * 3600:
-        return None
+def optional_user(request: Request, services: Services) -> WebUser | None:
+    """The user of the request's session row, if it exists, is unexpired and the user active."""
     with services.session_factory() as session:
-        user = session_user(session, int(data.get("u", 0)), str(data.get("t", "")))
-        if user is None or (user.role == "unit" and user.unit not in services.cfg.units):
+        found = sessions.find(session, request.cookies.get(SESSION_COOKIE), services.clock.now())
+        if found is None:
             return None
-        return web_user(user, str(data.get("c", "")))
+        user, csrf = found
+        if user.role == "unit" and user.unit not in services.cfg.units:
+            return None
+        return web_user(user, csrf)
 
 
 def current_user(request: Request, user: Annotated[WebUser | None, Depends(optional_user)]) -> WebUser:
@@ -115,17 +114,15 @@ async def form_user(request: Request, user: CurrentUser) -> WebUser:
 FormUser = Annotated[WebUser, Depends(form_user)]
 
 
-def session_cookie(response: Response, services: AppServices, state: WebState, user: User) -> None:
-    payload = {
-        "u": user.id,
-        "t": password_tag(user.password_hash),
-        "c": secrets.token_urlsafe(24),
-        "iat": int(services.clock.now().timestamp()),
-    }
+def session_cookie(response: Response, services: AppServices, user: User) -> None:
+    """Start a server-side session for `user` (the caller has just checked the password)."""
+    lifetime = timedelta(hours=services.settings.web_session_hours)
+    with services.session_factory() as session, session.begin():
+        started = sessions.start(session, user, services.clock.now(), lifetime)
     response.set_cookie(
         SESSION_COOKIE,
-        state.signer.dumps("session", payload),
-        max_age=services.settings.web_session_hours * 3600,
+        started.token,
+        max_age=int(lifetime.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=services.settings.web_secure_cookies,

@@ -1,17 +1,13 @@
-"""Secrets of the web ledger: password hashes, signed cookies and share tokens, login throttling.
+"""Secrets of the web ledger: password hashes and signed cookies (sessions, share links and
+login throttling are rows: bot/web/sessions.py, share_links.py, throttle.py).
 
 Nothing here reads the wall clock: times come from the app's injected clock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
-import threading
-from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +21,6 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so timing does not reveal which names exist.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-MIN_PASSWORD_LENGTH = 8
 
 
 def hash_password(password: str) -> str:
@@ -41,11 +36,6 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
-
-
-def password_tag(stored_hash: str) -> str:
-    """Bound into the session: changing the password ends every session of the user."""
-    return hashlib.sha256(stored_hash.encode()).hexdigest()[:16]
 
 
 def secret_key(settings: Settings) -> str:
@@ -82,40 +72,3 @@ class Signer:
         except BadSignature:
             return None
         return data if isinstance(data, dict) else None
-
-
-@dataclass
-class LoginThrottle:
-    """At most `limit` failed logins per key (a name, an address) within `window`."""
-
-    limit: int
-    window: timedelta
-    max_keys: int = 10_000
-    _failures: dict[str, deque[datetime]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _recent(self, key: str, now: datetime) -> deque[datetime]:
-        times = self._failures.get(key, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        return times
-
-    def retry_after(self, key: str, now: datetime) -> timedelta | None:
-        """How long `key` must wait, or None if it may try now."""
-        with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self.limit:
-                return None
-            return times[0] + self.window - now
-
-    def failed(self, key: str, now: datetime) -> None:
-        with self._lock:
-            if len(self._failures) >= self.max_keys:
-                self._failures = {k: t for k, t in self._failures.items() if self._recent(k, now)}
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)

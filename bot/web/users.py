@@ -1,18 +1,24 @@
-"""Web accounts: create, change password, authenticate. The caller owns the transaction."""
+"""Web accounts: create, change password, disable, enable, remove, authenticate.
+
+The caller owns the transaction. A password change, disabling and removing end the user's
+sessions and share links in the same transaction (issue 14, findings 9, 18, 19).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.core.actor import Actor
 from bot.core.errors import InvalidArgument
-from bot.web.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, password_tag, verify_password
+from bot.web import sessions, share_links
+from bot.web.password_policy import check_password
+from bot.web.security import hash_password, needs_rehash, verify_password
 from config.schema import GuanjiaConfig
-from models import User, UserRole
+from models import ShareLink, User, UserRole
 
 ROLE_ALIASES = {"supervisor": UserRole.SUPERVISOR, "ccb": UserRole.SUPERVISOR, "创城办": UserRole.SUPERVISOR}
 ROLE_ALIASES |= {"unit": UserRole.UNIT, "member": UserRole.UNIT, "unit_member": UserRole.UNIT, "单位": UserRole.UNIT}
@@ -59,12 +65,6 @@ def web_user(user: User, csrf: str = "") -> WebUser:
     return WebUser(user.id, user.username, user.display_name, user.role, user.unit, csrf)
 
 
-def check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidArgument(f"密码至少{MIN_PASSWORD_LENGTH}个字符")
-    return password
-
-
 def create_user(
     session: Session,
     cfg: GuanjiaConfig,
@@ -95,7 +95,7 @@ def create_user(
     user = User(
         username=username,
         display_name=(display_name or username).strip()[:64],
-        password_hash=hash_password(check_password(password)),
+        password_hash=hash_password(check_password(password, username)),
         role=canonical,
         unit=unit_code,
         active=True,
@@ -106,12 +106,38 @@ def create_user(
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
         raise InvalidArgument(f"没有用户 {username}")
-    user.password_hash = hash_password(check_password(password))
     return user
+
+
+def set_password(session: Session, username: str, password: str, now: datetime) -> User:
+    """A new password ends every session of the user and revokes their share links."""
+    user = _user(session, username)
+    user.password_hash = hash_password(check_password(password, user.username))
+    sessions.end_all(session, user.id)
+    share_links.revoke_all_of(session, user.id, now)
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, now: datetime) -> User:
+    """Disable (sessions end, share links revoked) or enable an account."""
+    user = _user(session, username)
+    user.active = active
+    if not active:
+        sessions.end_all(session, user.id)
+        share_links.revoke_all_of(session, user.id, now)
+    return user
+
+
+def remove_user(session: Session, username: str) -> None:
+    """Delete the account with its sessions and share links; ticket events keep its name."""
+    user = _user(session, username)
+    sessions.end_all(session, user.id)
+    session.execute(delete(ShareLink).where(ShareLink.created_by == user.id))
+    session.delete(user)
 
 
 def authenticate(session: Session, username: str, password: str, now: datetime) -> User | None:
@@ -123,12 +149,4 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
-    return user
-
-
-def session_user(session: Session, user_id: int, tag: str) -> User | None:
-    """The user a session cookie names, if still active and its password unchanged."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or password_tag(user.password_hash) != tag:
-        return None
     return user
