@@ -1,6 +1,6 @@
 """web accounts: server-side sessions, revocable share links, login throttling
 
-Revision ID: EXAMPLE_REV
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "EXAMPLE_REV"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
