@@ -146,7 +146,9 @@ class Intake:
                 plan = _Plan(parsed=self.parser.parse(msg.text, learned))
         if plan.command is None and (plan.parsed is None or not plan.parsed.is_report):
             return not_a_report(suspects, self.cfg, self.parser, msg, plan.parsed or NOT_A_REPORT, inbound_id)
-        actor = Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+        actor = Actor(
+            msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform
+        )
         # One instant per message: the ticket, its events and the reply all agree on "now".
         now = self.clock.now()
         ctx = ChatContext(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.actor import Actor
+from bot.core.actor import Actor, ActorKind
 from bot.core.errors import InvalidArgument
 from bot.web.security import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, password_tag, verify_password
 from config.schema import GuanjiaConfig
@@ -48,7 +48,7 @@ class WebUser:
 
     def actor(self) -> Actor:
         # "web:" keeps web users apart from chat sender ids (never a ticket's reporter, never a member).
-        return Actor(f"web:{self.username}", self.display_name, None, self.role, self.unit)
+        return Actor(f"web:{self.username}", self.display_name, None, self.role, self.unit, ActorKind.WEB)
 
     @property
     def role_label(self) -> str:
