@@ -71,7 +71,8 @@ _SUPERVISOR_ONLY_TEXT = {Action.REASSIGN: "转派工单", Action.RECATEGORIZE: "
 class Rule:
     status: TicketStatus
     action: Action
-    # Where the action leads. Only 改类 has more than one: the new category's unit decides.
+    # Where the action leads. Only 改类 has more than one: the new category's unit decides
+    # (first: another unit's category, which re-dispatches).
     to: tuple[TicketStatus, ...]
     who: frozenset[Role]
 
@@ -96,8 +97,8 @@ TABLE: dict[tuple[TicketStatus, Action], Rule] = {
         *_rules(Action.REASSIGN, (S.TRIAGE, *_UNIT_WORK), {_SUP}, S.DISPATCHED),
         Rule(S.TRIAGE, Action.RECATEGORIZE, (S.DISPATCHED, S.TRIAGE), frozenset({_SUP})),
         Rule(S.DISPATCHED, Action.RECATEGORIZE, (S.DISPATCHED, S.TRIAGE), frozenset({_SUP})),
-        # Same unit: the unit keeps working on it (still 整改中); another unit starts afresh.
-        Rule(S.CLAIMED, Action.RECATEGORIZE, (S.CLAIMED, S.DISPATCHED, S.TRIAGE), frozenset({_SUP})),
+        # Another unit starts afresh; the same unit keeps working on it (still 整改中).
+        Rule(S.CLAIMED, Action.RECATEGORIZE, (S.DISPATCHED, S.CLAIMED, S.TRIAGE), frozenset({_SUP})),
         *_rules(Action.AFTER_PHOTOS, (S.CLAIMED, S.FIXED), {_UNIT, _SUP}, None),
         *_rules(Action.VERIFY_PASS, (S.FIXED,), {_REP, _SUP}, S.CLOSED),
         *_rules(Action.VERIFY_FAIL, (S.FIXED,), {_REP, _SUP}, S.CLAIMED),
