@@ -17,42 +17,18 @@ from bot.core.actor import Actor, ActorKind
 from bot.core.clock import ManualClock
 from bot.core.db import make_session_factory
 from bot.core.errors import DomainError
-from bot.parsing.parser import Problem
 from bot.tickets.lifecycle import TABLE, Action, Role, who_may
 from bot.tickets.service import TicketService
 from config import GuanjiaConfig
 from models import Ticket, TicketEvent, TicketStatus
+from tests.lifecycle_helpers import REPORTER, SUPERVISOR, make_ticket
 
 S = TicketStatus
-REPORTER = Actor("wgy_li", "李网格员", "m-report", kind=ActorKind.CHAT, platform="test")
-SUPERVISOR = Actor("ccb_wang", "王主任")
-GARBAGE = Problem("garbage", "hws", "府前街", False, 0.9)
-UNCLEAR = Problem("other", "ccb", "府前街", False, 0.9)
 
 
 def unit_actor(ticket: Ticket) -> Actor:
     """A web account of the ticket's current unit (the triage unit's members are supervisors too)."""
     return Actor("web:unit", "单位联络员", None, "unit", ticket.unit, ActorKind.WEB)
-
-
-def make_ticket(svc: TicketService, status: TicketStatus, pending_extension: bool) -> Ticket:
-    """A ticket brought to `status` the ordinary way: the hws unit works it, the 创城办 decides."""
-    hws = Actor("hws_chen", "陈环卫")
-    if status == S.TRIAGE:
-        return svc.report(REPORTER, group_id="demo", text="府前街有问题", problem=UNCLEAR)
-    ticket = svc.report(REPORTER, group_id="demo", text="府前街垃圾", problem=GARBAGE)
-    if status in (S.CLAIMED, S.FIXED, S.CLOSED):
-        svc.claim(ticket.id, hws)
-    if status in (S.FIXED, S.CLOSED):
-        svc.fix(ticket.id, hws, "已清理")
-    if status == S.CLOSED:
-        svc.verify(ticket.id, SUPERVISOR, True, None)
-    if status == S.CANCELLED:
-        svc.cancel(ticket.id, SUPERVISOR, "重复上报")
-    if pending_extension and status in (S.DISPATCHED, S.CLAIMED):
-        svc.request_extension(ticket.id, hws, 24, "材料未到")
-    assert ticket.status == status
-    return ticket
 
 
 def other_unit(ticket: Ticket) -> str:

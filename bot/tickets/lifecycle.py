@@ -188,9 +188,12 @@ def _duty_conflict(
     now: datetime,
     fixed_by: str | None,
 ) -> DomainError | None:
-    if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL) and (Role.UNIT in roles or actor.id == fixed_by):
-        unit = cfg.unit_name(ticket.unit)
-        return PermissionDenied(f"#{ticket.id} 由{unit}报完成，不能由本单位自己验收，请上报人或创城办验收")
+    if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
+        if actor.id == fixed_by:
+            return PermissionDenied(f"#{ticket.id} 是您报的完成，不能自己验收，请上报人或创城办验收")
+        if Role.UNIT in roles:
+            unit = cfg.unit_name(ticket.unit)
+            return PermissionDenied(f"#{ticket.id} 由{unit}报完成，本单位人员不能验收，请上报人或创城办验收")
     if (
         action == Action.CANCEL
         and Role.SUPERVISOR not in roles
