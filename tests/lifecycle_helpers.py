@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.actor import Actor, ActorKind
 from bot.parsing.parser import Problem
 from bot.tickets.service import TicketService
@@ -15,11 +17,16 @@ GARBAGE = Problem("garbage", "hws", "府前街", False, 0.9)
 UNCLEAR = Problem("other", "ccb", "府前街", False, 0.9)
 
 
-def make_ticket(svc: TicketService, status: TicketStatus, pending_extension: bool = False) -> Ticket:
-    """A ticket in `status`: reported by a grid worker, worked by 环卫中心, decided by the 创城办."""
+def make_ticket(
+    svc: TicketService, status: TicketStatus, pending_extension: bool = False, place: str = "府前街"
+) -> Ticket:
+    """A ticket in `status`: reported by a grid worker, worked by 环卫中心, decided by the 创城办.
+
+    Open tickets of one category at one `place` are duplicates: give each its own place.
+    """
     if status == S.TRIAGE:
-        return svc.report(REPORTER, group_id="demo", text="府前街有问题", problem=UNCLEAR)
-    ticket = svc.report(REPORTER, group_id="demo", text="府前街垃圾", problem=GARBAGE)
+        return svc.report(REPORTER, group_id="demo", text=f"{place}有问题", problem=replace(UNCLEAR, location=place))
+    ticket = svc.report(REPORTER, group_id="demo", text=f"{place}垃圾", problem=replace(GARBAGE, location=place))
     if status in (S.CLAIMED, S.FIXED, S.CLOSED):
         svc.claim(ticket.id, UNIT_MEMBER)
     if status in (S.FIXED, S.CLOSED):
