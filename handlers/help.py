@@ -18,6 +18,8 @@ def show_help(ctx: ChatContext, args: CommandArgs) -> Outcome:
         lines.append(f"· {c.usage} —— {c.help}（{c.permission}）")
     if ctx.cfg.lifecycle.separation_of_duties:
         share = f"{ctx.cfg.lifecycle.near_deadline_share:.0%}"
-        lines.append(f"验收不能由报完成的单位自己进行；整改时限只剩最后{share}或已超时的工单，撤销需由创城办办理。")
+        lines.append(
+            f"验收不能由报完成的单位自己进行；超时未认领、整改时限只剩最后{share}或已超期的工单，撤销需由创城办办理。"
+        )
     lines.append("工单号可写 12、#12 或全角数字。")
     return Outcome([Reply("\n".join(lines))], [])

@@ -157,4 +157,4 @@ def test_help_tells_who_may_do_what(chat: Chat) -> None:
     text = chat.say("帮助")
     assert "· 认领 N —— " in text and "（本单位成员或创城办）" in text
     assert "验收 N 通过 / 验收 N 不通过 原因 —— 验收整改结果：通过即销账，不通过退回单位返工（上报人或创城办）" in text
-    assert "验收不能由报完成的单位自己进行；整改时限只剩最后25%或已超时的工单，撤销需由创城办办理。" in text
+    assert "验收不能由报完成的单位自己进行；超时未认领、整改时限只剩最后25%或已超期的工单，撤销需由创城办办理。" in text
