@@ -4,6 +4,10 @@ Why one table: the service enforces it (`refusal` / `require`), `帮助` prints 
 from it, and the web ticket page draws its buttons from it, so the three cannot disagree.
 On top of the table sits separation of duties (config `lifecycle`), so that nobody closes
 their own unit's work and a reporter cannot quietly cancel a ticket that is about to be late.
+
+Outside the table on purpose: steps that change no status and need no role beyond being
+the sender (a reporter's 补充 of photos or place, the note that a 疑似上报 was 立案), and the
+bot's own moves (dispatch, triage, duplicates), which follow from a report, not a request.
 """
 
 from __future__ import annotations
