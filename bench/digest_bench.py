@@ -57,7 +57,7 @@ TICKET_COLS = [
     "fixed_at",
     "closed_at",
 ]
-EVENT_COLS = ["id", "ticket_id", "type", "actor_id", "actor_name", "at", "data"]
+EVENT_COLS = ["id", "ticket_id", "type", "actor_id", "actor_name", "actor_kind", "at", "data"]
 
 
 def _ts(instant: datetime | None) -> str | None:
@@ -115,7 +115,7 @@ def generate(
         rows = []
         for type_, at, data in events:
             event_id += 1
-            rows.append((event_id, tid, type_, "bot", "大管家", _ts(at), json.dumps(data) if data else None))
+            rows.append((event_id, tid, type_, "bot", "大管家", "system", _ts(at), json.dumps(data) if data else None))
         yield row, rows
 
 

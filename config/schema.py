@@ -226,6 +226,17 @@ class DigestConfig(_Strict):
     list_limit: int = Field(default=20, ge=1)
 
 
+class LifecycleConfig(_Strict):
+    """Rules on top of the lifecycle table (bot/tickets/lifecycle.py) that stop a unit grading its own work."""
+
+    # On: nobody verifies (验收) a fix their own unit reported done, and a reporter cannot cancel
+    # a ticket near its deadline (that needs the 创城办). Off only for a one-person pilot.
+    separation_of_duties: bool = True
+    # "Near its deadline": in the last this-much of the fix window (dispatch → fix deadline),
+    # past the fix deadline, or unclaimed past the claim deadline.
+    near_deadline_share: float = Field(default=0.25, gt=0, le=1)
+
+
 class GuanjiaConfig(_Strict):
     timezone: str = "Asia/Shanghai"
     # Names the bot is @-mentioned by; stripped before a command is read.
@@ -251,6 +262,7 @@ class GuanjiaConfig(_Strict):
     triage_unit: str = "ccb"
     triage_category: str = "other"
     digests: DigestConfig = DigestConfig()
+    lifecycle: LifecycleConfig = LifecycleConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -6,10 +6,11 @@ from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
 from bot.tickets.formatting import category_tag, hours_text, time_text
+from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 
-@command("认领", "接单", usage="认领 N", permission="本单位成员")
+@command("认领", "接单", usage="认领 N", permission=who_may(Action.CLAIM))
 def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """认领工单，开始整改计时"""
     assert args.ticket_id is not None

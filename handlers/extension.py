@@ -9,12 +9,13 @@ from bot.core.errors import InvalidArgument
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.durations import parse_duration
 from bot.tickets.formatting import hours_text, time_text
+from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 _MAX_EXTENSION_HOURS = 366 * 24
 
 
-@command("延期", "申请延期", usage="延期 N 时长 原因", permission="本单位成员")
+@command("延期", "申请延期", usage="延期 N 时长 原因", permission=who_may(Action.EXTEND))
 def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """申请延长整改期限，例如：延期 12 2天 需要协调物业"""
     assert args.ticket_id is not None
@@ -32,7 +33,7 @@ def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     return Outcome([Reply(text, tuple(ctx.cfg.supervisors))], [ticket.id])
 
 
-@command("同意延期", "批准延期", usage="同意延期 N", permission="创城办")
+@command("同意延期", "批准延期", usage="同意延期 N", permission=who_may(Action.APPROVE_EXTENSION))
 def approve_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """同意单位的延期申请，整改期限顺延"""
     assert args.ticket_id is not None
@@ -42,7 +43,7 @@ def approve_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])
 
 
-@command("拒绝延期", "驳回延期", usage="拒绝延期 N [原因]", permission="创城办")
+@command("拒绝延期", "驳回延期", usage="拒绝延期 N [原因]", permission=who_may(Action.REJECT_EXTENSION))
 def reject_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """拒绝单位的延期申请，整改期限不变"""
     assert args.ticket_id is not None

@@ -6,10 +6,11 @@ from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
 from bot.tickets.formatting import category_tag
+from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 
-@command("完成", "已整改", "办结", "已完成", "整改完成", usage="完成 N [说明]", permission="本单位成员")
+@command("完成", "已整改", "办结", "已完成", "整改完成", usage="完成 N [说明]", permission=who_may(Action.FIX))
 def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """报告整改完成（可附整改后照片），等待验收"""
     assert args.ticket_id is not None

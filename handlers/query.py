@@ -9,6 +9,7 @@ from bot.core.errors import InvalidArgument
 from bot.tickets.formatting import category_tag, list_text, place_text, time_text
 from bot.tickets.status_labels import event_label, status_label
 from handlers.registry import command
+from models import TicketStatus
 
 
 @command("查询", "查看", "进度", usage="查询 N", permission="所有人", accepts_rest=False)
@@ -24,7 +25,7 @@ def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     ]
     if t.duplicate_of:
         lines.append(f"与 #{t.duplicate_of} 重复")
-    if t.status in ("dispatched", "claimed"):
+    if t.status in (TicketStatus.DISPATCHED, TicketStatus.CLAIMED):
         lines.append(f"认领期限：{time_text(cfg, t.claim_deadline)}　整改期限：{time_text(cfg, t.fix_deadline)}")
     if t.pending_extension_hours:
         lines.append(f"延期申请待审批：{t.pending_extension_hours:g}小时")

@@ -8,11 +8,12 @@ from bot.core.echo_safety import echo
 from bot.core.errors import InvalidArgument
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag, deadline_phrase
+from bot.tickets.lifecycle import Action, who_may
 from handlers.learning import learn_from
 from handlers.registry import command
 
 
-@command("转派", "改派", "派给", usage="转派 N 单位", permission="创城办")
+@command("转派", "改派", "派给", usage="转派 N 单位", permission=who_may(Action.REASSIGN))
 def reassign(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """把工单转派给其他单位（单位名或简称），重新计时"""
     assert args.ticket_id is not None

@@ -8,9 +8,11 @@ from bot.core.echo_safety import echo
 from bot.core.errors import InvalidArgument
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag, deadline_phrase
+from bot.tickets.lifecycle import Action, who_may
 from config.schema import GuanjiaConfig
 from handlers.learning import learn_from
 from handlers.registry import command
+from models import TicketStatus
 
 
 def find_category(cfg: GuanjiaConfig, text: str) -> str | None:
@@ -22,7 +24,7 @@ def find_category(cfg: GuanjiaConfig, text: str) -> str | None:
     return owners[0] if len(owners) == 1 else None
 
 
-@command("改类", "改分类", "更正类别", usage="改类 N 类别", permission="创城办")
+@command("改类", "改分类", "更正类别", usage="改类 N 类别", permission=who_may(Action.RECATEGORIZE))
 def recategorize(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """更正工单类别（类别名或代码）；责任单位随之改变时重新派单、重新计时"""
     assert args.ticket_id is not None
@@ -37,7 +39,7 @@ def recategorize(ctx: ChatContext, args: CommandArgs) -> Outcome:
     ticket = ctx.service.recategorize(args.ticket_id, ctx.actor, category)
     learn_from(ctx, ticket)
     head = f"#{ticket.id}已改为{category_tag(ctx.cfg, ticket)}"
-    if ticket.status == "triage":
+    if ticket.status == TicketStatus.TRIAGE:
         return Outcome([Reply(f"{head}→ 待创城办分拨", tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])
     if ticket.unit == unit_before:
         return Outcome([Reply(f"{head}，仍由{ctx.cfg.unit_name(ticket.unit)}办理")], [ticket.id])

@@ -6,10 +6,11 @@ from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
 from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 
-@command("退回", "退单", usage="退回 N 原因", permission="本单位成员")
+@command("退回", "退单", usage="退回 N 原因", permission=who_may(Action.RETURN))
 def return_ticket(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """退回不属于本单位的工单，由创城办重新分拨"""
     assert args.ticket_id is not None

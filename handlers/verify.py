@@ -10,12 +10,13 @@ from bot.core.echo_safety import echo
 from bot.core.errors import InvalidArgument
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag
+from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 _VERDICT = re.compile(r"^(?P<verdict>不通过|不合格|未通过|通过|合格)\s*(?P<reason>.*)$", re.S)
 
 
-@command("验收", usage="验收 N 通过 / 验收 N 不通过 原因", permission="上报人或创城办")
+@command("验收", usage="验收 N 通过 / 验收 N 不通过 原因", permission=who_may(Action.VERIFY_PASS, Action.VERIFY_FAIL))
 def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """验收整改结果：通过即销账，不通过退回单位返工"""
     assert args.ticket_id is not None

@@ -7,7 +7,7 @@ from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
 from models.routing_correction import RoutingCorrection
 from models.suspected_report import SuspectedReport, SuspectKind, SuspectStatus
-from models.ticket import MAX_TICKET_ID, Ticket, TicketStatus
+from models.ticket import ALL_STATUSES, MAX_TICKET_ID, OPEN_STATUSES, Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
@@ -15,7 +15,9 @@ from models.user import User, UserRole
 from models.web_account import LoginThrottle, ShareLink, WebSession
 
 __all__ = [
+    "ALL_STATUSES",
     "MAX_TICKET_ID",
+    "OPEN_STATUSES",
     "Base",
     "EventType",
     "InboundMessage",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 MAX_TICKET_ID = 2**31 - 1
 
 
-class TicketStatus:
+class TicketStatus(StrEnum):
+    """Where a ticket is in its life. The values are the strings stored in the database and
+    shown by the API, so they never change; which action moves a ticket from one to another,
+    and who may take it, is the table in bot/tickets/lifecycle.py. The enum lives here, at the
+    bottom layer, because every layer (parsing and reports included) filters tickets by it."""
+
     TRIAGE = "triage"
     DISPATCHED = "dispatched"
     CLAIMED = "claimed"
@@ -27,8 +33,10 @@ class TicketStatus:
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
-    ALL = (TRIAGE, DISPATCHED, CLAIMED, FIXED, CLOSED, CANCELLED)
-    OPEN = (TRIAGE, DISPATCHED, CLAIMED, FIXED)
+
+# Not yet closed or cancelled: what the ledger, reminders and digests call "open".
+OPEN_STATUSES = (TicketStatus.TRIAGE, TicketStatus.DISPATCHED, TicketStatus.CLAIMED, TicketStatus.FIXED)
+ALL_STATUSES = tuple(TicketStatus)
 
 
 class Ticket(Base):
@@ -87,4 +95,4 @@ class Ticket(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.status in TicketStatus.OPEN
+        return self.status in OPEN_STATUSES

@@ -50,6 +50,12 @@ class TicketEvent(Base):
     at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(Text)
     source_msg_id: Mapped[str | None] = mapped_column(String(200))
+    # The platform of source_msg_id: message ids are unique per platform only, so the ticket
+    # page quotes the message with this (platform, id), never another platform's namesake.
+    source_platform: Mapped[str | None] = mapped_column(String(32))
+    # How the server received the action (bot.core.actor.ActorKind: chat | web | system), for
+    # the timeline badge; never derived from actor_id, which a chat platform lets anyone choose.
+    actor_kind: Mapped[str] = mapped_column(String(16))
     # Structured details (old/new unit, hours asked, ...) for the ledger and KPIs.
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -54,6 +54,7 @@ def test_detail_has_contract_fields_and_events(client: TestClient, chat: Chat) -
     assert detail["events"][0] == {
         "type": "reported",
         "actor_id": "wgy_li",
+        "actor_kind": "chat",
         "at": "2026-11-23T01:00:00+00:00",
         "note": "府前街与南环路交叉口西北角垃圾堆了两天了",
     }

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models import InboundMessage, OutboxMessage, OutboxStatus, Ticket, TicketStatus
+from models import ALL_STATUSES, InboundMessage, OutboxMessage, OutboxStatus, Ticket
 
 PROCESS = CollectorRegistry(auto_describe=True)
 
@@ -98,7 +98,7 @@ class LedgerCollector(Collector):
             messages.add_metric([platform], count)
         yield messages
         by_status = GaugeMetricFamily("guanjia_tickets", "Tickets by status.", labels=["status"])
-        for status in TicketStatus.ALL:
+        for status in ALL_STATUSES:
             by_status.add_metric([status], tickets.get(status, 0))
         yield by_status
         yield GaugeMetricFamily(

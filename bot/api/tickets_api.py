@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,11 +13,9 @@ from sqlalchemy.orm import selectinload
 from bot.api.errors import error_response
 from bot.app_services import AppServices
 from bot.tickets.view import ticket_detail, ticket_summary
-from models import MAX_TICKET_ID, Ticket
+from models import MAX_TICKET_ID, Ticket, TicketStatus
 
 router = APIRouter(prefix="/api")
-
-StatusFilter = Literal["triage", "dispatched", "claimed", "fixed", "closed", "cancelled"]
 
 
 def _aware(instant: datetime | None) -> datetime | None:
@@ -29,7 +27,7 @@ def _aware(instant: datetime | None) -> datetime | None:
 @router.get("/tickets")
 def list_tickets(
     request: Request,
-    status: StatusFilter | None = None,
+    status: TicketStatus | None = None,
     unit: str | None = None,
     category: str | None = None,
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601 with offset)")] = None,

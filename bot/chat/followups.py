@@ -26,7 +26,7 @@ from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.gazetteer import resolve, territorial_members
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
-from models import Ticket, TicketStatus
+from models import OPEN_STATUSES, Ticket, TicketStatus
 
 _PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
 _PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
@@ -96,7 +96,7 @@ _TARGETS = (
                 or_(Ticket.source_msg_id == bindparam("source_msg_id"), Ticket.id == bindparam("latest_id")),
             )
         ),
-        Ticket.status.in_(TicketStatus.OPEN),
+        Ticket.status.in_(OPEN_STATUSES),
     )
     .order_by(Ticket.id)
 )
@@ -147,7 +147,7 @@ def attach_followup(
     if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
         return None
     service = TicketService(session, cfg, ManualClock(now))
-    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
         images = msg.images if ticket.id in own else ()
@@ -183,7 +183,7 @@ def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessa
     ticket = session.scalars(query).first()
     if ticket is None:
         return None
-    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     try:
         TicketService(session, cfg, ManualClock(now)).add_after_photos(ticket.id, actor, msg.images)
     except DomainError:  # no longer in the unit: the photo is just a photo

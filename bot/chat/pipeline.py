@@ -64,7 +64,9 @@ class Turn:
 
     def actor(self) -> Actor:
         msg = self.message.incoming
-        return Actor(msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+        return Actor(
+            msg.sender_id, self.cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform
+        )
 
     def chat_context(self) -> ChatContext:
         msg = self.message.incoming

@@ -8,7 +8,7 @@ from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag, deadline_phrase, place_text
 from bot.tickets.status_labels import status_label
-from models import Ticket
+from models import Ticket, TicketStatus
 
 
 def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str:
@@ -21,7 +21,7 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
             f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"
         )
     head = f"已登记 #{ticket.id}{tag}地点：{place_text(ticket)}"
-    if ticket.status == "triage":
+    if ticket.status == TicketStatus.TRIAGE:
         hint = "、".join(cfg.category_name(c) for c in suggestions if c != cfg.triage_category)
         return f"{head} → 待创城办分拨" + (f"（可能是：{hint}）" if hint else "")
     return f"{head} → {cfg.unit_name(ticket.unit)}，{deadline_phrase(cfg, ticket)}"

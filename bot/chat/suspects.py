@@ -26,7 +26,7 @@ from bot.parsing.parser import MessageParser, ParsedMessage, Problem
 from bot.tickets.permissions import require_supervisor
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
-from models import LabelledExample, SuspectedReport, SuspectKind, SuspectStatus, Ticket
+from models import InboundMessage, LabelledExample, SuspectedReport, SuspectKind, SuspectStatus, Ticket
 
 P = SuspectStatus
 LABEL_SOURCE = "suspect"  # labelled_examples.source for rows that come from here
@@ -189,7 +189,9 @@ class SuspectService:
         via: str,
     ) -> Conversion:
         tickets = TicketService(self.session, self.cfg, self.clock)
-        reporter = Actor(suspect.sender_id, suspect.sender_name, suspect.msg_id)
+        # The message's platform, so the ticket page quotes this message and no other with its id.
+        platform = self.session.scalar(select(InboundMessage.platform).where(InboundMessage.id == suspect.inbound_id))
+        reporter = Actor(suspect.sender_id, suspect.sender_name, suspect.msg_id, platform=platform)
         registered = []
         for problem in problems:
             ticket = tickets.report(reporter, group_id=suspect.group_id, text=text, problem=problem, images=images)

@@ -83,7 +83,7 @@ def answer_question(
     if asked is None:
         return None
     now = suspects.clock.now()
-    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     clean = message.clean
     if _NO.match(clean) and len(clean) <= _SHORT:
         suspects.withdraw(asked, actor, msg.text)

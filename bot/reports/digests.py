@@ -21,7 +21,7 @@ from bot.reports.digest_format import Digest, late, ticket_head
 from bot.reports.summaries import monthly_summary, weekly_summary
 from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import EventType, SuspectedReport, SuspectStatus, Ticket, TicketEvent, TicketStatus
+from models import OPEN_STATUSES, EventType, SuspectedReport, SuspectStatus, Ticket, TicketEvent, TicketStatus
 
 S = TicketStatus
 E = EventType
@@ -61,7 +61,7 @@ def periods_filter(column: Any, period: periods.Period) -> Any:
 
 
 def _open_by_unit(session: Session, cfg: GuanjiaConfig, group_id: str | None) -> list[tuple[str, int]]:
-    query = select(Ticket.unit, func.count()).where(Ticket.status.in_(S.OPEN)).group_by(Ticket.unit)
+    query = select(Ticket.unit, func.count()).where(Ticket.status.in_(OPEN_STATUSES)).group_by(Ticket.unit)
     counts: dict[str, int] = {u: n for u, n in session.execute(_for_group(query, group_id))}
     order = {code: i for i, code in enumerate(cfg.units)}
     return sorted(counts.items(), key=lambda kv: (-kv[1], order.get(kv[0], 0)))
@@ -95,7 +95,7 @@ def _overdue_lines(
 
 
 def _urgent_lines(session: Session, cfg: GuanjiaConfig, group_id: str | None) -> tuple[int, list[str]]:
-    where = Ticket.status.in_(S.OPEN) & Ticket.urgent.is_(True)
+    where = Ticket.status.in_(OPEN_STATUSES) & Ticket.urgent.is_(True)
     total = session.scalar(_for_group(select(func.count()).select_from(Ticket).where(where), group_id)) or 0
     query = _for_group(select(Ticket).where(where), group_id).order_by(Ticket.id).limit(cfg.digests.list_limit)
     lines = [f"{ticket_head(cfg, t)} · {status_label(t.status)}" for t in session.scalars(query)]

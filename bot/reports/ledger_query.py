@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.reports import periods
 from bot.reports.digests import overdue_condition
 from config.schema import GuanjiaConfig
-from models import Ticket, TicketStatus
+from models import ALL_STATUSES, OPEN_STATUSES, Ticket
 
 PER_PAGE = 50
 MAX_QUERY = 100
@@ -57,7 +57,7 @@ class LedgerFilter:
         status = params.get("status", "")
         page = params.get("page", "1")
         return cls(
-            status=status if status in (*TicketStatus.ALL, OPEN) else "",
+            status=status if status in (*ALL_STATUSES, OPEN) else "",
             unit=params.get("unit", "") if params.get("unit") in cfg.units else "",
             category=params.get("category", "") if params.get("category") in cfg.categories else "",
             area=params.get("area", "").strip()[:100],
@@ -90,7 +90,7 @@ def conditions(cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit:
     if scope_unit is not None:
         where.append(Ticket.unit == scope_unit)
     if flt.status == OPEN:
-        where.append(Ticket.status.in_(TicketStatus.OPEN))
+        where.append(Ticket.status.in_(OPEN_STATUSES))
     elif flt.status:
         where.append(Ticket.status == flt.status)
     if flt.unit:

@@ -120,6 +120,7 @@ def _send(session: Session, cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadl
             type=EventType.REMINDED,
             actor_id=BOT.id,
             actor_name=BOT.name,
+            actor_kind=BOT.kind,
             at=now,
             note=text.splitlines()[0],
             data={"kind": kind, "deadline": deadline.isoformat()},

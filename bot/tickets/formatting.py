@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.core.echo_safety import echo
 from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import Ticket
+from models import Ticket, TicketStatus
 
 
 def hours_text(hours: float) -> str:
@@ -39,9 +39,9 @@ def ticket_line(cfg: GuanjiaConfig, ticket: Ticket) -> str:
     """One line for lists: number, category, place, unit, status and the next deadline."""
     line = f"#{ticket.id}{category_tag(cfg, ticket)}{place_text(ticket)} · {cfg.unit_name(ticket.unit)}"
     line += f" · {status_label(ticket.status)}"
-    if ticket.status == "dispatched":
+    if ticket.status == TicketStatus.DISPATCHED:
         line += f" · 认领截止{time_text(cfg, ticket.claim_deadline)}"
-    elif ticket.status == "claimed":
+    elif ticket.status == TicketStatus.CLAIMED:
         line += f" · 整改截止{time_text(cfg, ticket.fix_deadline)}"
     return line
 

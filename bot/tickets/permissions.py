@@ -1,4 +1,7 @@
-"""Who may do what to a ticket: the config's supervisors and unit members, or a web user's role and unit."""
+"""Who someone is: the config's supervisors and unit members, or a web user's role and unit.
+
+Which of them may take which action in which status is the table in bot/tickets/lifecycle.py.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +32,3 @@ def require_unit_member(cfg: GuanjiaConfig, ticket: Ticket, actor: Actor) -> Non
 def require_supervisor(cfg: GuanjiaConfig, actor: Actor, action: str) -> None:
     if not is_supervisor(cfg, actor):
         raise PermissionDenied(f"只有创城办可以{action}")
-
-
-def require_reporter_or_supervisor(cfg: GuanjiaConfig, ticket: Ticket, actor: Actor, action: str) -> None:
-    if is_supervisor(cfg, actor) or actor.id == ticket.reporter_id:
-        return
-    raise PermissionDenied(f"只有上报人或创城办可以{action} #{ticket.id}")

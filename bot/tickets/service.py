@@ -18,21 +18,21 @@ from bot.core.actor import BOT, Actor
 from bot.core.clock import Clock
 from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.parsing.parser import Problem
+from bot.tickets import lifecycle
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
 from bot.tickets.gazetteer import area_for, by_area
 from bot.tickets.insert import insert_new_ticket
-from bot.tickets.permissions import require_reporter_or_supervisor, require_supervisor, require_unit_member
-from bot.tickets.status_labels import status_label
+from bot.tickets.lifecycle import Action, Rule
 from config.schema import GuanjiaConfig
-from models import MAX_TICKET_ID, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
+from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
 S = TicketStatus
 # Asked for every report: built once (building a statement costs more than running it here).
 _OPEN_DUPLICATE = (
     select(Ticket)
     .where(Ticket.category == bindparam("category"), Ticket.location == bindparam("location"))
-    .where(Ticket.status.in_(S.OPEN), Ticket.duplicate_of.is_(None))
+    .where(Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None))
     .order_by(Ticket.id)
     .limit(1)
 )
@@ -61,7 +61,7 @@ class TicketService:
         return self.session.scalars(_OPEN_DUPLICATE, {"category": category, "location": location}).first()
 
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
-        query = select(Ticket).where(Ticket.status.in_(S.OPEN))
+        query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
         if units is not None:
             query = query.where(Ticket.unit.in_(units))
         return list(self.session.scalars(query.order_by(Ticket.id).limit(limit)))
@@ -69,7 +69,7 @@ class TicketService:
     def reported_by(self, reporter_id: str, limit: int = 50) -> list[Ticket]:
         query = (
             select(Ticket)
-            .where(Ticket.reporter_id == reporter_id, Ticket.status.in_(S.OPEN))
+            .where(Ticket.reporter_id == reporter_id, Ticket.status.in_(OPEN_STATUSES))
             .order_by(Ticket.id)
             .limit(limit)
         )
@@ -141,15 +141,13 @@ class TicketService:
         if ticket.status == S.CLAIMED:
             who = self.cfg.display_name(ticket.claimed_by or "")
             raise InvalidState(f"#{ticket.id} 已由{who}认领")
-        self._require_status(ticket, (S.DISPATCHED,), "认领")
-        require_unit_member(self.cfg, ticket, actor)
+        rule = self._allow(ticket, Action.CLAIM, actor)
         self._mark_claimed(ticket, actor)
-        return ticket
+        return self._arrived(ticket, rule)
 
     def fix(self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str] = ()) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "报完成")
-        require_unit_member(self.cfg, ticket, actor)
+        rule = self._allow(ticket, Action.FIX, actor)
         if ticket.status == S.DISPATCHED:
             self._mark_claimed(ticket, actor)
         ticket.status = S.FIXED
@@ -157,22 +155,20 @@ class TicketService:
         event = self._event(ticket, EventType.FIXED, actor, note=note, data={"images": len(images)})
         for url in images:
             self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
-        return ticket
+        return self._arrived(ticket, rule)
 
     def return_to_triage(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "退回")
-        require_unit_member(self.cfg, ticket, actor)
+        rule = self._allow(ticket, Action.RETURN, actor)
         self._require_text(reason, "退回原因", f"退回 {ticket.id} 不属于我单位职责")
         from_unit = ticket.unit
         self._to_triage(ticket)
         self._event(ticket, EventType.RETURNED, actor, note=reason, data={"from_unit": from_unit})
-        return ticket
+        return self._arrived(ticket, rule)
 
     def request_extension(self, ticket_id: int, actor: Actor, hours: float, reason: str) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, (S.DISPATCHED, S.CLAIMED), "申请延期")
-        require_unit_member(self.cfg, ticket, actor)
+        rule = self._allow(ticket, Action.EXTEND, actor)
         if ticket.pending_extension_hours is not None:
             raise InvalidState(f"#{ticket.id} 已有待审批的延期申请")
         if hours <= 0:
@@ -180,14 +176,13 @@ class TicketService:
         self._require_text(reason, "延期原因", f"延期 {ticket.id} 2天 材料未到")
         ticket.pending_extension_hours = hours
         self._event(ticket, EventType.EXTENSION_REQUESTED, actor, note=reason, data={"hours": hours})
-        return ticket
+        return self._arrived(ticket, rule)
 
     # --- supervisor actions ----------------------------------------------------------
 
     def reassign(self, ticket_id: int, actor: Actor, unit: str, note: str | None = None) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        require_supervisor(self.cfg, actor, "转派工单")
-        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "转派")
+        rule = self._allow(ticket, Action.REASSIGN, actor)
         if unit not in self.cfg.units:
             raise InvalidArgument(f"没有这个单位：{unit}")
         if unit == ticket.unit and ticket.status != S.TRIAGE:
@@ -195,13 +190,12 @@ class TicketService:
         from_unit = ticket.unit
         self._dispatch(ticket, unit, self.clock.now())
         self._event(ticket, EventType.REASSIGNED, actor, note=note, data={"from_unit": from_unit, "to_unit": unit})
-        return ticket
+        return self._arrived(ticket, rule)
 
     def recategorize(self, ticket_id: int, actor: Actor, category: str) -> Ticket:
         """改类: a new category; when its unit differs, re-dispatch with fresh deadlines."""
         ticket = self.get(ticket_id, for_update=True)
-        require_supervisor(self.cfg, actor, "更改工单类别")
-        self._require_status(ticket, (S.TRIAGE, S.DISPATCHED, S.CLAIMED), "改类")
+        rule = self._allow(ticket, Action.RECATEGORIZE, actor)
         if category not in self.cfg.categories:
             raise InvalidArgument(f"没有这个类别：{category}")
         if category == ticket.category and ticket.status != S.TRIAGE:  # in triage: confirms the guess
@@ -215,17 +209,16 @@ class TicketService:
             self._dispatch(ticket, unit, self.clock.now())
         data = before | {"to_category": category, "to_unit": ticket.unit}
         self._event(ticket, EventType.RECATEGORIZED, actor, data=data)
-        return ticket
+        return self._arrived(ticket, rule)
 
     def add_after_photos(self, ticket_id: int, actor: Actor, images: Sequence[str]) -> Ticket:
         """Photos of the fix sent on their own by the unit working on the ticket."""
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, (S.CLAIMED, S.FIXED), "补充整改照片")
-        require_unit_member(self.cfg, ticket, actor)
+        rule = self._allow(ticket, Action.AFTER_PHOTOS, actor)
         event = self._event(ticket, EventType.SUPPLEMENTED, actor, data={"images": len(images), "kind": "after"})
         for url in images:
             self.session.add(TicketImage(ticket=ticket, kind="after", url=url, event=event))
-        return ticket
+        return self._arrived(ticket, rule)
 
     def supplement(
         self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str], place: str | None
@@ -257,28 +250,27 @@ class TicketService:
 
     def approve_extension(self, ticket_id: int, actor: Actor) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        require_supervisor(self.cfg, actor, "审批延期")
+        rule = self._allow(ticket, Action.APPROVE_EXTENSION, actor)
         hours = self._pending_extension(ticket)
         if ticket.fix_deadline is not None:
             ticket.fix_deadline += timedelta(hours=hours)
         ticket.pending_extension_hours = None
         self._event(ticket, EventType.EXTENSION_APPROVED, actor, data={"hours": hours})
-        return ticket
+        return self._arrived(ticket, rule)
 
     def reject_extension(self, ticket_id: int, actor: Actor, reason: str | None) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        require_supervisor(self.cfg, actor, "审批延期")
+        rule = self._allow(ticket, Action.REJECT_EXTENSION, actor)
         hours = self._pending_extension(ticket)
         ticket.pending_extension_hours = None
         self._event(ticket, EventType.EXTENSION_REJECTED, actor, note=reason, data={"hours": hours})
-        return ticket
+        return self._arrived(ticket, rule)
 
     # --- reporter / supervisor actions -----------------------------------------------
 
     def verify(self, ticket_id: int, actor: Actor, passed: bool, reason: str | None) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, (S.FIXED,), "验收")
-        require_reporter_or_supervisor(self.cfg, ticket, actor, "验收")
+        rule = self._allow(ticket, Action.VERIFY_PASS if passed else Action.VERIFY_FAIL, actor)
         if passed:
             ticket.status = S.CLOSED
             ticket.closed_at = self.clock.now()
@@ -291,17 +283,16 @@ class TicketService:
             ticket.status = S.CLAIMED
             ticket.fixed_at = None
             self._event(ticket, EventType.REOPENED, actor, note=reason)
-        return ticket
+        return self._arrived(ticket, rule)
 
     def cancel(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
-        self._require_status(ticket, S.OPEN, "撤销")
-        require_reporter_or_supervisor(self.cfg, ticket, actor, "撤销")
+        rule = self._allow(ticket, Action.CANCEL, actor)
         self._require_text(reason, "撤销原因", f"撤销 {ticket.id} 重复上报")
         ticket.status = S.CANCELLED
         ticket.pending_extension_hours = None
         self._event(ticket, EventType.CANCELLED, actor, note=reason)
-        return ticket
+        return self._arrived(ticket, rule)
 
     # --- internals -------------------------------------------------------------------
 
@@ -335,10 +326,28 @@ class TicketService:
             raise InvalidState(f"#{ticket.id} 没有待审批的延期申请")
         return ticket.pending_extension_hours
 
+    def _allow(self, ticket: Ticket, action: Action, actor: Actor) -> Rule:
+        """The one check before any change: the lifecycle table and separation of duties."""
+        fixed_by = self._fixed_by(ticket) if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL) else None
+        return lifecycle.require(self.cfg, ticket, actor, action, now=self.clock.now(), fixed_by=fixed_by)
+
+    def _fixed_by(self, ticket: Ticket) -> str | None:
+        query = (
+            select(TicketEvent.actor_id)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.type == EventType.FIXED)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
     @staticmethod
-    def _require_status(ticket: Ticket, allowed: Sequence[str], action: str) -> None:
-        if ticket.status not in allowed:
-            raise InvalidState(f"#{ticket.id} 当前状态为「{status_label(ticket.status)}」，不能{action}")
+    def _arrived(ticket: Ticket, rule: Rule) -> Ticket:
+        """The table says where an action leads; code that leads elsewhere is a bug, caught here."""
+        if ticket.status not in rule.to:
+            raise AssertionError(
+                f"{rule.action} led #{ticket.id} to {ticket.status}, the lifecycle table says {rule.to}"
+            )
+        return ticket
 
     @staticmethod
     def _require_text(value: str | None, what: str, example: str) -> None:
@@ -356,6 +365,8 @@ class TicketService:
             "at": self.clock.now(),
             "note": note,
             "source_msg_id": actor.source_msg_id,
+            "source_platform": actor.platform if actor.source_msg_id else None,
+            "actor_kind": actor.kind,
             "data": data,
         }
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-STATUS_LABELS = {
-    "triage": "待分拨",
-    "dispatched": "待认领",
-    "claimed": "整改中",
-    "fixed": "待验收",
-    "closed": "已销账",
-    "cancelled": "已撤销",
+from models import TicketStatus
+
+STATUS_LABELS: dict[str, str] = {
+    TicketStatus.TRIAGE: "待分拨",
+    TicketStatus.DISPATCHED: "待认领",
+    TicketStatus.CLAIMED: "整改中",
+    TicketStatus.FIXED: "待验收",
+    TicketStatus.CLOSED: "已销账",
+    TicketStatus.CANCELLED: "已撤销",
 }
 
 EVENT_LABELS = {

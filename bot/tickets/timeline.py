@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from bot.core.actor import BOT_ACTOR_ID
+from bot.core.actor import ActorKind
 from bot.tickets.status_labels import event_label
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
@@ -69,12 +69,13 @@ def _detail(cfg: GuanjiaConfig, event: TicketEvent) -> str:
     return ""
 
 
+# The badge is how the server received the action (recorded on the event), not the actor's id:
+# a chat sender may call itself "guanjia" or "web:alice" and is still a 群消息.
+_VIA: dict[str, str] = {ActorKind.SYSTEM: "系统", ActorKind.WEB: "网页", ActorKind.CHAT: "群消息"}
+
+
 def _via(event: TicketEvent) -> str:
-    if event.actor_id == BOT_ACTOR_ID:
-        return "系统"
-    if event.actor_id.startswith("web:"):
-        return "网页"
-    return "群消息"
+    return _VIA.get(event.actor_kind, "群消息")
 
 
 def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
@@ -85,17 +86,15 @@ def load_ticket(session: Session, ticket_id: int) -> Ticket | None:
 
 
 def timeline(session: Session, cfg: GuanjiaConfig, ticket: Ticket) -> list[Step]:
-    ids = {e.source_msg_id for e in ticket.events if e.source_msg_id}
-    sources: dict[str, str] = {}
-    if ids:
+    # A message id is unique only on its platform: quote the message the event names by both.
+    keys = {(e.source_platform, e.source_msg_id) for e in ticket.events if e.source_platform and e.source_msg_id}
+    sources: dict[tuple[str | None, str | None], str] = {}
+    if keys:
+        wanted = tuple_(InboundMessage.platform, InboundMessage.msg_id).in_(list(keys))
         rows = session.execute(
-            select(InboundMessage.msg_id, InboundMessage.group_id, InboundMessage.text).where(
-                InboundMessage.msg_id.in_(ids)
-            )
+            select(InboundMessage.platform, InboundMessage.msg_id, InboundMessage.text).where(wanted)
         )
-        for msg_id, group_id, text in rows:
-            if msg_id not in sources or group_id == ticket.group_id:
-                sources[msg_id] = text
+        sources = {(platform, msg_id): text for platform, msg_id, text in rows}
     return [
         Step(
             at=e.at,
@@ -104,7 +103,7 @@ def timeline(session: Session, cfg: GuanjiaConfig, ticket: Ticket) -> list[Step]
             what=event_label(e.type),
             detail=_detail(cfg, e),
             note=e.note if e.type != "reported" else None,
-            source_text=sources.get(e.source_msg_id or ""),
+            source_text=sources.get((e.source_platform, e.source_msg_id)),
         )
         for e in ticket.events
     ]

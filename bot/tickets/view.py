@@ -36,6 +36,11 @@ def ticket_summary(cfg: GuanjiaConfig, ticket: Ticket) -> dict[str, Any]:
 
 def ticket_detail(cfg: GuanjiaConfig, ticket: Ticket) -> dict[str, Any]:
     data = ticket_summary(cfg, ticket)
-    data["events"] = [{"type": e.type, "actor_id": e.actor_id, "at": iso(e.at), "note": e.note} for e in ticket.events]
+    # actor_kind (chat | web | system) is how the server received the step: a reader must not
+    # infer it from actor_id, which a chat sender chooses.
+    data["events"] = [
+        {"type": e.type, "actor_id": e.actor_id, "actor_kind": e.actor_kind, "at": iso(e.at), "note": e.note}
+        for e in ticket.events
+    ]
     data["images"] = [{"kind": i.kind, "url": i.url} for i in ticket.images]
     return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.app_services import AppServices
 from bot.chat.commands import CommandRegistry
@@ -18,41 +19,41 @@ from bot.chat.messages import Outcome
 from bot.core.clock import ManualClock
 from bot.core.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
 from bot.outbound.outbox import enqueue
+from bot.tickets import lifecycle
+from bot.tickets.lifecycle import Action
 from bot.tickets.service import TicketService
 from bot.web.users import WebUser
 from config.schema import GuanjiaConfig
 from handlers.registry import REGISTRY
-from models import MAX_TICKET_ID, Ticket, TicketStatus, UserRole
+from models import MAX_TICKET_ID, EventType, Ticket
 
-S = TicketStatus
-UNIT_WORK = (S.DISPATCHED, S.CLAIMED)
+A = Action
 
 
 @dataclass(frozen=True)
 class WebAction:
+    """One form on the ticket page; which users see it on which ticket is the lifecycle table's call."""
+
     key: str
     verb: str  # the chat command it runs
     label: str
-    statuses: tuple[str, ...]
-    role: str  # who sees the form: UserRole.UNIT (the ticket's unit, and the 创城办) or SUPERVISOR
+    actions: tuple[Action, ...]  # the lifecycle actions it may take (验收: pass or fail)
     fields: tuple[str, ...] = ()  # note | reason | reason_optional | unit | hours | verdict | category
     danger: bool = False
     needs_pending_extension: bool | None = None
-    # Only a unit asks for time or hands a ticket back; the 创城办 would do so to itself.
-    unit_only: bool = False
 
 
 ACTIONS: tuple[WebAction, ...] = (
-    WebAction("claim", "认领", "认领", (S.DISPATCHED,), UserRole.UNIT),
-    WebAction("fix", "完成", "报完成", UNIT_WORK, UserRole.UNIT, ("note",)),
-    WebAction("extend", "延期", "申请延期", UNIT_WORK, UserRole.UNIT, ("hours", "reason"), False, False, True),
-    WebAction("return", "退回", "退回创城办", UNIT_WORK, UserRole.UNIT, ("reason",), True, None, True),
-    WebAction("reassign", "转派", "转派", (S.TRIAGE, *UNIT_WORK), UserRole.SUPERVISOR, ("unit", "note")),
-    WebAction("recategorize", "改类", "改类", (S.TRIAGE, *UNIT_WORK), UserRole.SUPERVISOR, ("category",)),
-    WebAction("approve", "同意延期", "同意延期", UNIT_WORK, UserRole.SUPERVISOR, (), False, True),
-    WebAction("reject", "拒绝延期", "拒绝延期", UNIT_WORK, UserRole.SUPERVISOR, ("reason_optional",), True, True),
-    WebAction("verify", "验收", "验收", (S.FIXED,), UserRole.SUPERVISOR, ("verdict", "reason_optional")),
-    WebAction("cancel", "撤销", "撤销工单", S.OPEN, UserRole.SUPERVISOR, ("reason",), True),
+    WebAction("claim", "认领", "认领", (A.CLAIM,)),
+    WebAction("fix", "完成", "报完成", (A.FIX,), ("note",)),
+    WebAction("extend", "延期", "申请延期", (A.EXTEND,), ("hours", "reason"), False, False),
+    WebAction("return", "退回", "退回创城办", (A.RETURN,), ("reason",), True),
+    WebAction("reassign", "转派", "转派", (A.REASSIGN,), ("unit", "note")),
+    WebAction("recategorize", "改类", "改类", (A.RECATEGORIZE,), ("category",)),
+    WebAction("approve", "同意延期", "同意延期", (A.APPROVE_EXTENSION,), (), False, True),
+    WebAction("reject", "拒绝延期", "拒绝延期", (A.REJECT_EXTENSION,), ("reason_optional",), True, True),
+    WebAction("verify", "验收", "验收", (A.VERIFY_PASS, A.VERIFY_FAIL), ("verdict", "reason_optional")),
+    WebAction("cancel", "撤销", "撤销工单", (A.CANCEL,), ("reason",), True),
 )
 BY_KEY = {a.key: a for a in ACTIONS}
 
@@ -68,22 +69,28 @@ def _field(form: Mapping[str, str], name: str) -> str:
     return " ".join(str(form.get(name, "")).split())[:500]
 
 
-def available(user: WebUser, ticket: Ticket, registry: CommandRegistry = REGISTRY) -> list[WebAction]:
-    """The forms to show this user on this ticket (the service still has the last word)."""
+def available(
+    cfg: GuanjiaConfig, user: WebUser, ticket: Ticket, now: datetime, registry: CommandRegistry = REGISTRY
+) -> list[WebAction]:
+    """The forms to show this user on this ticket: what the lifecycle table lets them do now.
+
+    The same check the service runs (bot/tickets/lifecycle.py), separation of duties
+    included, so a button is drawn exactly when pressing it would be allowed.
+    """
     if not user.can_act or not user.can_see(ticket.unit):
         return []
+    actor = user.actor()
+    fixed = [e.actor_id for e in ticket.events if e.type == EventType.FIXED]
+    fixed_by = fixed[-1] if fixed else None
+    pending = ticket.pending_extension_hours is not None
     shown = []
     for action in ACTIONS:
-        if registry.by_verb(action.verb) is None or ticket.status not in action.statuses:
+        if registry.by_verb(action.verb) is None:
             continue
-        if action.role == UserRole.SUPERVISOR and not user.is_supervisor:
-            continue
-        if action.unit_only and user.is_supervisor:
-            continue
-        pending = ticket.pending_extension_hours is not None
         if action.needs_pending_extension is not None and action.needs_pending_extension != pending:
             continue
-        shown.append(action)
+        if any(lifecycle.allowed(cfg, ticket, actor, a, now=now, fixed_by=fixed_by) for a in action.actions):
+            shown.append(action)
     return shown
 
 
@@ -112,13 +119,12 @@ def command_rest(cfg: GuanjiaConfig, action: WebAction, form: Mapping[str, str])
     return ""
 
 
-def _refuse_unless_allowed(user: WebUser, action: WebAction, ticket: Ticket) -> None:
+def _refuse_unless_allowed(user: WebUser, ticket: Ticket) -> None:
+    """Read-only accounts and other units' tickets; the lifecycle rules are the service's to apply."""
     if not user.can_act:
         raise PermissionDenied("只读账号不能操作工单")
     if not user.can_see(ticket.unit):
         raise TicketNotFound(ticket.id)
-    if action.role == UserRole.SUPERVISOR and not user.is_supervisor:
-        raise PermissionDenied(f"只有创城办可以{action.label}")
 
 
 def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, form: Mapping[str, str]) -> ActionResult:
@@ -135,7 +141,7 @@ def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, f
             ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_TICKET_ID else None
             if ticket is None:
                 raise TicketNotFound(ticket_id)
-            _refuse_unless_allowed(user, action, ticket)
+            _refuse_unless_allowed(user, ticket)
             ctx = ChatContext(
                 service=TicketService(session, cfg, ManualClock(now)),
                 cfg=cfg,

@@ -21,6 +21,8 @@ S = TicketStatus
 _env = Environment(
     loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True, undefined=StrictUndefined, trim_blocks=True
 )
+# Templates compare statuses with the enum (`ticket.status == S.DISPATCHED`), never a spelled-out string.
+_env.globals["S"] = TicketStatus
 templates = Jinja2Templates(env=_env)
 
 

@@ -27,12 +27,13 @@ def ticket_page(request: Request, ticket_id: int, services: Services, state: Sta
             context = {"user": user, "title": "没有找到工单", "message": f"没有找到工单 #{ticket_id}"}
             return render(request, "error.html", context, status_code=404)
         steps = timeline(session, cfg, ticket)
+        actions = available(cfg, user, ticket, services.clock.now(), REGISTRY)
     context = {
         "user": user,
         "ticket": ticket,
         "steps": steps,
         "photos": photos(ticket),
-        "actions": available(user, ticket, REGISTRY),
+        "actions": actions,
         "units": [(code, u.name) for code, u in cfg.units.items() if code != cfg.triage_unit],
         "categories": [(code, c.name) for code, c in cfg.categories.items()],
         "group": cfg.groups[ticket.group_id].name if ticket.group_id in cfg.groups else ticket.group_id,

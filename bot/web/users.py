@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.actor import Actor
+from bot.core.actor import Actor, ActorKind
 from bot.core.errors import InvalidArgument
 from bot.web import sessions, share_links
 from bot.web.password_policy import check_password
@@ -54,7 +54,7 @@ class WebUser:
 
     def actor(self) -> Actor:
         # "web:" keeps web users apart from chat sender ids (never a ticket's reporter, never a member).
-        return Actor(f"web:{self.username}", self.display_name, None, self.role, self.unit)
+        return Actor(f"web:{self.username}", self.display_name, None, self.role, self.unit, ActorKind.WEB)
 
     @property
     def role_label(self) -> str:
