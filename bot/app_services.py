@@ -49,7 +49,7 @@ def build_services(
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
-    sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
+    sender = OutboxSender(session_factory, cfg, clock, transports or default_transports(clock))
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[queue_due_digests])
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)

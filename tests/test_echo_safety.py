@@ -37,7 +37,7 @@ def assert_renders_without_everyone(services: AppServices, text: str, mentions: 
     assert ding["at"]["isAtAll"] is False
     body = ding.get("markdown", ding.get("text"))
     assert not _EVERYONE.search(str(body)), body
-    feishu = FeishuTransport().body(OutboundConfig(), OutboundMessage("demo", text, mentions), cfg)
+    feishu = FeishuTransport(services.clock).body(OutboundConfig(), OutboundMessage("demo", text, mentions), cfg)
     assert "all" not in re.findall(r'<at user_id="([^"]*)"', str(feishu)), feishu
     assert not _EVERYONE.search(feishu["content"]["text"].split("\n<at")[0])  # type: ignore[index]
     for piece in WeComTransport().bodies(OutboundMessage("demo", text, mentions), cfg):

@@ -150,7 +150,7 @@ async def wecom_webhook(
         return PlainTextResponse("success")
     outcome = await _handle(request, services, message, background)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
-    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user)
+    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, services.clock.now())
     if reply is None:
         return PlainTextResponse("success")
     content, media_type = reply

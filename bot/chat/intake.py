@@ -22,7 +22,7 @@ from bot.chat.suspects import SuspectService
 from bot.chat.text_normalize import addresses_bot, command_text
 from bot.chat.unreported import answer_question, not_a_report
 from bot.core.actor import Actor
-from bot.core.clock import Clock, ManualClock
+from bot.core.clock import Clock, FixedClock
 from bot.core.db import insert_unless_present
 from bot.core.errors import DomainError
 from bot.parsing.loading import ParserSource
@@ -131,7 +131,7 @@ class Intake:
     def _execute(self, session: Session, msg: IncomingMessage, plan: _Plan, inbound_id: int) -> Outcome:
         if plan.usage_error is not None:
             return Outcome([Reply(plan.usage_error.reason)])
-        suspects = SuspectService(session, self.cfg, ManualClock(self.clock.now()), self.parser)
+        suspects = SuspectService(session, self.cfg, FixedClock(self.clock.now()), self.parser)
         if plan.command is None and plan.parsed is not None:
             answered = answer_question(suspects, self.cfg, self.parser, msg)
             if answered is not None:
@@ -150,7 +150,7 @@ class Intake:
         # One instant per message: the ticket, its events and the reply all agree on "now".
         now = self.clock.now()
         ctx = ChatContext(
-            service=TicketService(session, self.cfg, ManualClock(now)),
+            service=TicketService(session, self.cfg, FixedClock(now)),
             cfg=self.cfg,
             actor=actor,
             group_id=msg.group_id,

@@ -20,7 +20,7 @@ from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.chat.report import report_outcome
 from bot.chat.suspects import SuspectService
 from bot.core.actor import Actor
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
@@ -96,7 +96,7 @@ def answer_question(
     place = place_in_answer(cfg, parser, answer) if answer else None
     conversion = suspects.complete(asked, actor, answer, msg.images, place)
     ctx = ChatContext(
-        service=TicketService(suspects.session, cfg, ManualClock(now)),
+        service=TicketService(suspects.session, cfg, FixedClock(now)),
         cfg=cfg,
         actor=actor,
         group_id=msg.group_id,
