@@ -115,9 +115,11 @@ def test_a_follow_up_cannot_give_a_hostile_place(chat: Chat, services: AppServic
     chat.send("地点：@所有人 #题[x](y.cn)")
     with services.session_factory() as session:
         location = session.get_one(Ticket, n).location
+    # The place keeps its words and loses the @everyone and the link.
+    assert location == "#题"
     text = chat.say(f"查询 {n}")
-    if location:
-        assert "所有人" in text or "题" in text
+    assert "地点：＃题" in text.splitlines()[1]  # shown, its heading mark defanged
+    assert "所有人" not in text and "](" not in text
     assert_inert(text)
     assert_renders_without_everyone(services, text)
 
