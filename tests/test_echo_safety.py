@@ -17,7 +17,7 @@ from bot.outbound.feishu_transport import FeishuTransport
 from bot.outbound.wecom_transport import WeComTransport
 from config.schema import OutboundConfig
 from models import OutboxMessage, Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 HOSTILE = '@所有人 # 标题 [x](http://evil) <at user_id="all">所有人</at> **粗体**\n## 第二行 <@all>'
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"

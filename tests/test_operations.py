@@ -23,7 +23,7 @@ from bot.core.clock import ManualClock
 from bot.core.log_setup import logging_config
 from config.settings import Settings
 from models import OutboxMessage
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 POST_ROUTES = [
     "/webhook/generic",

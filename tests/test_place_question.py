@@ -9,7 +9,7 @@ from bot.app_services import AppServices
 from bot.chat.report import PLACE_QUESTION
 from bot.core.clock import ManualClock
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 NO_PLACE = "楼道里堆满了杂物 老人上下楼都困难"
 

@@ -20,8 +20,8 @@ from bot.core.clock import ManualClock
 from bot.outbound.feishu_transport import FeishuTransport
 from config.schema import GuanjiaConfig
 from config.settings import Settings
-from tests import fake_platforms
-from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+from tests.support import fake_platforms
+from tests.support.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 

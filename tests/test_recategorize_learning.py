@@ -12,7 +12,7 @@ from bot.cli import learned_command
 from bot.core.clock import ManualClock
 from bot.parsing.parser import ParsedMessage, Problem
 from models import RoutingCorrection, Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 def load(services: AppServices, ticket_id: int) -> Ticket:
