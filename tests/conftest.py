@@ -17,7 +17,7 @@ from bot.core.clock import ManualClock
 from bot.core.db import make_engine
 from config import GuanjiaConfig, load_config
 from config.settings import Settings
-from tests.support import database
+from tests.support import database, network_guard
 from tests.support.chat import START, Chat
 
 # The suite reads messages with the model shipped in the repository, never with one a
@@ -40,6 +40,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(_database_line())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """No test reaches beyond 127.0.0.1: real platform APIs are replaced by fake servers."""
+    with network_guard.loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")
