@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,3 +58,14 @@ def build_services(
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services
+
+
+def request_services(request: Request) -> AppServices:
+    """The running app's services (create_app puts them on app.state), for a route to depend on."""
+    services: AppServices = request.app.state.services
+    return services
+
+
+# A route parameter `services: Services` receives the app's services: the API and the web
+# ask for them the same way, and a test can override the one dependency.
+Services = Annotated[AppServices, Depends(request_services)]

@@ -12,7 +12,8 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.app_services import AppServices
+from bot.app_services import AppServices, Services
+from bot.app_services import request_services as _services
 from bot.web.security import LoginThrottle, Signer, password_tag, secret_key
 from bot.web.templating import templates
 from bot.web.users import WebUser, session_user, web_user
@@ -43,11 +44,6 @@ class WebState:
     by_address: LoginThrottle
 
 
-def _services(request: Request) -> AppServices:
-    services: AppServices = request.app.state.services
-    return services
-
-
 def web_state(request: Request) -> WebState:
     state = getattr(request.app.state, "web", None)
     if state is None:
@@ -63,7 +59,6 @@ def web_state(request: Request) -> WebState:
     return state
 
 
-Services = Annotated[AppServices, Depends(_services)]
 State = Annotated[WebState, Depends(web_state)]
 
 
