@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,10 +51,21 @@ def build_services(
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
-    sender = OutboxSender(session_factory, cfg, clock, transports or default_transports())
+    sender = OutboxSender(session_factory, cfg, clock, transports or default_transports(clock))
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=list(digest_producers()))
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services
+
+
+def request_services(request: Request) -> AppServices:
+    """The running app's services (create_app puts them on app.state), for a route to depend on."""
+    services: AppServices = request.app.state.services
+    return services
+
+
+# A route parameter `services: Services` receives the app's services: the API and the web
+# ask for them the same way, and a test can override the one dependency.
+Services = Annotated[AppServices, Depends(request_services)]

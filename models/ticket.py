@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from models.base import Base
-
-if TYPE_CHECKING:
-    from models.ticket_event import TicketEvent
-    from models.ticket_image import TicketImage
-
+from models.ticket_event import TicketEvent
+from models.ticket_image import TicketImage
 
 # Ticket ids are 32-bit integers on PostgreSQL; a larger number names no ticket (and must not reach SQL).
 MAX_TICKET_ID = 2**31 - 1
@@ -70,11 +66,13 @@ class Ticket(Base):
     # The open ticket this one repeats (then this one is cancelled). Read-only: duplicate_of is
     # what is written.
     original: Mapped[Ticket | None] = relationship(remote_side=[id], foreign_keys=[duplicate_of], viewonly=True)
+    # The ticket owns its events and photos; their `ticket` attribute is the backref, so
+    # imports run one way (ticket -> ticket_event, ticket_image) with no cycle.
     events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+        backref=backref("ticket"), order_by=TicketEvent.id, cascade="all, delete-orphan"
     )
     images: Mapped[list[TicketImage]] = relationship(
-        back_populates="ticket", order_by="TicketImage.id", cascade="all, delete-orphan"
+        backref=backref("ticket"), order_by=TicketImage.id, cascade="all, delete-orphan"
     )
 
     __table_args__ = (

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
-
-if TYPE_CHECKING:
-    from models.ticket import Ticket
 
 
 class EventType:
@@ -59,7 +56,7 @@ class TicketEvent(Base):
     # Structured details (old/new unit, hours asked, ...) for the ledger and KPIs.
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    # `ticket` (the many-to-one) is declared by Ticket.events as its backref.
 
     # Digests and KPIs count events of a type over a time range (bot/reports/kpi.py, bot/reports/digests.py).
     __table_args__ = (Index("ix_ticket_events_type_at", "type", "at"),)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base
-
-if TYPE_CHECKING:
-    from models.ticket import Ticket
-    from models.ticket_event import TicketEvent
+from models.ticket_event import TicketEvent
 
 
 class TicketImage(Base):
@@ -23,5 +18,5 @@ class TicketImage(Base):
     url: Mapped[str] = mapped_column(Text)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="SET NULL"))
 
-    ticket: Mapped[Ticket] = relationship(back_populates="images")
+    # `ticket` (the many-to-one) is declared by Ticket.images as its backref.
     event: Mapped[TicketEvent | None] = relationship()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,20 +13,16 @@ from sqlalchemy import Engine
 
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
-from bot.chat.messages import IncomingMessage, Outcome
 from bot.core.clock import ManualClock
 from bot.core.db import make_engine
 from config import GuanjiaConfig, load_config
 from config.settings import Settings
-from tests import database
+from tests.support import database, network_guard
+from tests.support.chat import START, Chat
 
 # The suite reads messages with the model shipped in the repository, never with one a
 # developer's `guanjia train` installed under var/ (that would make results machine-dependent).
 os.environ["GUANJIA_PARSER_MODEL"] = str(Path(tempfile.gettempdir()) / "guanjia-tests" / "no-model-installed.npz")
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# A Monday morning, so nothing depends on when the suite happens to run.
-START = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
 
 def _database_line() -> str:
@@ -48,6 +40,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(_database_line())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """No test reaches beyond 127.0.0.1: real platform APIs are replaced by fake servers."""
+    with network_guard.loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -102,38 +101,6 @@ def services(settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, engine:
 def client(services: AppServices) -> Iterator[TestClient]:
     with TestClient(create_app(services)) as test_client:
         yield test_client
-
-
-@dataclass
-class Chat:
-    """Send chat lines through the real intake, as a group member would."""
-
-    services: AppServices
-    group_id: str = "demo"
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def send(
-        self, text: str, sender: str = "wgy_li", images: tuple[str, ...] = (), group: str | None = None
-    ) -> Outcome:
-        msg = IncomingMessage(
-            platform="test",
-            msg_id=f"m{next(self._ids)}",
-            group_id=group or self.group_id,
-            sender_id=sender,
-            sender_name=self.services.cfg.display_name(sender),
-            text=text,
-            images=images,
-        )
-        return self.services.intake.handle(msg)
-
-    def say(self, text: str, sender: str = "wgy_li", images: tuple[str, ...] = ()) -> str:
-        """The bot's reply text (replies joined), for asserting what the group sees."""
-        return "\n".join(r.text for r in self.send(text, sender, images).replies)
-
-    def report(self, text: str, sender: str = "wgy_li") -> int:
-        outcome = self.send(text, sender)
-        assert len(outcome.tickets) >= 1, f"not taken as a report: {text!r} → {outcome}"
-        return outcome.tickets[0]
 
 
 @pytest.fixture

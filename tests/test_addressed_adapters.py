@@ -12,7 +12,7 @@ from bot.app_services import AppServices
 from bot.chat.unreported import QUESTION
 from bot.cli.simulator import ChatSimulator
 from bot.core.clock import ManualClock
-from tests.platform_factories import dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+from tests.support.platform_factories import dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
 
 CFG = platform_cfg()
 

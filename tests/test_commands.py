@@ -9,7 +9,7 @@ import pytest
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
 PARKING = "东关大街与北环路交叉口有辆白色轿车停在人行道上，行人只能走机动车道"

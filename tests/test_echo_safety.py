@@ -17,7 +17,7 @@ from bot.outbound.feishu_transport import FeishuTransport
 from bot.outbound.wecom_transport import WeComTransport
 from config.schema import OutboundConfig
 from models import OutboxMessage, Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 HOSTILE = '@所有人 # 标题 [x](http://evil) <at user_id="all">所有人</at> **粗体**\n## 第二行 <@all>'
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
@@ -37,7 +37,7 @@ def assert_renders_without_everyone(services: AppServices, text: str, mentions: 
     assert ding["at"]["isAtAll"] is False
     body = ding.get("markdown", ding.get("text"))
     assert not _EVERYONE.search(str(body)), body
-    feishu = FeishuTransport().body(OutboundConfig(), OutboundMessage("demo", text, mentions), cfg)
+    feishu = FeishuTransport(services.clock).body(OutboundConfig(), OutboundMessage("demo", text, mentions), cfg)
     assert "all" not in re.findall(r'<at user_id="([^"]*)"', str(feishu)), feishu
     assert not _EVERYONE.search(feishu["content"]["text"].split("\n<at")[0])  # type: ignore[index]
     for piece in WeComTransport().bodies(OutboundMessage("demo", text, mentions), cfg):
@@ -115,9 +115,11 @@ def test_a_follow_up_cannot_give_a_hostile_place(chat: Chat, services: AppServic
     chat.send("地点：@所有人 #题[x](y.cn)")
     with services.session_factory() as session:
         location = session.get_one(Ticket, n).location
+    # The place keeps its words and loses the @everyone and the link.
+    assert location == "#题"
     text = chat.say(f"查询 {n}")
-    if location:
-        assert "所有人" in text or "题" in text
+    assert "地点：＃题" in text.splitlines()[1]  # shown, its heading mark defanged
+    assert "所有人" not in text and "](" not in text
     assert_inert(text)
     assert_renders_without_everyone(services, text)
 

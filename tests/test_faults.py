@@ -23,7 +23,7 @@ from bot.app_services import AppServices, build_services
 from bot.core.db import make_engine
 from config.settings import Settings
 from models import InboundMessage, Ticket, TicketReminder
-from tests.server_process import ROOT, start_server
+from tests.support.server_process import ROOT, start_server
 
 pytestmark = pytest.mark.faults
 SH = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 def load(services: AppServices, ticket_id: int) -> Ticket:
@@ -46,10 +46,12 @@ def test_a_known_place_fills_the_area_for_any_unit(chat: Chat, services: AppServ
     assert outcome.replies[0].mentions == ("jtzd_zhou",)
 
 
-def test_community_member_acts_for_its_territorial_tickets(chat: Chat) -> None:
+def test_community_member_acts_for_its_territorial_tickets(chat: Chat, services: AppServices) -> None:
     n = chat.report("东湖家园3号楼楼道里堆满了旧家具和纸箱")
-    assert chat.say(f"认领 {n}", sender="sd_qin").startswith(f"#{n}")
-    assert "已认领" in chat.say(f"查询 {n}") or "整改中" in chat.say(f"查询 {n}")
+    assert chat.say(f"认领 {n}", sender="sd_qin").startswith(f"#{n}【堆物堆料】已由秦物业（属地街乡）认领")
+    ticket = load(services, n)
+    assert (ticket.status, ticket.claimed_by, ticket.area) == ("claimed", "sd_qin", "延庆镇/东湖社区")
+    assert chat.say(f"查询 {n}").startswith(f"#{n}【堆物堆料】整改中")
 
 
 # --- follow-ups ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app_services import AppServices
 from config.settings import Settings
 from models import MediaDownload, MediaStatus
-from tests.web_helpers import login, make_user
+from tests.support.web_helpers import login, make_user
 
 REPORT = "府前街与南环路交叉口西北角垃圾堆了两天了"
 TRACKER = "https://tracker.example/pixel.gif?who=staff"

@@ -18,7 +18,7 @@ from bot.parsing.parser import MessageParser, ParsedMessage
 from config import GuanjiaConfig
 from handlers import load_handlers
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 REGISTRY = load_handlers()
 VERBS = sorted(v for c in REGISTRY.commands for v in c.verbs)

@@ -15,7 +15,7 @@ from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.ranking import rank, score
 from config import GuanjiaConfig, load_config
 from config.schema import CategoryConfig
-from tests.conftest import SHANGHAI, Chat
+from tests.support.chat import SHANGHAI, Chat
 
 # The hand-built week runs Monday 23 to Sunday 29 November 2026 (Asia/Shanghai).
 WEEK_MONDAY = date(2026, 11, 23)

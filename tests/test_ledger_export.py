@@ -15,7 +15,7 @@ from bot.app_services import AppServices
 from bot.cli.main import main
 from bot.core.clock import ManualClock
 from bot.reports.ledger_export import TICKET_COLUMNS, write_ledger
-from tests.conftest import Chat
+from tests.support.chat import Chat
 from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 
 HEADERS = [name for name, _ in TICKET_COLUMNS]

@@ -21,7 +21,7 @@ from bot.tickets.lifecycle import TABLE, Action, Role, who_may
 from bot.tickets.service import TicketService
 from config import GuanjiaConfig
 from models import Ticket, TicketEvent, TicketStatus
-from tests.lifecycle_helpers import REPORTER, SUPERVISOR, make_ticket
+from tests.support.lifecycle_helpers import REPORTER, SUPERVISOR, make_ticket
 
 S = TicketStatus
 

@@ -20,7 +20,7 @@ from PIL import Image
 from bot.adapters.wecom_crypto import decode_aes_key
 from bot.media.fetchers import DingTalkFetcher, FeishuFetcher, PlatformRefused, WeComFetcher
 from bot.media.safe_http import AddressRefused, MediaRefused, SafeHttp
-from tests import fake_media
+from tests.support import fake_media
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 CAP = 10 * 1024 * 1024

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from bot.app_services import AppServices
 from bot.parsing.parser import Learned, ParsedMessage
 from models import RoutingCorrection
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 REPORT = "府前街与南环路交叉口西北角垃圾堆了两天了"
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 import models
 from alembic import command
 from bot.core.migrations import alembic_config, downgrade_to_base, upgrade_to_head
-from tests import database
+from tests.support import database
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.chat.unreported import HINT, QUESTION, WITHDRAWN
 from bot.core.clock import ManualClock
 from bot.parsing.parser import NOT_A_REPORT, ParsedMessage
 from models import Ticket
-from tests.web_helpers import login, make_user
+from tests.support.web_helpers import login, make_user
 
 _ids = itertools.count(1)
 UNCLEAR = "@大管家 那边不太对劲"

@@ -7,8 +7,9 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +23,7 @@ from bot.core.clock import ManualClock
 from bot.core.log_setup import logging_config
 from config.settings import Settings
 from models import OutboxMessage
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 POST_ROUTES = [
     "/webhook/generic",
@@ -181,6 +182,21 @@ def test_sqlite_backup_opens_and_holds_the_tickets(
         rows = copy.execute("SELECT id, status FROM tickets ORDER BY id").fetchall()
     assert [r[0] for r in rows] == ids
     assert not list(target.parent.glob("*.partial"))
+
+
+def test_backup_without_a_name_is_stamped_with_the_injected_clock(
+    chat: Chat, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the online backup is SQLite's")
+    chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
+    monkeypatch.setenv("GUANJIA_DATABASE_URL", database_url)
+    at = datetime(2026, 11, 23, 9, 30, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert cli.main(["db", "backup"], clock=ManualClock(at)) == 0
+    source = Path(database_url.removeprefix("sqlite:///"))
+    expected = source.with_name(f"guanjia-backup-{at.astimezone():%Y%m%d-%H%M%S}.db")
+    assert f"已备份到 {expected}（1张工单）" in capsys.readouterr().out
+    assert expected.exists()
 
 
 def test_postgres_backup_prints_pg_dump_without_the_password(

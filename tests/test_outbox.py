@@ -15,8 +15,8 @@ from bot.outbound.outbox import enqueue
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 from models import OutboxMessage
-from tests.config_factory import config_with
-from tests.fakes.generic_target import FakeTarget, running_target
+from tests.support.config_factory import config_with
+from tests.support.generic_target import FakeTarget, running_target
 
 
 def generic_group(url: str) -> GuanjiaConfig:

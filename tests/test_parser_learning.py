@@ -16,7 +16,7 @@ from bot.parsing.loading import load_parser
 from bot.parsing.model import ParserModel
 from config import GuanjiaConfig
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=SHANGHAI)

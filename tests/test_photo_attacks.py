@@ -31,9 +31,9 @@ from bot.media.safe_http import AddressRefused, SafeHttp, TooLarge
 from bot.media.signed_urls import signed_url
 from config.settings import Settings
 from models import MediaDownload, MediaStatus, Ticket, TicketImage
-from tests import fake_media
-from tests.conftest import Chat
-from tests.web_helpers import login, make_user
+from tests.support import fake_media
+from tests.support.chat import Chat
+from tests.support.web_helpers import login, make_user
 
 CAP = 10 * 1024 * 1024
 WEB_KEY = "test-web-key"

@@ -9,7 +9,7 @@ from bot.app_services import AppServices
 from bot.chat.report import PLACE_QUESTION
 from bot.core.clock import ManualClock
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 NO_PLACE = "楼道里堆满了杂物 老人上下楼都困难"
 
@@ -26,7 +26,7 @@ def test_a_report_without_a_place_is_registered_and_asked_for_it(chat: Chat, ser
     outcome = chat.send(NO_PLACE)
     (n,) = outcome.tickets
     lines = outcome.replies[0].text.split("\n")
-    assert lines[0].startswith(f"已登记 #{n}【堆物堆料】地点：未注明 → 属地街乡")
+    assert lines[0].startswith(f"已登记 #{n}【堆物堆料】地点：未注明地点 → 属地街乡")
     assert lines[-1] == PLACE_QUESTION == "请补充地点（直接回复地点即可）"
     assert load(services, n).status == "dispatched"
 

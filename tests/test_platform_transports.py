@@ -18,8 +18,8 @@ from bot.outbound.outbox import enqueue
 from bot.outbound.wecom_transport import WeComTransport
 from config.schema import OutboundConfig
 from config.settings import Settings
-from tests import fake_platforms
-from tests.platform_factories import platform_cfg
+from tests.support import fake_platforms
+from tests.support.platform_factories import platform_cfg
 
 CFG = platform_cfg()
 REMINDER = OutboundMessage("demo", "⏰ #1【垃圾与环境卫生】还有1小时到整改期限", mentions=("hws_chen",))

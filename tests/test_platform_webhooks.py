@@ -25,9 +25,9 @@ from bot.outbound.feishu_transport import FeishuTransport
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 from models import InboundMessage, MediaDownload, OutboxMessage, Ticket
-from tests import fake_platforms
-from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
-from tests.web_helpers import login, make_user
+from tests.support import fake_platforms
+from tests.support.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+from tests.support.web_helpers import login, make_user
 
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 

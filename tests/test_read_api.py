@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 def test_filters_and_pagination(client: TestClient, chat: Chat, clock: ManualClock) -> None:

@@ -12,7 +12,7 @@ from bot.app_services import AppServices, build_services
 from bot.core.clock import ManualClock
 from config.settings import Settings
 from models import OutboxMessage, ReminderKind, Ticket, TicketReminder
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 SH = ZoneInfo("Asia/Shanghai")
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"  # claim 2 h, fix 24 h

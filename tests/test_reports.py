@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from models import Ticket
-from tests.conftest import Chat
+from tests.support.chat import Chat
 
 
 def load(services: AppServices, ticket_id: int) -> Ticket:

@@ -11,7 +11,7 @@ from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from bot.reports import summaries
 from models import OutboxMessage
-from tests.conftest import Chat
+from tests.support.chat import Chat
 from tests.test_digests import build_day
 from tests.test_kpi import at, cfg  # noqa: F401 - cfg: the pinned-deadline config
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy import select as sql_select
 
 from models import InboundMessage
-from tests.server_process import ROOT, ServerProcess, start_server
+from tests.support.server_process import ROOT, ServerProcess, start_server
 
 pytestmark = pytest.mark.faults
 

@@ -14,8 +14,8 @@ from bot.core.clock import ManualClock
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.reports.digests import daily_digest
 from models import LabelledExample, OutboxMessage, SuspectedReport, Ticket, TicketEvent
-from tests.conftest import Chat
-from tests.web_helpers import csrf_of, login, make_user
+from tests.support.chat import Chat
+from tests.support.web_helpers import csrf_of, login, make_user
 
 # Built in the test, not left to the parser (which keeps improving): these read as near misses.
 NEAR = ("新华书店门口那边又那样了", "南关市场后身那块儿怪怪的")

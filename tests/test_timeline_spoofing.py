@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
 from bot.chat.messages import IncomingMessage
-from tests.conftest import Chat
-from tests.web_helpers import login, make_user
+from tests.support.chat import Chat
+from tests.support.web_helpers import login, make_user
 
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
 PARKING = "东关大街与北环路交叉口有辆白色轿车停在人行道上，行人只能走机动车道"

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
 from bot.web.users import set_password
-from tests.web_helpers import PASSWORD, csrf_of, login, make_user
+from tests.support.web_helpers import PASSWORD, csrf_of, login, make_user
 
 
 def test_every_page_needs_a_login(client: TestClient, chat) -> None:

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.app_services import AppServices
 from models import OutboxMessage
-from tests.web_helpers import PASSWORD, make_user
-from tests.web_seed import XSS_IMG, XSS_SCRIPT, seed_ledger
+from tests.support.web_helpers import PASSWORD, make_user
+from tests.support.web_seed import XSS_IMG, XSS_SCRIPT, seed_ledger
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent / "output" / "screenshots"

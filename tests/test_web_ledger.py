@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot.app_services import AppServices
 from models import Ticket
-from tests.web_helpers import login, make_user
+from tests.support.web_helpers import login, make_user
 
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
 CAR = "东关大街与北环路交叉口有辆白色轿车停在人行道上"

@@ -12,8 +12,8 @@ from bot.tickets.lifecycle import TABLE, Role
 from bot.tickets.service import TicketService
 from bot.web.actions import ACTIONS
 from models import TicketStatus
-from tests.lifecycle_helpers import make_ticket
-from tests.web_helpers import login, make_user
+from tests.support.lifecycle_helpers import make_ticket
+from tests.support.web_helpers import login, make_user
 
 S = TicketStatus
 _BUTTON = re.compile(r'data-action="([a-z_]+)"')

@@ -19,7 +19,7 @@ from bot.app_services import AppServices, build_services
 from bot.cli.main import main
 from bot.core.clock import ManualClock
 from models import LoginThrottle
-from tests.web_helpers import PASSWORD, make_user
+from tests.support.web_helpers import PASSWORD, make_user
 
 WRONG = "not-the-password-1"
 

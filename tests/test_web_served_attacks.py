@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.app_services import AppServices
-from tests.server_process import start_server
-from tests.web_helpers import PASSWORD, make_user
+from tests.support.server_process import start_server
+from tests.support.web_helpers import PASSWORD, make_user
 
 
 def test_forged_forwarded_for_and_a_restart_do_not_reset_the_login_limit(

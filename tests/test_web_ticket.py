@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.app_services import AppServices
 from models import OutboxMessage, Ticket, TicketEvent, TicketImage
-from tests.web_helpers import csrf_of, login, make_user
+from tests.support.web_helpers import csrf_of, login, make_user
 
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
 

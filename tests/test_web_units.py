@@ -17,8 +17,8 @@ from bot.reports import periods
 from bot.reports.summaries import weekly_summary
 from bot.tickets.permissions import require_supervisor, require_unit_member
 from models import Ticket
-from tests.web_helpers import PASSWORD, login, make_user
-from tests.web_seed import seed_ledger
+from tests.support.web_helpers import PASSWORD, login, make_user
+from tests.support.web_seed import seed_ledger
 
 
 def _cells(html: str, unit_name: str) -> list[str]:

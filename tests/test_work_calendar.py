@@ -14,8 +14,8 @@ from bot.core.clock import ManualClock
 from bot.tickets.work_calendar import WorkCalendar
 from config.settings import Settings
 from models import OutboxMessage, Ticket
-from tests.config_factory import config_with
-from tests.conftest import Chat
+from tests.support.chat import Chat
+from tests.support.config_factory import config_with
 
 SH = ZoneInfo("Asia/Shanghai")
 

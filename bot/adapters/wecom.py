@@ -8,7 +8,6 @@ renders the passive (encrypted) reply. WeCom defines no freshness window for tim
 from __future__ import annotations
 
 import json
-import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -162,13 +161,16 @@ def render_reply(
     kind: Kind,
     crypt: WXBizMsgCrypt,
     nonce: str,
-    to_user: str = "",
-    timestamp: str | None = None,
+    to_user: str,
+    now: datetime,
 ) -> tuple[str, str] | None:
-    """The encrypted passive reply (body, media type), or None when there is nothing to say."""
+    """The encrypted passive reply (body, media type), or None when there is nothing to say.
+
+    `now` stamps the reply: the route passes its injected clock's instant, never the wall clock.
+    """
     if not outcome.replies:
         return None
-    ts = timestamp or str(int(time.time()))
+    ts = str(int(now.timestamp()))
     if kind == "json":
         content = {"msgtype": "markdown", "markdown": {"content": reply_text(outcome, cfg, markdown=True)}}
         encrypted, signature = crypt.seal(json.dumps(content, ensure_ascii=False).encode(), ts, nonce)

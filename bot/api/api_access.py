@@ -10,11 +10,10 @@ import hmac
 
 from fastapi import HTTPException, Request
 
-from bot.app_services import AppServices
+from bot.app_services import Services
 
 
-def require_api_token(request: Request) -> None:
-    services: AppServices = request.app.state.services
+def require_api_token(request: Request, services: Services) -> None:
     token = services.settings.api_token
     if token is None:
         return

@@ -1,8 +1,8 @@
 """A size limit on every request body: larger → 413 before any route reads it.
 
-The webhooks check their own limit too (bot/api/webhooks.read_body); this middleware makes
-the same limit hold for every route with a body (web forms, anything added later), whether
-the client declares Content-Length or streams chunks. Bodies are small (≤ 64 KiB by default),
+This is the one body-size check: the webhooks read `request.body()` knowing it is bounded,
+and the same limit holds for every route with a body (web forms, anything added later),
+whether the client declares Content-Length or streams chunks. Bodies are small (≤ 64 KiB by default),
 so the body is read here and handed on.
 """
 

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from bot.app_services import AppServices
+from bot.app_services import Services
 from bot.reports.ledger_export import XLSX, file_chunks, write_ledger
 from bot.reports.periods import local_date
 
@@ -19,11 +19,10 @@ router = APIRouter(prefix="/api")
 
 @router.get("/export.xlsx")
 def export_ledger(
-    request: Request,
+    services: Services,
     since: Annotated[date | None, Query(description="first local date reported (inclusive), YYYY-MM-DD")] = None,
     until: Annotated[date | None, Query(description="last local date reported (inclusive), YYYY-MM-DD")] = None,
 ) -> Any:
-    services: AppServices = request.app.state.services
     now = services.clock.now()
     # Spooled: small ledgers stay in memory, big ones go to a temporary file.
     file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by file_chunks

@@ -5,19 +5,18 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app_services import AppServices
+from bot.app_services import Services
 
 router = APIRouter()
 
 
 @router.get("/healthz")
-def healthz(request: Request) -> Any:
-    services: AppServices = request.app.state.services
+def healthz(services: Services) -> Any:
     try:
         with services.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

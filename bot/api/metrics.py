@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.api.prometheus import PROCESS, LedgerCollector, WebhookTimer
-from bot.app_services import AppServices
+from bot.app_services import AppServices, Services
 
 router = APIRouter()
 
@@ -24,8 +24,7 @@ def _exposition(services: AppServices) -> bytes:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    services: AppServices = request.app.state.services
+async def metrics(services: Services) -> Response:
     body = await run_in_threadpool(_exposition, services)
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)
 

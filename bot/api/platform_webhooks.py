@@ -24,8 +24,7 @@ from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
 from bot.api.errors import error_response
 from bot.api.intake_calls import take_in
-from bot.api.webhooks import BodyTooLarge, read_body
-from bot.app_services import AppServices
+from bot.app_services import AppServices, Services
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.media import downloads
@@ -33,19 +32,6 @@ from bot.outbound.outbox import enqueue
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-
-def _services(request: Request) -> AppServices:
-    services: AppServices = request.app.state.services
-    return services
-
-
-async def _body(request: Request, services: AppServices) -> bytes | Response:
-    try:
-        return await read_body(request, services.settings.max_body_bytes)
-    except BodyTooLarge:
-        limit = services.settings.max_body_bytes
-        return error_response(413, "body_too_large", f"body is larger than {limit} bytes")
 
 
 def _not_configured(platform: str, settings: str) -> JSONResponse:
@@ -82,14 +68,11 @@ async def _handle(
 
 
 @router.post("/webhook/dingtalk")
-async def dingtalk_webhook(request: Request, background: BackgroundTasks) -> Response:
-    services = _services(request)
+async def dingtalk_webhook(request: Request, services: Services, background: BackgroundTasks) -> Response:
     secret = services.settings.dingtalk_app_secret
     if secret is None:
         return _not_configured("DingTalk", "GUANJIA_DINGTALK_APP_SECRET")
-    body = await _body(request, services)
-    if isinstance(body, Response):
-        return body
+    body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     problem = dingtalk.signature_problem(
         secret.get_secret_value(), request.headers.get("timestamp"), request.headers.get("sign"), services.clock.now()
     )
@@ -123,10 +106,10 @@ _WECOM_SETTINGS = "GUANJIA_WECOM_TOKEN and GUANJIA_WECOM_AES_KEY"
 
 @router.get("/webhook/wecom")
 async def wecom_verify_url(
-    request: Request, msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
+    services: Services, msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
 ) -> Response:
     """URL verification: answer the decrypted echostr as plain text."""
-    crypt = _wecom_crypt(_services(request))
+    crypt = _wecom_crypt(services)
     if crypt is None:
         return _not_configured("WeCom", _WECOM_SETTINGS)
     try:
@@ -138,15 +121,17 @@ async def wecom_verify_url(
 
 @router.post("/webhook/wecom")
 async def wecom_webhook(
-    request: Request, background: BackgroundTasks, msg_signature: str = "", timestamp: str = "", nonce: str = ""
+    request: Request,
+    services: Services,
+    background: BackgroundTasks,
+    msg_signature: str = "",
+    timestamp: str = "",
+    nonce: str = "",
 ) -> Response:
-    services = _services(request)
     crypt = _wecom_crypt(services)
     if crypt is None:
         return _not_configured("WeCom", _WECOM_SETTINGS)
-    body = await _body(request, services)
-    if isinstance(body, Response):
-        return body
+    body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     try:
         encrypted, kind = wecom.envelope(body)
     except wecom.NotAMessage as exc:
@@ -163,7 +148,7 @@ async def wecom_webhook(
         return PlainTextResponse("success")
     outcome = await _handle(request, services, message, background)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
-    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user)
+    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, services.clock.now())
     if reply is None:
         return PlainTextResponse("success")
     content, media_type = reply
@@ -174,14 +159,11 @@ async def wecom_webhook(
 
 
 @router.post("/webhook/feishu")
-async def feishu_webhook(request: Request, background: BackgroundTasks) -> Response:
-    services = _services(request)
+async def feishu_webhook(request: Request, services: Services, background: BackgroundTasks) -> Response:
     settings = services.settings
     if settings.feishu_verification_token is None and settings.feishu_encrypt_key is None:
         return _not_configured("Feishu", "GUANJIA_FEISHU_VERIFICATION_TOKEN (and GUANJIA_FEISHU_ENCRYPT_KEY)")
-    body = await _body(request, services)
-    if isinstance(body, Response):
-        return body
+    body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     try:
         data: Any = json.loads(body)
         if not isinstance(data, dict):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from bot.api.errors import error_response
-from bot.app_services import AppServices
+from bot.app_services import Services
 from bot.tickets.view import ticket_detail, ticket_summary
 from models import MAX_TICKET_ID, Ticket, TicketStatus
 
@@ -26,7 +26,7 @@ def _aware(instant: datetime | None) -> datetime | None:
 
 @router.get("/tickets")
 def list_tickets(
-    request: Request,
+    services: Services,
     status: TicketStatus | None = None,
     unit: str | None = None,
     category: str | None = None,
@@ -35,7 +35,6 @@ def list_tickets(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Any:
-    services: AppServices = request.app.state.services
     cfg = services.cfg
     if unit is not None and unit not in cfg.units:
         return error_response(422, "invalid_request", f"unit: unknown unit code {unit!r}")
@@ -63,8 +62,7 @@ def list_tickets(
 
 
 @router.get("/tickets/{ticket_id}")
-def get_ticket(request: Request, ticket_id: int) -> Any:
-    services: AppServices = request.app.state.services
+def get_ticket(services: Services, ticket_id: int) -> Any:
     if not 0 < ticket_id <= MAX_TICKET_ID:  # names no ticket; too large for the database to compare
         return JSONResponse(status_code=404, content={"error": "not_found", "message": f"没有找到工单 #{ticket_id}"})
     with services.session_factory() as session:

@@ -1,4 +1,4 @@
-"""Webhook transport: read the body within limits, check the signature, hand on. Nothing else."""
+"""Webhook transport: read the body (BodyLimitMiddleware bounds it), check the signature, hand on."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.adapters import generic
 from bot.api.errors import describe_validation, error_response
 from bot.api.intake_calls import take_in
-from bot.app_services import AppServices
+from bot.app_services import Services
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.media import downloads
@@ -23,32 +23,10 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post("/webhook/generic")
-async def generic_webhook(request: Request, background: BackgroundTasks) -> JSONResponse:
-    services: AppServices = request.app.state.services
+async def generic_webhook(request: Request, services: Services, background: BackgroundTasks) -> JSONResponse:
     settings = services.settings
-    try:
-        body = await read_body(request, settings.max_body_bytes)
-    except BodyTooLarge:
-        return error_response(413, "body_too_large", f"body is larger than {settings.max_body_bytes} bytes")
+    body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     if settings.generic_secret is not None:
         problem = generic.signature_problem(
             settings.generic_secret.get_secret_value(),

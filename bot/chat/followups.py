@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.chat.reading import ReadMessage
 from bot.core.actor import Actor
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.core.echo_safety import echo
 from bot.core.errors import DomainError
 from bot.parsing.parser import MessageParser, ParsedMessage
@@ -146,7 +146,7 @@ def attach_followup(
         return None
     if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
         return None
-    service = TicketService(session, cfg, ManualClock(now))
+    service = TicketService(session, cfg, FixedClock(now))
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
@@ -185,7 +185,7 @@ def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessa
         return None
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     try:
-        TicketService(session, cfg, ManualClock(now)).add_after_photos(ticket.id, actor, msg.images)
+        TicketService(session, cfg, FixedClock(now)).add_after_photos(ticket.id, actor, msg.images)
     except DomainError:  # no longer in the unit: the photo is just a photo
         return None
     return Outcome([Reply(f"已收到 #{ticket.id} 的整改照片{len(msg.images)}张")], [ticket.id])

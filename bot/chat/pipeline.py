@@ -42,7 +42,7 @@ from bot.chat.report import handle_report
 from bot.chat.suspects import SuspectService
 from bot.chat.unreported import answer_question, not_a_report
 from bot.core.actor import Actor
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.core.errors import DomainError
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.tickets.service import TicketService
@@ -71,7 +71,7 @@ class Turn:
     def chat_context(self) -> ChatContext:
         msg = self.message.incoming
         return ChatContext(
-            service=TicketService(self.session, self.cfg, ManualClock(self.now)),
+            service=TicketService(self.session, self.cfg, FixedClock(self.now)),
             cfg=self.cfg,
             actor=self.actor(),
             group_id=msg.group_id,
@@ -81,7 +81,7 @@ class Turn:
         )
 
     def suspects(self) -> SuspectService:
-        return SuspectService(self.session, self.cfg, ManualClock(self.now), self.parser)
+        return SuspectService(self.session, self.cfg, FixedClock(self.now), self.parser)
 
 
 class Step(Generic[T]):

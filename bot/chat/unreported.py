@@ -21,7 +21,7 @@ from bot.chat.reading import ReadMessage
 from bot.chat.report import report_outcome
 from bot.chat.suspects import SuspectService
 from bot.core.actor import Actor
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.parsing.parser import MessageParser
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
@@ -92,7 +92,7 @@ def answer_question(
     place = place_in_answer(cfg, parser, clean) if answer else None
     conversion = suspects.complete(asked, actor, answer, msg.images, place)
     ctx = ChatContext(
-        service=TicketService(suspects.session, cfg, ManualClock(now)),
+        service=TicketService(suspects.session, cfg, FixedClock(now)),
         cfg=cfg,
         actor=actor,
         group_id=msg.group_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -70,7 +70,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"无法备份此数据库 / cannot back up {backend!r} database {url.database!r}", file=sys.stderr)
         return 2
     source = Path(url.database or "")
-    target = Path(args.output) if args.output else default_backup_path(source, datetime.now(UTC).astimezone())
+    target = Path(args.output) if args.output else default_backup_path(source, args.clock.now().astimezone())
     if target.resolve() == source.resolve():
         print("备份文件不能是数据库本身 / the backup cannot overwrite the database", file=sys.stderr)
         return 2

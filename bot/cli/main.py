@@ -16,7 +16,7 @@ from bot.cli.eval_command import add_commands as add_eval_commands
 from bot.cli.learned_command import add_commands as add_learned_commands
 from bot.cli.reports import add_report_commands
 from bot.cli.train_command import add_commands as add_train_commands
-from bot.core.clock import ManualClock
+from bot.core.clock import Clock, ManualClock, SystemClock
 from bot.core.serving import UVICORN_PROXY_OPTIONS, serving_settings
 from config.schema import GuanjiaConfig
 from config.settings import get_settings
@@ -51,7 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Each worker builds its own app; one of them holds the scheduler lease at a time.
         return serve_workers(args.host, args.port, args.workers, log_config)
     startup.migrate(settings)
-    app = create_app(build_services(settings, cfg))
+    app = create_app(build_services(settings, cfg, clock=args.clock))
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config, **UVICORN_PROXY_OPTIONS)
     return 0
 
@@ -73,9 +73,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.platform:  # talk to a running server as DingTalk / WeCom / Feishu would
         from bot.cli.platform_simulator import run_platform_chat
 
-        return run_platform_chat(args.platform, args.url, settings, cfg, args.group, args.sender)
+        return run_platform_chat(args.platform, args.url, settings, cfg, args.group, args.sender, args.clock)
     startup.migrate(settings)
-    clock = ManualClock()
+    clock = ManualClock(args.clock.now())  # the simulator's /wait moves it; it starts at the wall clock
     group = args.group or next(iter(cfg.groups), "demo")
     by_name = {name: pid for pid, name in cfg.people.items()}
     sender = by_name.get(args.sender, args.sender) if args.sender else _default_reporter(cfg)
@@ -143,8 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
+    """Run one command; `clock` is the one wall clock a command reads (tests pass their own)."""
     args = build_parser().parse_args(argv)
+    args.clock = clock or SystemClock()
     result: int = args.func(args)
     return result
 

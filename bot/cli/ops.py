@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.cli import startup
-from bot.core.clock import ManualClock, SystemClock
+from bot.core.clock import FixedClock
 from config.settings import get_settings
 from models import OutboxMessage
 
@@ -26,12 +26,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     cfg = startup.load_or_exit(settings)
     startup.migrate(settings)
     try:
-        now = _instant(args.now, cfg.timezone) if args.now else SystemClock().now()
+        now = _instant(args.now, cfg.timezone) if args.now else args.clock.now()
     except ValueError:
         print(f"--now: not an ISO 8601 time: {args.now!r} (e.g. 2026-11-23T09:00+08:00)")
         return 2
     # Everything, the sender's backoff and rate limit included, runs as of that instant.
-    services = build_services(settings, cfg, clock=ManualClock(now))
+    services = build_services(settings, cfg, clock=FixedClock(now))
     report = services.scheduler.run_due(now)
     tickets = "、".join(f"#{t}" for t in dict.fromkeys(report.reminded_tickets))
     reminded = f"{len(report.reminded_tickets)} 条" + (f"（{tickets}）" if tickets else "")
@@ -51,7 +51,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     settings = get_settings()
     cfg = startup.load_or_exit(settings)
     startup.migrate(settings)
-    services = build_services(settings, cfg)
+    services = build_services(settings, cfg, clock=args.clock)
     if args.send:
         sent = services.sender.run_once()
         print(f"发送：成功 {sent.sent}，重试 {sent.retried}，失败 {sent.failed}，限流顺延 {sent.deferred}")

@@ -15,7 +15,7 @@ import httpx
 
 from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 
@@ -33,13 +33,13 @@ class PlatformChat:
         cfg: GuanjiaConfig,
         sender: str,
         group: str,
+        clock: Clock,
         client: httpx.Client | None = None,
-        clock: Clock | None = None,
     ) -> None:
         self.platform, self.url, self.settings, self.cfg = platform, url.rstrip("/"), settings, cfg
         self.sender, self.group = sender, group
         self.client = client or httpx.Client(timeout=30)
-        self.clock = clock or SystemClock()
+        self.clock = clock  # signs each request's timestamp; `guanjia chat` passes the wall clock
         needed = {
             "dingtalk": [("GUANJIA_DINGTALK_APP_SECRET", settings.dingtalk_app_secret)],
             "wecom": [("GUANJIA_WECOM_TOKEN", settings.wecom_token), ("GUANJIA_WECOM_AES_KEY", settings.wecom_aes_key)],
@@ -156,14 +156,20 @@ class PlatformChat:
 
 
 def run_platform_chat(
-    platform: str, url: str, settings: Settings, cfg: GuanjiaConfig, group: str | None, sender: str | None
+    platform: str,
+    url: str,
+    settings: Settings,
+    cfg: GuanjiaConfig,
+    group: str | None,
+    sender: str | None,
+    clock: Clock,
 ) -> int:
     import sys
 
     by_name = {name: pid for pid, name in cfg.people.items()}
     who = by_name.get(sender, sender) if sender else next(iter(cfg.people), "user")
     try:
-        chat = PlatformChat(platform, url, settings, cfg, who, group or next(iter(cfg.groups), "demo"))
+        chat = PlatformChat(platform, url, settings, cfg, who, group or next(iter(cfg.groups), "demo"), clock)
     except SetupError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2

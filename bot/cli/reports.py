@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +28,8 @@ def _instant(text: str) -> datetime:
 
 def _now(args: argparse.Namespace, timezone: str) -> datetime:
     if args.now is None:
-        return datetime.now(UTC)
+        wall: datetime = args.clock.now()  # `main` injects the clock
+        return wall
     now: datetime = args.now
     return now.replace(tzinfo=ZoneInfo(timezone)) if now.tzinfo is None else now
 

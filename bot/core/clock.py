@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -17,8 +18,27 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class FixedClock:
+    """One instant that never moves: "this message's instant" for the services one message drives.
+
+    Production code hands it to a TicketService so the ticket, its events and the reply agree
+    on "now"; unlike ManualClock it has no setter, so nothing downstream can move that instant.
+    """
+
+    instant: datetime
+
+    def __post_init__(self) -> None:
+        if self.instant.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        object.__setattr__(self, "instant", self.instant.astimezone(UTC))
+
+    def now(self) -> datetime:
+        return self.instant
+
+
 class ManualClock:
-    """A clock that only moves when told to (tests, the chat simulator)."""
+    """A clock that only moves when told to (tests, the chat simulator); production uses FixedClock."""
 
     def __init__(self, start: datetime | None = None) -> None:
         start = start or datetime.now(UTC)

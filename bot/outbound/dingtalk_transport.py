@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from bot.adapters import dingtalk
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig
@@ -25,9 +25,9 @@ def signed_url(url: str, secret: str | None, timestamp_ms: int) -> str:
 
 
 class DingTalkTransport:
-    def __init__(self, client: httpx.Client | None = None, clock: Clock | None = None, timeout: float = 10) -> None:
+    def __init__(self, clock: Clock, client: httpx.Client | None = None, timeout: float = 10) -> None:
         self._client = client or httpx.Client(timeout=timeout)
-        self._clock = clock or SystemClock()
+        self._clock = clock  # the signature's timestamp: the composition root decides which clock
 
     def send(self, target: OutboundConfig, message: OutboundMessage, cfg: GuanjiaConfig) -> DeliveryResult:
         if not target.url:

@@ -8,7 +8,7 @@ import httpx
 
 from bot.adapters import feishu_crypto
 from bot.adapters.identity import mentions_for
-from bot.core.clock import Clock, SystemClock
+from bot.core.clock import Clock
 from bot.core.echo_safety import no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
@@ -24,9 +24,9 @@ def _code(data: dict[str, object]) -> tuple[int, str]:
 
 
 class FeishuTransport:
-    def __init__(self, client: httpx.Client | None = None, clock: Clock | None = None, timeout: float = 10) -> None:
+    def __init__(self, clock: Clock, client: httpx.Client | None = None, timeout: float = 10) -> None:
         self._client = client or httpx.Client(timeout=timeout)
-        self._clock = clock or SystemClock()
+        self._clock = clock  # the signature's timestamp: the composition root decides which clock
 
     def body(self, target: OutboundConfig, message: OutboundMessage, cfg: GuanjiaConfig) -> dict[str, object]:
         who = mentions_for(cfg, "feishu", message.mentions)

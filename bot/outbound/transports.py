@@ -9,6 +9,7 @@ from typing import TextIO
 
 import httpx
 
+from bot.core.clock import Clock
 from bot.outbound.delivery import DeliveryResult, OutboundMessage, Transport
 from config.schema import GuanjiaConfig, OutboundConfig
 
@@ -64,18 +65,22 @@ class GenericTransport:
         return DeliveryResult(ok=False, error=f"HTTP {response.status_code}", permanent=permanent)
 
 
-def default_transports() -> dict[str, Transport]:
-    """Every platform this build can send to; platform adapters add theirs here."""
+def default_transports(clock: Clock) -> dict[str, Transport]:
+    """Every platform this build can send to; platform adapters add theirs here.
+
+    `clock` signs the robots' timestamps: the composition root passes the app's clock, so a
+    test or `sweep --now` signs with the same instant everything else runs at.
+    """
     return {
         "console": ConsoleTransport(),
         "generic": GenericTransport(),
-        **_platform_transports(),
+        **_platform_transports(clock),
     }
 
 
-def _platform_transports() -> dict[str, Transport]:
+def _platform_transports(clock: Clock) -> dict[str, Transport]:
     from bot.outbound.dingtalk_transport import DingTalkTransport
     from bot.outbound.feishu_transport import FeishuTransport
     from bot.outbound.wecom_transport import WeComTransport
 
-    return {"dingtalk": DingTalkTransport(), "wecom": WeComTransport(), "feishu": FeishuTransport()}
+    return {"dingtalk": DingTalkTransport(clock), "wecom": WeComTransport(), "feishu": FeishuTransport(clock)}

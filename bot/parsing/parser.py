@@ -9,39 +9,22 @@ categories -> find the place -> decide urgency.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot.parsing.features import RuleSignals
 from bot.parsing.model import ParserModel
+from bot.parsing.parsed import NOT_A_REPORT, Learned, ParsedMessage, Problem, learned_unit
 from bot.parsing.place_extractor import Place, PlaceExtractor
+from bot.parsing.scoring import Score, problem_codes, score, urgent_owner
 from bot.parsing.vocabulary import Synonyms, Vocabulary
+from bot.parsing.words import alternation, nfkc, normalize, token_bounds
 from config.schema import GuanjiaConfig
 
-
-@dataclass(frozen=True)
-class Problem:
-    category: str  # taxonomy code
-    unit: str  # the category's default unit code
-    location: str | None  # place phrase as written, None when no place is named
-    urgent: bool
-    confidence: float  # 0..1
-    suggestions: tuple[str, ...] = ()  # top-3 category codes, best first
+# The parser's results are named here too: callers read them as the parser's vocabulary.
+__all__ = ["NOT_A_REPORT", "Learned", "MessageParser", "ParsedMessage", "Problem", "normalize"]
 
 
-@dataclass(frozen=True)
-class ParsedMessage:
-    is_report: bool
-    problems: tuple[Problem, ...] = ()
-    # Not a report, but close to one (some problem evidence under the bar): kept as 疑似上报
-    # for the office to look at, never silently dropped.
-    near_miss: bool = False
-
-
-NOT_A_REPORT = ParsedMessage(is_report=False)
 # Clauses: pieces between punctuation and joining words, each long enough to name a problem.
 _CLAUSE_RE = re.compile(r"[^,，。;；!！?？\n、]+?(?=[,，。;；!！?？\n、]|并且|而且|还有|另外|同时|此外|以及|$)")
 _MIN_CLAUSE = 4
@@ -52,56 +35,7 @@ _PLACE_LEAD_RE = re.compile(
     r"|(?:附近|周边|一带|那边|这边|那块|这块|那一块|这一块|那里|这里|这儿|那儿)\s*$"
 )
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
-_PLACEHOLDER_RE = re.compile(r"\[[^\[\]]{1,6}\]")  # [图片] [语音] [文件]
-# Emoji, pictographs, dingbats, private-use and joiners: decoration, never words.
-_SYMBOLS_RE = re.compile(
-    "[\u00a6\u00a9\u00ae\u02c2-\u02c5\u02d2-\u02df\u2190-\u2bff\u3200-\u32ff\ue000-\uf8ff"
-    "\u200d\ufe0e\ufe0f\U0001f000-\U0001faff\ud800-\udfff]"
-)
-_SPACES_RE = re.compile(r"\s+")
 _SEPARATORS = " ,.;:!?、，。；：！？\n"
-
-# jieba loads its dictionary in ~1 s; do it once per process, on first use, not at import.
-_jieba_lock = threading.Lock()
-_jieba_words: set[str] = set()
-
-
-def _tokenize(text: str, user_words: frozenset[str]) -> list[str]:
-    import jieba
-
-    if not user_words <= _jieba_words:
-        with _jieba_lock:
-            if not _jieba_words:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-            for word in user_words - _jieba_words:
-                jieba.add_word(word, freq=20000)
-                _jieba_words.add(word)
-    # Without HMM: the parser needs word edges, not the discovery of unknown words.
-    return jieba.lcut(text, HMM=False)
-
-
-def normalize(text: str) -> str:
-    """Fold full-width forms (ＡＢ１，) with NFKC; emoji and [图片] become spaces."""
-    text = _PLACEHOLDER_RE.sub(" ", unicodedata.normalize("NFKC", text))
-    return _SPACES_RE.sub(" ", _SYMBOLS_RE.sub(" ", text)).strip()
-
-
-def _nfkc(words: list[str]) -> list[str]:
-    return sorted({unicodedata.normalize("NFKC", w) for w in words if w}, key=len, reverse=True)
-
-
-def _alternation(words: list[str]) -> str:
-    """Regex alternative of literal words; an empty list matches nothing (not everything)."""
-    return "|".join(map(re.escape, _nfkc(words))) or "(?!)"
-
-
-@dataclass
-class _Score:
-    score: float = 0.0
-    first: int = 1 << 30  # where the category is first named: problems keep message order
-    exclusive: float = 0.0  # from words naming only this category (停满 names two)
-    hits: list[tuple[int, float]] = field(default_factory=list)  # (where, weight) of each word
 
 
 @dataclass(frozen=True)
@@ -111,19 +45,11 @@ class _Evidence:
     clean: str
     folded: str
     place: str | None
-    scores: dict[str, _Score]
+    scores: dict[str, Score]
     ranked: list[str]
     top: float
     urgent_at: int | None
     signals: RuleSignals
-
-
-@dataclass(frozen=True)
-class Learned:
-    """What supervisors' corrections taught (bot/tickets/routing_memory.py): word -> category, unit."""
-
-    vocabulary: Vocabulary  # word -> [(category, weight)]
-    units: dict[str, tuple[str, str]]  # word -> (category, unit)
 
 
 class MessageParser:
@@ -140,30 +66,30 @@ class MessageParser:
         self._urgent = Vocabulary({"urgent": dict.fromkeys(cfg.urgent.keywords, 1.0)}, cfg.urgent.not_urgent)
         self._synonyms = Synonyms(pc.synonyms)
         self._places = PlaceExtractor(pc)
-        self._non_report = _nfkc(pc.non_report_cues)
-        self._report_cues = _nfkc(pc.report_cues)
-        self._questions = _nfkc(pc.question_cues)
-        self._acks = _nfkc(pc.ack_words)
+        self._non_report = nfkc(pc.non_report_cues)
+        self._report_cues = nfkc(pc.report_cues)
+        self._questions = nfkc(pc.question_cues)
+        self._acks = nfkc(pc.ack_words)
         self._jieba_words = frozenset(
             {
-                *_nfkc(pc.user_words),
+                *nfkc(pc.user_words),
                 *(w for w in self._keywords.simple if len(w) > 1),
             }
         )
         names = [*cfg.bot_names, "所有人", *cfg.people.values()]
         for unit in cfg.units.values():
             names += [unit.name, *unit.aliases]
-        self._mention_re = re.compile(r"@(?:" + "|".join(map(re.escape, _nfkc(names))) + r"|[^\s@]{1,12}(?=\s|$))?")
-        verbs = _alternation(pc.command_words)
+        self._mention_re = re.compile(r"@(?:" + "|".join(map(re.escape, nfkc(names))) + r"|[^\s@]{1,12}(?=\s|$))?")
+        verbs = alternation(pc.command_words)
         self._command_re = re.compile(rf"^(?:#\s*\d+|(?:{verbs})(?=[\s#\d]|$))", re.IGNORECASE)
-        done = _alternation(pc.done_words)
+        done = alternation(pc.done_words)
         # 已/已经 + up to six characters without a negation + a "fixed" verb: 已组织清理完毕,
         # 已经来人把摊子劝离了.
         self._done_re = re.compile(rf"已(?:经)?[^\s{_SEPARATORS}没未不无]{{0,6}}?(?:{done})")
-        self._acks_re = re.compile(rf"^(?:{_alternation(pc.ack_words)})(?:$|[{re.escape(_SEPARATORS)}])")
-        self._cue_re = re.compile(_alternation(pc.non_report_cues))
-        self._question_re = re.compile(_alternation(pc.question_cues))
-        self._report_cue_re = re.compile(_alternation(pc.report_cues))
+        self._acks_re = re.compile(rf"^(?:{alternation(pc.ack_words)})(?:$|[{re.escape(_SEPARATORS)}])")
+        self._cue_re = re.compile(alternation(pc.non_report_cues))
+        self._question_re = re.compile(alternation(pc.question_cues))
+        self._report_cue_re = re.compile(alternation(pc.report_cues))
 
     # --- public -------------------------------------------------------------------------
 
@@ -226,7 +152,8 @@ class MessageParser:
         folded, offsets = self._synonyms.fold(clean)
         located = self._places.locate(folded)
         place = self._as_written(clean, offsets, located)
-        scores = self._score(folded, located.name if located else None, learned)
+        bounds = (lambda: token_bounds(folded, self._jieba_words)) if self._word_edges else None
+        scores = score(self._keywords, folded, bounds, located.name if located else None, learned)
         ranked = sorted(scores, key=lambda c: -scores[c].score)
         top = scores[ranked[0]].score if ranked else 0.0
         urgent_hits = self._urgent.matches(folded, None, located.name if located else None)
@@ -270,7 +197,7 @@ class MessageParser:
             chatter = ev.signals.notice_cue or ev.signals.done or ev.signals.question
             return ParsedMessage(is_report=False, near_miss=not chatter and (ev.top > 0 or ev.signals.report_cue))
         pc = self._cfg.parser
-        codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
+        codes = problem_codes(pc, ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
         if not codes:
             return self._triage(ev, learned)
         return self._problems(ev, codes, learned, lead=None)
@@ -283,7 +210,7 @@ class MessageParser:
             return ParsedMessage(is_report=False, near_miss=guess.report >= limits.near_miss)
         pc = self._cfg.parser
         lead = guess.category
-        codes = self._problem_codes(ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
+        codes = problem_codes(pc, ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
         clauses = self._clause_codes(ev, lead)
         codes = [lead, *codes, *(c for c in clauses if c not in codes)]
         codes = list(dict.fromkeys(c for c in codes if c == lead or not self._absorbed(lead, c)))
@@ -335,7 +262,7 @@ class MessageParser:
         other = self._cfg.triage_category
         suggestions = (other, *[c for c in ev.ranked if c != other][:2])
         problem = self._problem(other, ev.place, ev.urgent_at is not None, _OTHER_CONFIDENCE, suggestions)
-        return ParsedMessage(True, (self._learned_unit(problem, ev.folded, learned),))
+        return ParsedMessage(True, (learned_unit(problem, ev.folded, learned),))
 
     def _problems(
         self,
@@ -354,7 +281,7 @@ class MessageParser:
         if lead is not None and order[lead[0]] == 1 << 30:
             order[lead[0]] = -1  # the model's main problem, named by no listed word: first
         codes = sorted(codes, key=order.__getitem__)
-        urgent_code = self._urgent_owner(codes, scores, ev.urgent_at)
+        urgent_code = urgent_owner(codes, scores, ev.urgent_at)
         absorbed = {a for c in codes for a in pc.absorbs.get(c, ())}
         rival = max((scores[c].score for c in ranked if c not in codes and c not in absorbed), default=0.0)
         problems = []
@@ -372,7 +299,7 @@ class MessageParser:
                     confidence = min(confidence, pc.min_confidence * 0.9)
                 suggestions = (code, *[c for c in ranked if c != code][:2])
             problem = self._problem(code, ev.place, code == urgent_code, confidence, suggestions)
-            problems.append(self._learned_unit(problem, ev.folded, learned))
+            problems.append(learned_unit(problem, ev.folded, learned))
         return ParsedMessage(True, tuple(problems))
 
     # --- is it a report at all? ------------------------------------------------------------
@@ -383,60 +310,7 @@ class MessageParser:
             return True
         return bool(self._done_re.search(text) or self._question_re.search(text))
 
-    # --- which problems -------------------------------------------------------------------
-
-    def _token_bounds(self, text: str) -> set[int]:
-        bounds, at = {0}, 0
-        for token in _tokenize(text, self._jieba_words):
-            at += len(token)
-            bounds.add(at)
-        return bounds
-
-    def _score(self, text: str, blocked: tuple[int, int] | None, learned: Learned | None) -> dict[str, _Score]:
-        scores: dict[str, _Score] = {}
-        bounds = (lambda: self._token_bounds(text)) if self._word_edges else None
-        found = self._keywords.matches(text, bounds, blocked)
-        if learned is not None:
-            found += learned.vocabulary.matches(text, None, blocked)
-        for code, weight, pos, exclusive in found:
-            if weight <= 0:
-                continue
-            entry = scores.setdefault(code, _Score())
-            entry.score += weight
-            entry.first = min(entry.first, pos)
-            entry.hits.append((pos, weight))
-            if exclusive:
-                entry.exclusive += weight
-        return scores
-
-    def _problem_codes(self, scores: dict[str, _Score], ranked: list[str]) -> list[str]:
-        """Distinct problems, in the order they are named.
-
-        Conservative on purpose: a further problem needs a score of its own, from words that
-        name it alone, and a fair share of the best one; categories a stronger one absorbs
-        (垃圾 in a market) drop out.
-        """
-        pc = self._cfg.parser
-        top = scores[ranked[0]].score
-        floor = max(pc.secondary_min_score, pc.secondary_ratio * top)
-        kept = [
-            c
-            for c in ranked
-            if c == ranked[0] or (scores[c].score >= floor and scores[c].exclusive >= pc.secondary_min_score)
-        ]
-        for code in list(kept):
-            if code in kept:
-                swallowed = set(pc.absorbs.get(code, ())) - {code}
-                kept = [c for c in kept if c not in swallowed]
-        return sorted(kept, key=lambda c: scores[c].first)
-
-    @staticmethod
-    def _urgent_owner(codes: list[str], scores: dict[str, _Score], urgent_at: int | None) -> str | None:
-        """The problem an urgent word belongs to: the last one named before it."""
-        if urgent_at is None:
-            return None
-        before = [c for c in codes if c in scores and scores[c].first <= urgent_at]
-        return before[-1] if before else codes[0]
+    # --- where the place is -------------------------------------------------------------
 
     @staticmethod
     def _as_written(clean: str, offsets: list[int] | None, place: Place | None) -> str | None:
@@ -446,18 +320,6 @@ class MessageParser:
             return place.text
         start, end = Synonyms.original_span(offsets, place.start, place.end)
         return clean[start:end]
-
-    @staticmethod
-    def _learned_unit(problem: Problem, text: str, learned: Learned | None) -> Problem:
-        """A 转派 taught that this word's reports of this category belong to another unit."""
-        if learned is None or not learned.units:
-            return problem
-        for _start, _end, word in learned.vocabulary.occurrences(text):
-            category, unit = learned.units.get(word, ("", ""))
-            if category == problem.category and unit != problem.unit:
-                confidence = max(problem.confidence, 0.9)
-                return replace(problem, unit=unit, confidence=confidence)
-        return problem
 
     def _problem(
         self, code: str, place: str | None, urgent: bool, confidence: float, suggestions: tuple[str, ...]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.echo_safety import echo
 from bot.reports.kpi_chart import ChartData
+from bot.tickets.formatting import category_tag, place_text
 from config.schema import GuanjiaConfig
 from models import Ticket
 
@@ -22,17 +22,6 @@ class Digest:
 
 def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
-
-
-def hours(value: float | None) -> str:
-    """A duration given in hours: 40分钟, 5.5小时, 3.2天."""
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{round(value * 60)}分钟"
-    if value < 48:
-        return f"{value:.1f}小时".replace(".0小时", "小时")
-    return f"{value / 24:.1f}天".replace(".0天", "天")
 
 
 def late(delta: timedelta) -> str:
@@ -63,6 +52,4 @@ def rate_change(now: float | None, before: float | None) -> str | None:
 
 
 def ticket_head(cfg: GuanjiaConfig, ticket: Ticket) -> str:
-    urgent = "紧急·" if ticket.urgent else ""
-    place = echo(ticket.location) or "未注明地点"
-    return f"#{ticket.id}【{urgent}{cfg.category_name(ticket.category)}】{place} · {cfg.unit_name(ticket.unit)}"
+    return f"#{ticket.id}{category_tag(cfg, ticket)}{place_text(ticket)} · {cfg.unit_name(ticket.unit)}"

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.reports import periods
-from bot.reports.digest_format import hours, pct
+from bot.reports.digest_format import pct
 from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.ranking import Ranking, rank
+from bot.tickets.formatting import hours_text
 from config.schema import GuanjiaConfig
 from models import Ticket
 
@@ -59,8 +60,8 @@ def _row(cfg: GuanjiaConfig, k: UnitKpi, ranking: Ranking | None) -> dict[str, A
         "resolution_rate": pct(k.resolution_rate),
         "on_time_fix_rate": pct(k.on_time_fix_rate),
         "first_pass_rate": pct(k.first_pass_rate),
-        "avg_claim": hours(k.avg_claim_hours),
-        "avg_fix": hours(k.avg_fix_hours),
+        "avg_claim": hours_text(k.avg_claim_hours),
+        "avg_fix": hours_text(k.avg_fix_hours),
     }
 
 

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.reports import periods
-from bot.reports.digest_format import Digest, hours, pct, rate_change, signed
+from bot.reports.digest_format import Digest, pct, rate_change, signed
 from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.kpi_chart import ChartData, bar_chart_png
 from bot.reports.ranking import RankedUnit, Ranking, rank
+from bot.tickets.formatting import hours_text
 from config.schema import GuanjiaConfig
 
 
@@ -27,8 +28,8 @@ def _counts(k: UnitKpi) -> str:
 def _rates(k: UnitKpi) -> str:
     return (
         f"响应率{pct(k.response_rate)} 解决率{pct(k.resolution_rate)} 按期整改率{pct(k.on_time_fix_rate)} "
-        f"一次验收通过率{pct(k.first_pass_rate)} 平均认领{hours(k.avg_claim_hours)} "
-        f"平均整改{hours(k.avg_fix_hours)}"
+        f"一次验收通过率{pct(k.first_pass_rate)} 平均认领{hours_text(k.avg_claim_hours)} "
+        f"平均整改{hours_text(k.avg_fix_hours)}"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.parsing.parser import Problem
+from bot.parsing.parsed import Problem
 from bot.tickets.gazetteer import territorial_members
 from config.schema import GuanjiaConfig
 from models import TicketStatus

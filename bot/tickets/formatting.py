@@ -10,13 +10,25 @@ from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketStatus
 
+# Said of a ticket with no place, wherever it is shown (chat, digests, the web ledger).
+NO_PLACE = "未注明地点"
 
-def hours_text(hours: float) -> str:
+
+def hours_text(hours: float | None) -> str:
+    """The one rendering of a duration given in hours: 40分钟, 5.5小时, 24小时, 3天, 4天4小时.
+
+    Deadlines, extensions, reminders and the digests' averages all use it, so the same
+    number of hours reads the same everywhere. From two days on it is days and whole
+    hours, as `late` counts: exact enough for a deadline, short enough for an average.
+    """
+    if hours is None:
+        return "—"
     if hours < 1:
         return f"{round(hours * 60)}分钟"
-    if hours >= 48 and hours % 24 == 0:
-        return f"{int(hours // 24)}天"
-    return f"{hours:g}小时"
+    if hours < 48:
+        return f"{hours:.1f}小时".replace(".0小时", "小时")
+    days, rest = divmod(round(hours), 24)
+    return f"{days}天{rest}小时" if rest else f"{days}天"
 
 
 def time_text(cfg: GuanjiaConfig, instant: datetime | None) -> str:
@@ -32,7 +44,8 @@ def category_tag(cfg: GuanjiaConfig, ticket: Ticket) -> str:
 
 
 def place_text(ticket: Ticket) -> str:
-    return echo(ticket.location) or "未注明"
+    """The ticket's place for a chat text (defanged), or NO_PLACE."""
+    return echo(ticket.location) or NO_PLACE
 
 
 def ticket_line(cfg: GuanjiaConfig, ticket: Ticket) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
-from bot.parsing.parser import Learned, MessageParser
+from bot.parsing.parsed import Learned
+from bot.parsing.parser import MessageParser
 from bot.parsing.vocabulary import Vocabulary, nfkc
 from config.schema import GuanjiaConfig
 from models import RoutingCorrection, Ticket

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.core.actor import BOT, Actor
 from bot.core.clock import Clock
 from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
-from bot.parsing.parser import Problem
+from bot.parsing.parsed import Problem
 from bot.tickets import lifecycle
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route

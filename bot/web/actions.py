@@ -16,7 +16,7 @@ from bot.app_services import AppServices
 from bot.chat.commands import CommandRegistry
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.core.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
 from bot.outbound.outbox import enqueue
 from bot.tickets import lifecycle
@@ -143,7 +143,7 @@ def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, f
                 raise TicketNotFound(ticket_id)
             _refuse_unless_allowed(user, ticket)
             ctx = ChatContext(
-                service=TicketService(session, cfg, ManualClock(now)),
+                service=TicketService(session, cfg, FixedClock(now)),
                 cfg=cfg,
                 actor=user.actor(),
                 group_id=ticket.group_id,

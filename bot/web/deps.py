@@ -12,7 +12,8 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.app_services import AppServices
+from bot.app_services import AppServices, Services
+from bot.app_services import request_services as _services
 from bot.web import sessions
 from bot.web.client_address import Network
 from bot.web.security import Signer, secret_key
@@ -46,11 +47,6 @@ class WebState:
     proxies: list[Network]
 
 
-def _services(request: Request) -> AppServices:
-    services: AppServices = request.app.state.services
-    return services
-
-
 def web_state(request: Request) -> WebState:
     state = getattr(request.app.state, "web", None)
     if state is None:
@@ -65,7 +61,6 @@ def web_state(request: Request) -> WebState:
     return state
 
 
-Services = Annotated[AppServices, Depends(_services)]
 State = Annotated[WebState, Depends(web_state)]
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from bot.app_services import AppServices
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.suspects import SuspectService
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.core.errors import DomainError, PermissionDenied
 from bot.outbound.outbox import enqueue
 from bot.tickets.service import TicketService
@@ -39,7 +39,7 @@ def run_suspect_action(
         if not user.is_supervisor:
             raise PermissionDenied("只有创城办可以处理疑似上报")
         with services.session_factory() as session, session.begin():
-            clock = ManualClock(now)
+            clock = FixedClock(now)
             suspect = SuspectService(session, cfg, clock, services.intake.parser).get(number)
             ctx = ChatContext(
                 service=TicketService(session, cfg, clock),

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.reports.digest_format import late
+from bot.tickets.formatting import NO_PLACE
 from bot.tickets.status_labels import event_label, status_label
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketStatus
@@ -48,6 +49,10 @@ class Fmt:
         if year or local.year != self.now.astimezone(self.zone).year:
             return f"{local:%Y-%m-%d %H:%M}"
         return f"{local:%m-%d %H:%M}"
+
+    def place(self, ticket: Ticket) -> str:
+        """The place as written (the page escapes it), or the same NO_PLACE the chat shows."""
+        return ticket.location or NO_PLACE
 
     def unit(self, code: str | None) -> str:
         return self.cfg.unit_name(code) if code else "—"

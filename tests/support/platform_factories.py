@@ -11,7 +11,7 @@ import yaml
 from config.loader import parse_config
 from config.schema import GuanjiaConfig
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "guanjia.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "guanjia.yaml"
 REPORT = "府前街与南环路交叉口西北角垃圾堆了两天了"
 
 

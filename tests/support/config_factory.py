@@ -11,7 +11,7 @@ import yaml
 from config.loader import parse_config
 from config.schema import GuanjiaConfig
 
-DEFAULT = Path(__file__).resolve().parent.parent / "config" / "guanjia.yaml"
+DEFAULT = Path(__file__).resolve().parents[2] / "config" / "guanjia.yaml"
 
 
 def config_with(change: Callable[[dict[str, Any]], object]) -> GuanjiaConfig:
