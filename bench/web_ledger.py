@@ -21,7 +21,7 @@ from bot.app import create_app
 from bot.app_services import build_services
 from bot.core.clock import ManualClock
 from bot.core.migrations import upgrade_to_head
-from bot.web.users import create_user
+from bot.web.accounts.users import create_user
 from config import load_config
 from config.settings import PROJECT_ROOT, Settings
 from models import Ticket

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
-from bot.web.users import set_password
+from bot.web.accounts.users import set_password
 from tests.support.web_helpers import PASSWORD, csrf_of, login, make_user
 
 

@@ -109,7 +109,7 @@ def test_a_trusted_proxy_names_the_client_but_a_forged_hop_does_not(services: Ap
 def test_sixty_concurrent_guesses_get_at_most_five_password_checks(
     services: AppServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.web.users as users
+    import bot.web.accounts.users as users
 
     make_user(services, "wang", "supervisor")
     checked: list[str] = []
@@ -166,7 +166,7 @@ def test_the_throttle_table_stays_bounded(services: AppServices, clock: ManualCl
 
 def test_failed_logins_are_logged_without_the_password(services: AppServices, caplog: pytest.LogCaptureFixture) -> None:
     make_user(services, "wang", "supervisor")
-    caplog.set_level(logging.INFO, logger="bot.web.auth_routes")
+    caplog.set_level(logging.INFO, logger="bot.web.accounts.auth_routes")
     with client_from(services, "198.51.100.66") as attacker:
         assert attempt(attacker, "wang", "secret-guess-xyz") == 401
     failed = [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]

@@ -17,7 +17,7 @@ from bot.cli.main import main
 from bot.core.errors import InvalidArgument
 from bot.core.log_setup import logging_config
 from bot.core.serving import serving_settings
-from bot.web.users import create_user, set_password
+from bot.web.accounts.users import create_user, set_password
 from tests.support.web_helpers import PASSWORD, login, make_user
 
 _LINK = re.compile(r"(?:^|\n)(\S*)(/s/[\w\-]+)")

@@ -45,7 +45,7 @@ def _services() -> AppServices:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from bot.web.users import create_user
+    from bot.web.accounts.users import create_user
 
     services = _services()
     password = _read_password()
@@ -70,7 +70,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from bot.web.users import set_password
+    from bot.web.accounts.users import set_password
 
     services = _services()
     password = _read_password()
@@ -97,8 +97,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def _change(name: str, action: str) -> int:
-    from bot.web.throttle import unlock
-    from bot.web.users import remove_user, set_active
+    from bot.web.accounts.throttle import unlock
+    from bot.web.accounts.users import remove_user, set_active
 
     services = _services()
     now = services.clock.now()

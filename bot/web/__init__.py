@@ -9,14 +9,13 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from bot.web import (
-    auth_routes,
     ledger_routes,
     media_routes,
-    share_routes,
     suspects_routes,
     ticket_routes,
     units_routes,
 )
+from bot.web.accounts import auth_routes, share_routes
 from bot.web.templating import WEB_DIR
 
 router = APIRouter(include_in_schema=False)

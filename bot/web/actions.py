@@ -22,7 +22,7 @@ from bot.outbound.outbox import enqueue
 from bot.tickets import lifecycle
 from bot.tickets.lifecycle import Action
 from bot.tickets.service import TicketService
-from bot.web.users import WebUser
+from bot.web.accounts.users import WebUser
 from config.schema import GuanjiaConfig
 from handlers.registry import REGISTRY
 from models import MAX_TICKET_ID, EventType, Ticket

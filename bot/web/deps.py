@@ -14,12 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.app_services import AppServices, Services
 from bot.app_services import request_services as _services
-from bot.web import sessions
-from bot.web.client_address import Network
-from bot.web.security import Signer, secret_key
+from bot.web.accounts import sessions
+from bot.web.accounts.client_address import Network
+from bot.web.accounts.security import Signer, secret_key
+from bot.web.accounts.throttle import ThrottlePolicy
+from bot.web.accounts.users import WebUser, web_user
 from bot.web.templating import templates
-from bot.web.throttle import ThrottlePolicy
-from bot.web.users import WebUser, web_user
 from models import User
 
 SESSION_COOKIE = "guanjia_session"

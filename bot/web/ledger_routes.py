@@ -13,10 +13,10 @@ from bot.reports.ledger_export import XLSX, file_chunks
 from bot.reports.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
 from bot.reports.periods import local_date
 from bot.tickets.status_labels import STATUS_LABELS
+from bot.web.accounts.users import WebUser
 from bot.web.deps import CurrentUser, Services, render
 from bot.web.export import write_filtered_ledger
 from bot.web.templating import Fmt
-from bot.web.users import WebUser
 from config.schema import GuanjiaConfig
 
 router = APIRouter()

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 
 from bot.media.signed_urls import is_valid
+from bot.web.accounts.security import secret_key
+from bot.web.accounts.users import WebUser
 from bot.web.deps import Services, optional_user
-from bot.web.security import secret_key
-from bot.web.users import WebUser
 
 router = APIRouter()
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}\.(jpg|png)$")

@@ -16,8 +16,8 @@ from bot.core.clock import FixedClock
 from bot.core.errors import DomainError, PermissionDenied
 from bot.outbound.outbox import enqueue
 from bot.tickets.service import TicketService
+from bot.web.accounts.users import WebUser
 from bot.web.actions import ActionResult
-from bot.web.users import WebUser
 from handlers.registry import REGISTRY
 
 VERBS = {"convert": "立案", "dismiss": "不立案"}

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from bot.app_services import AppServices
-from bot.web.users import create_user
+from bot.web.accounts.users import create_user
 
 PASSWORD = "correct-horse-9"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

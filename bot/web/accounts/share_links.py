@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.errors import InvalidArgument
-from bot.web.sessions import token_hash
+from bot.web.accounts.sessions import token_hash
 from models import ShareLink, User
 
 

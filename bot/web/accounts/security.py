@@ -1,5 +1,5 @@
 """Secrets of the web ledger: password hashes and signed cookies (sessions, share links and
-login throttling are rows: bot/web/sessions.py, share_links.py, throttle.py).
+login throttling are rows: bot/web/accounts/sessions.py, share_links.py, throttle.py).
 
 Nothing here reads the wall clock: times come from the app's injected clock.
 """

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.core.actor import Actor, ActorKind
 from bot.core.errors import InvalidArgument
-from bot.web import sessions, share_links
-from bot.web.password_policy import check_password
-from bot.web.security import hash_password, needs_rehash, verify_password
+from bot.web.accounts import sessions, share_links
+from bot.web.accounts.password_policy import check_password
+from bot.web.accounts.security import hash_password, needs_rehash, verify_password
 from config.schema import GuanjiaConfig
 from models import ShareLink, User, UserRole
 

@@ -2,7 +2,7 @@
 
 POST /login refuses a form posted from another site (login CSRF, finding 15), refuses an
 empty name or password before any database work, then claims the attempt in the database
-throttle (bot/web/throttle.py) before the password is checked (findings 1, 2, 14).
+throttle (bot/web/accounts/throttle.py) before the password is checked (findings 1, 2, 14).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.web import sessions, throttle
-from bot.web.client_address import client_address
+from bot.web.accounts import sessions, throttle
+from bot.web.accounts.client_address import client_address
+from bot.web.accounts.users import WebUser, authenticate
 from bot.web.deps import SESSION_COOKIE, FormUser, Services, State, optional_user, render, safe_next, session_cookie
 from bot.web.templating import Fmt
-from bot.web.users import WebUser, authenticate
 
 log = logging.getLogger(__name__)
 router = APIRouter()

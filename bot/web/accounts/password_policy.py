@@ -14,7 +14,7 @@ from bot.core.errors import InvalidArgument
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # the login form's limit
-COMMON_PASSWORDS = Path(__file__).resolve().parents[2] / "config" / "common_passwords.txt"
+COMMON_PASSWORDS = Path(__file__).resolve().parents[3] / "config" / "common_passwords.txt"
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.core.errors import InvalidArgument
 from bot.reports.digests import overdue_condition
-from bot.web import share_links
+from bot.web.accounts import share_links
 from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render, set_flash
 from bot.web.templating import Fmt
 from bot.web.units_routes import board_context
