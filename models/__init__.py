@@ -12,6 +12,7 @@ from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
 from models.user import User, UserRole
+from models.webhook_nonce import WebhookNonce
 
 __all__ = [
     "MAX_TICKET_ID",
@@ -36,4 +37,5 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "WebhookNonce",
 ]

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from bot.adapters import generic
-from bot.api.errors import describe_validation, error_response
+from bot.api.errors import describe_validation, error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
 
@@ -40,6 +40,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 async def generic_webhook(request: Request) -> JSONResponse:
     services: AppServices = request.app.state.services
     settings = services.settings
+    if not settings.generic_webhook_enabled:
+        return error_response(404, "not_found", "the generic webhook is off (GUANJIA_GENERIC_WEBHOOK_ENABLED=false)")
     try:
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge:
@@ -54,8 +56,7 @@ async def generic_webhook(request: Request) -> JSONResponse:
             settings.signature_tolerance_seconds,
         )
         if problem is not None:
-            log.warning("generic webhook refused: %s", problem)
-            return error_response(401, "bad_signature", problem)
+            return unauthenticated("generic", problem)
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
