@@ -30,6 +30,7 @@ from bot.cli.serve_guard import is_loopback, refusal
 from bot.core.db import make_engine
 from bot.web.users import create_user
 from config import load_config
+from config.loader import ConfigError, parse_config
 from config.settings import Settings
 from tests.server_process import ROOT, ServerProcess, free_port, start_process
 
@@ -220,3 +221,13 @@ def test_a_new_sqlite_database_and_its_backup_are_owner_only(tmp_path: Path) -> 
             assert copy.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("outbound", [{"secret": " "}, {"secret_env": "GUANJIA_TEST_ROBOT_SECRET"}])
+def test_a_blank_robot_secret_is_a_config_error(outbound: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUANJIA_TEST_ROBOT_SECRET", "")
+    data = yaml.safe_load((ROOT / "config" / "guanjia.yaml").read_text(encoding="utf-8"))
+    data["groups"]["demo"]["outbound"] = {"platform": "dingtalk", "url": "https://oapi.example/robot", **outbound}
+    with pytest.raises(ConfigError) as refused:
+        parse_config(data, "test")
+    assert "empty" in str(refused.value)
