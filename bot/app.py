@@ -33,7 +33,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(services: AppServices) -> FastAPI:
-    app = FastAPI(title="创城大管家 guanjia", version="0.1.0", lifespan=_lifespan)
+    # The API description lists every route and field: served only when GUANJIA_DEV_DOCS=true.
+    docs = services.settings.dev_docs
+    app = FastAPI(
+        title="创城大管家 guanjia",
+        version="0.1.0",
+        lifespan=_lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.services = services
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     for unavailable in (OperationalError, InterfaceError):
@@ -50,10 +59,17 @@ def create_app(services: AppServices) -> FastAPI:
     app.mount("/static", static_files(), name="static")
     if services.settings.api_token is None:
         log.warning("GUANJIA_API_TOKEN is not set: /api/* is readable without a token.")
-    if services.settings.generic_secret is None:
+    if services.settings.generic_webhook_enabled and services.settings.generic_secret is None:
         log.warning(
-            "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests. "
-            "Set it before exposing the service beyond this machine."
+            "GUANJIA_GENERIC_SECRET is not set: /webhook/generic accepts unsigned requests, so anyone "
+            "who can reach it can post as anyone, the 创城办 included. Set it (or "
+            "GUANJIA_GENERIC_WEBHOOK_ENABLED=false) before exposing the service beyond this machine."
+        )
+    if services.settings.feishu_verification_token is not None and services.settings.feishu_encrypt_key is None:
+        log.warning(
+            "GUANJIA_FEISHU_ENCRYPT_KEY is not set: Feishu callbacks carry no signature, only the "
+            "verification token, so anyone who has the token can forge any Feishu message. "
+            "Set an Encrypt Key in the Feishu console and GUANJIA_FEISHU_ENCRYPT_KEY."
         )
     if services.settings.media_allow_loopback:
         log.warning("GUANJIA_MEDIA_ALLOW_LOOPBACK is on: photo downloads may reach this machine (tests only).")

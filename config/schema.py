@@ -70,6 +70,11 @@ class OutboundConfig(_Strict):
     def _robot_needs_url(self) -> OutboundConfig:
         if self.platform in ("dingtalk", "wecom", "feishu") and not self.url:
             raise ValueError(f"url is required for platform {self.platform!r} (the robot's webhook address)")
+        # A blank secret would silently send unsigned (issue 14: an empty secret is an error everywhere).
+        if self.secret is not None and not self.secret.get_secret_value().strip():
+            raise ValueError("secret is empty: give the robot's secret or remove the key")
+        if self.secret_env and os.environ.get(self.secret_env) is not None and not os.environ[self.secret_env].strip():
+            raise ValueError(f"secret_env: the environment variable {self.secret_env} is set but empty")
         return self
 
     def resolved_secret(self) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -17,12 +17,27 @@ def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'guanjia.db'}"
 
 
+_SECRETS = (
+    "generic_secret",
+    "api_token",
+    "dingtalk_app_secret",
+    "wecom_token",
+    "wecom_aes_key",
+    "feishu_encrypt_key",
+    "feishu_verification_token",
+    "feishu_app_secret",
+    "web_secret_key",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUANJIA_", extra="ignore")
 
     database_url: str = default_database_url()
     config: Path | None = None
     generic_secret: SecretStr | None = None
+    # Off: /webhook/generic answers 404 (a deployment that only speaks DingTalk/WeCom/Feishu).
+    generic_webhook_enabled: bool = True
     # Bearer token for /api/*; unset = open API (development), with a warning at start.
     api_token: SecretStr | None = None
     # Chat platforms (see README "DingTalk", "WeCom", "Feishu"); a platform stays off until set.
@@ -101,6 +116,20 @@ class Settings(BaseSettings):
 
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
         return [ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip()]
+
+    # /docs, /redoc and /openapi.json describe every route: development only.
+    dev_docs: bool = False
+
+    @field_validator(*_SECRETS, mode="before")
+    @classmethod
+    def _secret_not_blank(cls, value: object, info: ValidationInfo) -> object:
+        """A blank secret would be "set" yet guessable (`Bearer ` with nothing after it, an HMAC
+        with the empty key): it is a configuration error, never a silent "off"."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and not raw.strip():
+            name = f"GUANJIA_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} is set but empty: give it a value or remove the variable")
+        return value
 
 
 def get_settings() -> Settings:

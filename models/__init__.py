@@ -13,6 +13,7 @@ from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
 from models.user import User, UserRole
 from models.web_account import LoginThrottle, ShareLink, WebSession
+from models.webhook_nonce import WebhookNonce
 
 __all__ = [
     "ALL_STATUSES",
@@ -42,4 +43,5 @@ __all__ = [
     "User",
     "UserRole",
     "WebSession",
+    "WebhookNonce",
 ]

@@ -42,6 +42,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         config=None,
         run_scheduler=False,
+        dev_docs=True,  # the schema is what the fuzz reads
         web_secret_key=SecretStr("test-web-key"),
         dingtalk_app_secret=SecretStr("ding-secret"),
         wecom_token=SecretStr("wecom-token"),

@@ -18,13 +18,14 @@ from models import InboundMessage
 from tests.support.server_process import ROOT, ServerProcess, start_server
 
 pytestmark = pytest.mark.faults
+API_TOKEN = "workers-test-token"
 
 
 @pytest.fixture
 def two_workers(database_url: str, engine: Engine) -> Iterator[ServerProcess]:
     if engine.dialect.name != "postgresql":
         pytest.skip("several workers need PostgreSQL (SQLite refusing them is tested in test_faults)")
-    server = start_server(database_url, workers=2)
+    server = start_server(database_url, workers=2, extra_env={"GUANJIA_API_TOKEN": API_TOKEN})
     try:
         yield server
     finally:
@@ -36,7 +37,9 @@ def answering_workers(server: ServerProcess, connections: int = 24) -> set[int]:
     workers = set()
     for _ in range(connections):
         with httpx.Client(base_url=server.url, timeout=30) as client:
-            workers.add(client.get("/healthz").json()["worker"])
+            # The worker's pid is shown to the operator (API token) only.
+            answer = client.get("/healthz", headers={"Authorization": f"Bearer {API_TOKEN}"})
+            workers.add(answer.json()["worker"])
     return workers
 
 

@@ -13,6 +13,7 @@ import hmac
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.adapters.freshness import timestamp_problem
 from bot.adapters.identity import (
     MediaRef,
     PlatformMessage,
@@ -23,7 +24,7 @@ from bot.adapters.identity import (
     strip_bot_mention,
 )
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.core.echo_safety import no_mass_mentions
+from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from config.schema import GuanjiaConfig
 
 PLATFORM = "dingtalk"
@@ -44,10 +45,9 @@ def sign(secret: str, timestamp: str) -> str:
 def signature_problem(secret: str, timestamp: str | None, signature: str | None, now: datetime) -> str | None:
     if not timestamp or not signature:
         return "missing timestamp or sign header"
-    if not timestamp.isdigit():
-        return "timestamp must be milliseconds since the epoch"
-    if abs(now.timestamp() * 1000 - int(timestamp)) > TOLERANCE_SECONDS * 1000:
-        return "timestamp is more than 1 h away from the server clock"
+    stale = timestamp_problem(timestamp, now, TOLERANCE_SECONDS, millis=True)
+    if stale is not None:
+        return stale
     if not hmac.compare_digest(sign(secret, timestamp).encode(), signature.strip().encode()):
         return "sign does not match"
     return None
@@ -121,9 +121,10 @@ def render_message(text: str, mentions: tuple[str, ...] | list[str], cfg: Guanji
     """One DingTalk message: markdown when it spans lines, the @s written into the text too."""
     who = mentions_for(cfg, PLATFORM, mentions)
     text = no_mass_mentions(text)
-    tags = [f"@{m}" for m in (*who.user_ids, *who.mobiles)] + [f"@{name}" for name in who.unreachable]
+    tags = [f"@{m}" for m in (*who.user_ids, *who.mobiles)] + [f"@{echo(name)}" for name in who.unreachable]
     at = {"atUserIds": list(who.user_ids), "atMobiles": list(who.mobiles), "isAtAll": False}
-    if "\n" in text:
+    if "\n" in text:  # rendered as markdown: user-made links and images must stay text
+        text = no_live_markdown(text)
         body = text.replace("\n", "  \n") + ("\n\n" + " ".join(tags) if tags else "")
         title = text.split("\n", 1)[0][:20]
         return {"msgtype": "markdown", "markdown": {"title": title, "text": body}, "at": at}

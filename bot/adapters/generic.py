@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.adapters.identity import MediaRef, PlatformMessage
+from bot.adapters.freshness import timestamp_problem
+from bot.adapters.identity import PLATFORMS, MediaRef, PlatformMessage, is_platform_id
 from bot.chat.messages import IncomingMessage
 from bot.chat.text_normalize import addresses_bot
 
@@ -33,6 +34,16 @@ class GenericMessage(BaseModel):
     # The bridge knows the message @s the bot or came in a private chat (a leading @bot counts too).
     addressed: bool = False
 
+    @field_validator("sender_id")
+    @classmethod
+    def _not_a_platform_id(cls, value: str) -> str:
+        """`wecom:@all`, `feishu:all`, `dingtalk:<staffId>` name platform users the bot @s by id;
+        only the platform's own signed callback may claim one (issue 14: @everyone injection)."""
+        if is_platform_id(value):
+            reserved = "/".join(f"{p}:" for p in PLATFORMS)
+            raise ValueError(f"ids starting with {reserved} are reserved for those platforms' own callbacks")
+        return value
+
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     message = timestamp.encode() + b"." + body
@@ -50,12 +61,9 @@ def signature_problem(
     """Why the request's signature is not acceptable, or None when it is."""
     if not timestamp or not signature:
         return f"missing {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header"
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        return f"{TIMESTAMP_HEADER} must be unix seconds"
-    if abs(now.timestamp() - sent) > tolerance_seconds:
-        return f"{TIMESTAMP_HEADER} is more than {tolerance_seconds} s away from the server clock"
+    stale = timestamp_problem(timestamp.strip(), now, tolerance_seconds)
+    if stale is not None:
+        return f"{TIMESTAMP_HEADER}: {stale}"
     if not hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.strip().lower().encode()):
         return "signature does not match"
     return None

@@ -6,6 +6,7 @@ stranger whose platform id happens to equal a config id (say `ccb_wang`) gets no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,31 @@ def default_group(cfg: GuanjiaConfig, platform: str, sender_id: str) -> str:
     return next(iter(cfg.groups), f"{platform}:direct")
 
 
+PLATFORMS = ("dingtalk", "wecom", "feishu")
+# What a platform user id looks like (DingTalk staffId / $:LWCP senderId, WeCom userid, Feishu
+# open_id): no quotes, brackets or spaces that could leave an attribute or a <@…> tag.
+_PLATFORM_ID = re.compile(r"[A-Za-z0-9_.$:+=/-][A-Za-z0-9_.@$:+=/-]{0,127}")
+# Ids the platforms read as "everyone" in a mention list or tag.
+_EVERYONE = {"all", "@all", "-1", "everyone", "here", "channel", "所有人", "全体成员"}
+
+
+def mentionable_id(platform_id: str) -> str | None:
+    """The id, if it can only ever name one person; None for "all" and anything malformed.
+
+    Why here and not only at intake: mentions are rendered from stored ticket rows, so an id
+    that got in before this check (or through a config typo) must still not @ everyone.
+    """
+    value = platform_id.strip()
+    if value.lower() in _EVERYONE or not _PLATFORM_ID.fullmatch(value):
+        return None
+    return value
+
+
+def is_platform_id(sender_id: str) -> bool:
+    """A sender id only a platform's own (signed) callback may produce: `dingtalk:…`, `wecom:…`, `feishu:…`."""
+    return sender_id.split(":", 1)[0].strip().lower() in PLATFORMS and ":" in sender_id
+
+
 @dataclass(frozen=True)
 class Mentions:
     """How to @ config people on one platform: their platform ids, mobiles, and everyone's names."""
@@ -81,6 +107,8 @@ def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | li
         platform_id = contact.platform_id(platform) if contact else None
         if platform_id is None and person.startswith(f"{platform}:"):
             platform_id = person.split(":", 1)[1]
+        if platform_id is not None:
+            platform_id = mentionable_id(platform_id)
         if platform_id:
             user_ids.append(platform_id)
             continue

@@ -24,7 +24,7 @@ from bot.adapters.identity import (
 )
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.core.echo_safety import no_mass_mentions
+from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from config.schema import GuanjiaConfig
 
 PLATFORM = "wecom"
@@ -148,10 +148,11 @@ def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
     for reply in outcome.replies:
         if markdown:  # a 智能机器人's markdown @s people by userid; the others get their name
             who = mentions_for(cfg, PLATFORM, reply.mentions)
-            tags = [f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in who.without_id]
+            tags = [f"<@{u}>" for u in who.user_ids] + [f"@{echo(n)}" for n in who.without_id]
         else:
-            tags = [f"@{cfg.display_name(m)}" for m in reply.mentions]
-        parts.append(no_mass_mentions(reply.text) + ("\n" + " ".join(tags) if tags else ""))
+            tags = [f"@{echo(cfg.display_name(m))}" for m in reply.mentions]
+        text = no_mass_mentions(reply.text)
+        parts.append((no_live_markdown(text) if markdown else text) + ("\n" + " ".join(tags) if tags else ""))
     return "\n\n".join(parts)
 
 

@@ -17,9 +17,10 @@ def require_api_token(request: Request, services: Services) -> None:
     token = services.settings.api_token
     if token is None:
         return
-    given = request.headers.get("authorization", "")
-    expected = f"Bearer {token.get_secret_value()}"
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value()
+    # Settings refuse a blank token; the check here refuses a blank answer as well.
+    if scheme.lower() != "bearer" or not given.strip() or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
             status_code=401,
             detail="missing or wrong API token: send Authorization: Bearer <GUANJIA_API_TOKEN>",

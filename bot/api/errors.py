@@ -25,6 +25,17 @@ def error_response(status: int, error: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": error, "message": message})
 
 
+# Every refused webhook gets these same bytes, whatever was wrong (signature, timestamp, padding,
+# token): a different answer per failure is an oracle (issue 14: Feishu's "bad padding" let a
+# captured event be decrypted without the key). The reason goes to the log only.
+UNAUTHENTICATED = {"error": "unauthenticated", "message": "请求未通过校验 / request not authenticated"}
+
+
+def unauthenticated(platform: str, reason: str) -> JSONResponse:
+    log.warning("%s webhook refused: %s", platform, reason)
+    return JSONResponse(status_code=401, content=UNAUTHENTICATED)
+
+
 async def request_validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
     return error_response(422, "invalid_request", describe_validation(exc.errors()))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.api.api_access import require_api_token
 from bot.api.prometheus import PROCESS, LedgerCollector, WebhookTimer
 from bot.app_services import AppServices, Services
 
@@ -23,7 +24,8 @@ def _exposition(services: AppServices) -> bytes:
     return generate_latest(PROCESS) + from_db
 
 
-@router.get("/metrics", include_in_schema=False)
+# Behind the API token: the figures tell an outsider how busy the ledger is and what is overdue.
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_token)])
 async def metrics(services: Services) -> Response:
     body = await run_in_threadpool(_exposition, services)
     return Response(content=body, media_type=CONTENT_TYPE_LATEST)

@@ -12,21 +12,24 @@ import json
 import logging
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from bot.adapters import dingtalk, feishu, feishu_crypto, wecom
+from bot.adapters.freshness import timestamp_problem
 from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
-from bot.api.errors import error_response
+from bot.api.errors import error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices, Services
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.core.replay_guard import bind_nonce
 from bot.media import downloads
 from bot.outbound.outbox import enqueue
 
@@ -39,8 +42,8 @@ def _not_configured(platform: str, settings: str) -> JSONResponse:
 
 
 def _refused(platform: str, problem: str) -> JSONResponse:
-    log.warning("%s callback refused: %s", platform, problem)
-    return error_response(401, "bad_signature", problem)
+    """The one 401 every platform answers, whatever failed; the reason goes to the log only."""
+    return unauthenticated(platform, problem)
 
 
 async def _handle(
@@ -85,8 +88,24 @@ async def dingtalk_webhook(request: Request, services: Services, background: Bac
         message = dingtalk.to_incoming(data, services.cfg)
     except (UnicodeDecodeError, json.JSONDecodeError, dingtalk.NotAMessage) as exc:
         return error_response(422, "invalid_request", str(exc))
+    sign = str(request.headers.get("sign")).strip()
+    if not await run_in_threadpool(_dingtalk_sign_fresh, services, sign, message.incoming.msg_id):
+        return _refused("dingtalk", "sign already used for another message (replayed headers)")
     outcome = await _handle(request, services, message, background)
     return JSONResponse(dingtalk.render_outcome(outcome, services.cfg))
+
+
+def _dingtalk_sign_fresh(services: AppServices, sign: str, msg_id: str) -> bool:
+    """DingTalk's sign covers the timestamp, not the body: bind it to the first msgId it came with.
+
+    Deduping by msgId alone cannot stop a replay (the attacker picks a new msgId), and DingTalk
+    offers no body signature or nonce to check instead; a retry of the same message keeps its
+    msgId and passes. Two genuine messages in one millisecond share a sign: the second is refused
+    and DingTalk retries it with a new timestamp.
+    """
+    window = timedelta(seconds=dingtalk.TOLERANCE_SECONDS * 2)  # the timestamp may be 1 h either side
+    with services.session_factory() as session, session.begin():
+        return bind_nonce(session, dingtalk.PLATFORM, sign, msg_id, services.clock.now(), window)
 
 
 # --- WeCom ------------------------------------------------------------------------------
@@ -104,6 +123,15 @@ def _wecom_crypt(services: AppServices) -> WXBizMsgCrypt | None:
 _WECOM_SETTINGS = "GUANJIA_WECOM_TOKEN and GUANJIA_WECOM_AES_KEY"
 
 
+def _stale(services: AppServices, timestamp: str | None) -> str | None:
+    """WeCom and Feishu sign the timestamp: one outside the window is a replayed request.
+
+    WeCom itself documents no window (its samples are from 2014), but its servers stamp the
+    time they send; a few minutes of skew is plenty, years are a captured request.
+    """
+    return timestamp_problem(timestamp, services.clock.now(), services.settings.signature_tolerance_seconds)
+
+
 @router.get("/webhook/wecom")
 async def wecom_verify_url(
     services: Services, msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
@@ -112,6 +140,9 @@ async def wecom_verify_url(
     crypt = _wecom_crypt(services)
     if crypt is None:
         return _not_configured("WeCom", _WECOM_SETTINGS)
+    stale = _stale(services, timestamp)
+    if stale is not None:
+        return _refused("wecom", stale)
     try:
         plain = crypt.open(msg_signature, timestamp, nonce, echostr)
     except CryptoError as exc:
@@ -132,10 +163,13 @@ async def wecom_webhook(
     if crypt is None:
         return _not_configured("WeCom", _WECOM_SETTINGS)
     body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
+    stale = _stale(services, timestamp)
+    if stale is not None:
+        return _refused("wecom", stale)
     try:
         encrypted, kind = wecom.envelope(body)
-    except wecom.NotAMessage as exc:
-        return error_response(422, "invalid_request", str(exc))
+    except wecom.NotAMessage:
+        return _refused("wecom", "body is not a WeCom envelope")  # nothing is said before it is verified
     try:
         plain = crypt.open(msg_signature, timestamp, nonce, encrypted)
     except CryptoError as exc:
@@ -164,20 +198,17 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
     if settings.feishu_verification_token is None and settings.feishu_encrypt_key is None:
         return _not_configured("Feishu", "GUANJIA_FEISHU_VERIFICATION_TOKEN (and GUANJIA_FEISHU_ENCRYPT_KEY)")
     body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
+    token = settings.feishu_verification_token
     try:
         data: Any = json.loads(body)
         if not isinstance(data, dict):
-            raise feishu.NotAMessage("body must be a JSON object")
+            raise CryptoError("body must be a JSON object")
         if settings.feishu_encrypt_key is not None:
-            data = _feishu_open(request, settings.feishu_encrypt_key.get_secret_value(), body, data)
-        token = settings.feishu_verification_token
+            data = _feishu_open(request, services, settings.feishu_encrypt_key.get_secret_value(), body, data)
         event = feishu.read_event(data, token.get_secret_value() if token else None)
-    except CryptoError as exc:
-        return _refused("feishu", str(exc))
-    except PermissionError as exc:
-        return _refused("feishu", str(exc))
-    except (UnicodeDecodeError, json.JSONDecodeError, feishu.NotAMessage) as exc:
-        return error_response(422, "invalid_request", str(exc))
+    except (CryptoError, PermissionError, UnicodeDecodeError, json.JSONDecodeError, feishu.NotAMessage) as exc:
+        # Before the request is authenticated every failure looks the same (no padding oracle).
+        return _refused("feishu", f"{type(exc).__name__}: {exc}")
     if isinstance(event, feishu.Challenge):
         return JSONResponse({"challenge": event.challenge})
     try:
@@ -190,23 +221,39 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
     return JSONResponse({})
 
 
-def _feishu_open(request: Request, key: str, body: bytes, data: dict[str, Any]) -> dict[str, Any]:
-    """Decrypt the event and check X-Lark-Signature (URL verification's challenge comes unsigned)."""
-    if not isinstance(data.get("encrypt"), str):
+def _feishu_open(
+    request: Request, services: AppServices, key: str, body: bytes, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Check X-Lark-Signature and its timestamp, then decrypt: never decrypt what is not signed.
+
+    Feishu sends one request unsigned, the URL verification challenge. An unsigned body is
+    decrypted only to see whether it is one; anything else, including a bad padding or a
+    plaintext that is not JSON, raises the same CryptoError as a bad signature, so nothing
+    an attacker sends learns more than "refused" (the padding oracle of issue 14).
+    """
+    encrypted = data.get("encrypt")
+    if not isinstance(encrypted, str):
         raise CryptoError("an Encrypt Key is set but the body is not encrypted")
-    inner = json.loads(feishu_crypto.decrypt(key, data["encrypt"]))
+    signed = request.headers.get("X-Lark-Signature")
+    if signed is None:
+        try:
+            inner = json.loads(feishu_crypto.decrypt(key, encrypted))
+        except (CryptoError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CryptoError("unsigned request that is not a URL verification") from exc
+        if not isinstance(inner, dict) or inner.get("type") != "url_verification":
+            raise CryptoError("unsigned request that is not a URL verification")
+        return inner
+    timestamp = request.headers.get("X-Lark-Request-Timestamp", "")
+    stale = _stale(services, timestamp)
+    if stale is not None:
+        raise CryptoError(f"X-Lark-Request-Timestamp: {stale}")
+    nonce = request.headers.get("X-Lark-Request-Nonce", "")
+    expected = feishu_crypto.request_signature(timestamp, nonce, key, body)
+    if not secrets.compare_digest(expected.encode(), signed.lower().encode()):
+        raise CryptoError("X-Lark-Signature does not match")
+    inner = json.loads(feishu_crypto.decrypt(key, encrypted))
     if not isinstance(inner, dict):
         raise feishu.NotAMessage("decrypted event must be a JSON object")
-    signed = request.headers.get("X-Lark-Signature")
-    if signed is not None or inner.get("type") != "url_verification":
-        expected = feishu_crypto.request_signature(
-            request.headers.get("X-Lark-Request-Timestamp", ""),
-            request.headers.get("X-Lark-Request-Nonce", ""),
-            key,
-            body,
-        )
-        if not secrets.compare_digest(expected.encode(), (signed or "").lower().encode()):
-            raise CryptoError("X-Lark-Signature does not match")
     return inner
 
 

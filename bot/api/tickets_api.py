@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.api.errors import error_response
 from bot.app_services import Services
+from bot.core.date_range import instant_problem
 from bot.tickets.view import ticket_detail, ticket_summary
 from models import MAX_TICKET_ID, Ticket, TicketStatus
 
@@ -43,6 +44,9 @@ def list_tickets(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             return error_response(422, "invalid_request", f"{name}: give a time zone offset, e.g. +08:00")
+        problem = instant_problem(name, value) if value is not None else None
+        if problem is not None:
+            return error_response(422, "invalid_request", problem)
     query = select(Ticket)
     if status:
         query = query.where(Ticket.status == status)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.adapters import generic
-from bot.api.errors import describe_validation, error_response
+from bot.api.errors import describe_validation, error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import Services
 from bot.chat.intake import Effect
@@ -26,6 +26,8 @@ router = APIRouter()
 @router.post("/webhook/generic")
 async def generic_webhook(request: Request, services: Services, background: BackgroundTasks) -> JSONResponse:
     settings = services.settings
+    if not settings.generic_webhook_enabled:
+        return error_response(404, "not_found", "the generic webhook is off (GUANJIA_GENERIC_WEBHOOK_ENABLED=false)")
     body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     if settings.generic_secret is not None:
         problem = generic.signature_problem(
@@ -37,8 +39,7 @@ async def generic_webhook(request: Request, services: Services, background: Back
             settings.signature_tolerance_seconds,
         )
         if problem is not None:
-            log.warning("generic webhook refused: %s", problem)
-            return error_response(401, "bad_signature", problem)
+            return unauthenticated("generic", problem)
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from bot.core.db import create_private_file
 from config.settings import get_settings
 
 
@@ -29,6 +30,7 @@ def backup_sqlite(source: Path, target: Path, pages_per_step: int = 1024) -> int
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private_file(partial)  # a copy of every ticket and user: owner-only, like the database
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(partial)

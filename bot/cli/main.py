@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from bot.cli import backup as cli_backup
 from bot.cli import ops as cli_ops
-from bot.cli import startup
+from bot.cli import serve_guard, startup
 from bot.cli import users as cli_users
 from bot.cli.eval_command import add_commands as add_eval_commands
 from bot.cli.learned_command import add_commands as add_learned_commands
@@ -29,9 +31,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.app_services import build_services
     from bot.core.log_setup import configure_logging
 
-    settings = serving_settings(get_settings(), args.host)  # Secure cookies off loopback
+    settings = get_settings()
+    refusal = serve_guard.refusal(args.host, settings)
+    if refusal is not None and not args.insecure_dev:
+        print(refusal, file=sys.stderr)
+        return 2
+    if not args.insecure_dev:
+        # Reached from other machines, through an HTTPS proxy: cookies only over HTTPS.
+        settings = serving_settings(settings, args.host)
     cfg = startup.load_or_exit(settings)
     log_config = configure_logging(settings, cfg)  # GUANJIA_LOG_FORMAT=json; secrets masked
+    if refusal is not None:
+        warning = serve_guard.insecure_warning(args.host, settings)
+        print(warning, file=sys.stderr)
+        logging.getLogger("guanjia.serve").warning(warning)
     if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
         print(
             "SQLite 是单进程嵌入式数据库，不能开多个 worker。多进程请用 PostgreSQL："
@@ -121,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL only)")
+    serve.add_argument(
+        "--insecure-dev",
+        action="store_true",
+        help="start on a non-loopback address without the secrets production needs (never in production)",
+    )
     serve.set_defaults(func=cmd_serve)
     chat = sub.add_parser("chat", help="terminal chat simulator")
     chat.add_argument("--group", help="group id (default: the first configured group)")
@@ -143,11 +161,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _setting_error(loc: tuple[int | str, ...], message: str) -> str:
+    if message.startswith("Value error, "):
+        return message.removeprefix("Value error, ")  # our validators name the setting themselves
+    return f"GUANJIA_{str(loc[0]).upper() if loc else '?'}: {message}"
+
+
 def main(argv: Sequence[str] | None = None, clock: Clock | None = None) -> int:
     """Run one command; `clock` is the one wall clock a command reads (tests pass their own)."""
     args = build_parser().parse_args(argv)
     args.clock = clock or SystemClock()
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ValidationError as exc:  # GUANJIA_* settings: one line per bad setting, no traceback
+        if exc.title != "Settings":
+            raise
+        lines = [f"  - {_setting_error(error['loc'], error['msg'])}" for error in exc.errors()]
+        print("配置错误 / configuration error (GUANJIA_* environment):\n" + "\n".join(lines), file=sys.stderr)
+        return 2
     return result
 
 

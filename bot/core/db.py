@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,24 @@ def _prepare_sqlite(engine: Engine, in_memory: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` readable by its owner only, if it is not there yet.
+
+    Why: SQLite (and a backup copy) would be created 0644, so every local account could read
+    every ticket, reporter and user hash. SQLite gives its -wal and -shm files the database's
+    own mode, so creating the database file first covers them too. An existing file is left
+    as the operator set it.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(descriptor)
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -46,6 +65,7 @@ def make_engine(url: str) -> Engine:
         in_memory = database in ("", ":memory:")
         if not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _prepare_sqlite(engine, in_memory)
         return engine

@@ -11,6 +11,9 @@ the one place that decides how:
   reads the same).
 - `no_mass_mentions(text)` for a whole outgoing message, as the platform renderers' last
   guard: the bot never @s everyone, whatever reached the text.
+- `no_live_markdown(text)` for a whole message a platform renders as markdown (DingTalk and
+  WeCom markdown): the bot writes no links, images or HTML of its own, so any that reached
+  the text came from a user (issue 14: `[点我领奖](http://…)` from a web form) and is disarmed.
 """
 
 from __future__ import annotations
@@ -44,6 +47,15 @@ _MASS_MENTION = re.compile(
     re.IGNORECASE,
 )
 
+# Markdown links and images `[text](url)` / `![alt](url)`, reference links `[text][ref]` and
+# their definitions, autolinks `<http://…>`, and HTML tags other than the platforms' <at>/<@>.
+_LIVE_MARKDOWN = re.compile(
+    r"!?\[[^\]\n]*\][ \t]*(?:\([^)\n]*\)|\[[^\]\n]*\])"
+    r"|^[ \t]*\[[^\]\n]+\]:[ \t]*\S+.*$"
+    r"|<(?!/?at\b|@)/?[A-Za-z][^>\n]*>",
+    re.IGNORECASE | re.MULTILINE,
+)
+
 ECHO_LIMIT = 500
 
 
@@ -61,3 +73,8 @@ def echo(text: str | None, limit: int = ECHO_LIMIT) -> str:
 def no_mass_mentions(text: str) -> str:
     """The whole message with every @-everyone form disarmed (the bot's own @s are kept)."""
     return _MASS_MENTION.sub(lambda m: echo(m.group(0)) if m.group(0).startswith("<") else "﹫", text)
+
+
+def no_live_markdown(text: str) -> str:
+    """The message with every user-made link, image and HTML tag shown as inert text."""
+    return _LIVE_MARKDOWN.sub(lambda m: echo(m.group(0)).replace("(", "（").replace(")", "）").replace(":", "："), text)

@@ -18,13 +18,18 @@ from config.settings import Settings
 UVICORN_PROXY_OPTIONS: dict[str, Any] = {"proxy_headers": False, "forwarded_allow_ips": ""}
 
 
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
+    """Only this machine can connect (127.0.0.0/8, ::1, localhost); "0.0.0.0" and "" are every address."""
+    name = host.strip().strip("[]").lower()
+    if name in _LOOPBACK_NAMES:
         return True
     try:
-        return ip_address(host.strip("[]")).is_loopback
+        return ip_address(name).is_loopback
     except ValueError:
-        return False  # a name other than localhost may resolve anywhere
+        return False  # a host name could resolve anywhere
 
 
 def serving_settings(settings: Settings, host: str) -> Settings:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import quoteattr
 
 import httpx
 
 from bot.adapters import feishu_crypto
 from bot.adapters.identity import mentions_for
 from bot.core.clock import Clock
-from bot.core.echo_safety import no_mass_mentions
+from bot.core.echo_safety import echo, no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig
@@ -30,7 +30,8 @@ class FeishuTransport:
 
     def body(self, target: OutboundConfig, message: OutboundMessage, cfg: GuanjiaConfig) -> dict[str, object]:
         who = mentions_for(cfg, "feishu", message.mentions)
-        tags = [f'<at user_id="{escape(u)}"></at>' for u in who.user_ids] + [f"@{n}" for n in who.without_id]
+        # Attribute-escaped (a `"` in an id must not end the attribute); names are inert text.
+        tags = [f"<at user_id={quoteattr(u)}></at>" for u in who.user_ids] + [f"@{echo(n)}" for n in who.without_id]
         text = no_mass_mentions(message.text) + ("\n" + " ".join(tags) if tags else "")
         if message.image_png_base64:
             text += "\n（图表见周报导出）"

@@ -9,7 +9,7 @@ import hashlib
 import httpx
 
 from bot.adapters.identity import mentions_for
-from bot.core.echo_safety import no_mass_mentions
+from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from bot.outbound.delivery import DeliveryResult, OutboundMessage
 from bot.outbound.robot_http import post_json
 from config.schema import GuanjiaConfig, OutboundConfig
@@ -67,8 +67,8 @@ class WeComTransport:
             }
             bodies = [{"msgtype": "text", "text": text}]
         else:  # a long digest: markdown pieces, the @s on the last one
-            tags = " ".join([f"<@{u}>" for u in who.user_ids] + [f"@{n}" for n in who.without_id])
-            pieces = split_utf8(message_text, MARKDOWN_LIMIT - len(tags.encode()) - 1)
+            tags = " ".join([f"<@{u}>" for u in who.user_ids] + [f"@{echo(n)}" for n in who.without_id])
+            pieces = split_utf8(no_live_markdown(message_text), MARKDOWN_LIMIT - len(tags.encode()) - 1)
             if tags:
                 pieces[-1] += "\n" + tags
             bodies = [{"msgtype": "markdown", "markdown": {"content": p}} for p in pieces]

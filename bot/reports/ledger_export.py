@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.reports import periods
 from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.ranking import rank
+from bot.reports.safe_cells import safe_row
 from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
 from models import Ticket, TicketImage, TicketStatus
@@ -115,15 +116,6 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, number_format: str | None = None) 
 _FIRST_DAY, _LAST_DAY = date(1970, 1, 2), date(9999, 12, 30)
 
 
-def _text(ws: WriteOnlyWorksheet, value: str | None) -> Any:
-    """User-written text as a string cell: openpyxl would store "=..." as a live formula."""
-    if not value or not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    return cell
-
-
 def overdue_state(row: Any, now: datetime) -> tuple[str, float | None]:
     """是否超期 and by how many hours: a fix reported (or still missing) after the fix deadline,
     or no claim by the claim deadline. Waiting for verification never counts."""
@@ -178,15 +170,16 @@ def ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: A
     overdue, late_hours = overdue_state(row, now)
     category = ("紧急·" if row.urgent else "") + cfg.category_name(row.category)
     local = [periods.local_naive(cfg, t) for t in (row.created_at, row.claimed_at, row.fixed_at, row.closed_at)]
-    return [
+    # Every text cell through safe_row: any of them may be typed by a stranger (the group id too).
+    cells = [
         row.id,
         _cell(ws, local[0], DATE_FORMAT),
-        _text(ws, row.reporter_name),
+        row.reporter_name,
         group.name if group else row.group_id,
         category,
-        _text(ws, row.location),
-        _text(ws, row.area),
-        _text(ws, row.text),
+        row.location,
+        row.area,
+        row.text,
         cfg.unit_name(row.unit),
         _cell(ws, local[1], DATE_FORMAT),
         _cell(ws, local[2], DATE_FORMAT),
@@ -196,6 +189,7 @@ def ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: A
         late_hours,
         _photos(images),
     ]
+    return safe_row(ws, cells)
 
 
 def _summary_rows(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, kpis: dict[str, UnitKpi]) -> None:
@@ -204,22 +198,25 @@ def _summary_rows(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, kpis: dict[str, Un
     rows.append(("全区合计", total(kpis.values()), None))
     for name, k, ranked in rows:
         ws.append(
-            [
-                name,
-                k.dispatched,
-                k.claimed,
-                _cell(ws, k.response_rate, "0.0%"),
-                k.fixed,
-                _cell(ws, k.resolution_rate, "0.0%"),
-                _cell(ws, k.on_time_fix_rate, "0.0%"),
-                None if k.avg_claim_hours is None else round(k.avg_claim_hours, 1),
-                None if k.avg_fix_hours is None else round(k.avg_fix_hours, 1),
-                k.overdue,
-                k.returned,
-                k.reopened,
-                _cell(ws, k.first_pass_rate, "0.0%"),
-                ranked.score if ranked else None,
-            ]
+            safe_row(
+                ws,
+                [
+                    name,
+                    k.dispatched,
+                    k.claimed,
+                    _cell(ws, k.response_rate, "0.0%"),
+                    k.fixed,
+                    _cell(ws, k.resolution_rate, "0.0%"),
+                    _cell(ws, k.on_time_fix_rate, "0.0%"),
+                    None if k.avg_claim_hours is None else round(k.avg_claim_hours, 1),
+                    None if k.avg_fix_hours is None else round(k.avg_fix_hours, 1),
+                    k.overdue,
+                    k.returned,
+                    k.reopened,
+                    _cell(ws, k.first_pass_rate, "0.0%"),
+                    ranked.score if ranked else None,
+                ],
+            )
         )
 
 
@@ -250,7 +247,9 @@ def write_ledger(
     write_header(summary, SUMMARY_COLUMNS)
     _summary_rows(summary, cfg, unit_kpis(session, cfg, period, now))
     summary.append([])
-    summary.append([f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见 README「KPI」）"])
+    summary.append(
+        safe_row(summary, [f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见 README「KPI」）"])
+    )
     sheets = _Sheets(wb.create_sheet("全部工单"), {u: wb.create_sheet(cfg.unit_name(u)[:31]) for u in cfg.units})
     for ws in (sheets.all, *sheets.units.values()):
         write_header(ws, TICKET_COLUMNS)

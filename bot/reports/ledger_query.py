@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.core.date_range import lenient_date
 from bot.reports import periods
 from bot.reports.digests import overdue_condition
 from config.schema import GuanjiaConfig
@@ -27,10 +28,7 @@ OPEN = "open"
 
 
 def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return lenient_date(value)  # out of range is ignored like any unknown value (no overflow, no 500)
 
 
 def _flag(value: str | None) -> bool:

@@ -17,6 +17,7 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome
 from bot.core.clock import FixedClock
+from bot.core.echo_safety import echo
 from bot.core.errors import DomainError, InvalidArgument, PermissionDenied, TicketNotFound
 from bot.outbound.outbox import enqueue
 from bot.tickets import lifecycle
@@ -156,7 +157,8 @@ def run_action(services: AppServices, user: WebUser, ticket_id: int, key: str, f
                     session,
                     group_id=ticket.group_id,
                     kind="reply",
-                    text=f"💻 {user.display_name}（台账网页）：{typed}\n{reply.text}",
+                    # What the user typed is echoed inert: one line, no links, images or @s.
+                    text=f"💻 {echo(user.display_name)}（台账网页）：{echo(typed)}\n{reply.text}",
                     mentions=reply.mentions,
                     now=now,
                 )

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from bot.app_services import AppServices
+from bot.core.date_range import lenient_date
 from bot.reports import kpi_view
 from bot.web.deps import CurrentUser, Services, State, pop_flash, render
 
@@ -17,10 +18,7 @@ router = APIRouter()
 
 
 def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return lenient_date(value)  # an unknown or out-of-range week shows the current one
 
 
 def board_context(services: AppServices, session: Session, week: date | None) -> dict[str, Any]:

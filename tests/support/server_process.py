@@ -82,11 +82,14 @@ def start_process(command: Sequence[str], env: dict[str, str], port: int, worker
     return ServerProcess(process, port, log)
 
 
-def start_server(database_url: str, port: int | None = None, workers: int = 1) -> ServerProcess:
+def start_server(
+    database_url: str, port: int | None = None, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> ServerProcess:
     """`guanjia serve` on the given database, without the scheduler (tests drive time themselves)."""
     port = port or free_port()
     env = dict(os.environ, GUANJIA_DATABASE_URL=database_url, GUANJIA_RUN_SCHEDULER="false")
     env.pop("GUANJIA_CONFIG", None)
     env.pop("GUANJIA_GENERIC_SECRET", None)
+    env.update(extra_env or {})
     command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)]
     return start_process(command, env, port, workers)
