@@ -17,6 +17,7 @@ from bot.adapters import dingtalk
 from bot.adapters.wecom import reply_text
 from bot.app_services import AppServices
 from bot.chat.messages import Outcome, Reply
+from bot.core.clock import ManualClock
 from bot.outbound.delivery import OutboundMessage
 from bot.outbound.feishu_transport import FeishuTransport
 from bot.outbound.wecom_transport import TEXT_LIMIT, WeComTransport
@@ -66,17 +67,17 @@ def test_wecom_robot_mentions_nobody_from_a_hostile_reporter_id(cfg: GuanjiaConf
     assert all("<@a>b>" not in json.dumps(b, ensure_ascii=False) for b in long)
 
 
-def test_feishu_robot_writes_no_at_all_and_no_broken_attribute(cfg: GuanjiaConfig) -> None:
+def test_feishu_robot_writes_no_at_all_and_no_broken_attribute(cfg: GuanjiaConfig, clock: ManualClock) -> None:
     target = OutboundConfig(platform="feishu", url="http://127.0.0.1:9/hook")
-    body = FeishuTransport().body(target, message(HOSTILE), cfg)
+    body = FeishuTransport(clock).body(target, message(HOSTILE), cfg)
     text = body["content"]["text"]  # type: ignore[index]
     assert 'user_id="all"' not in text and 'user_id="-1"' not in text
     assert "<at" not in text  # none of the ids is one person's id
 
 
-def test_feishu_keeps_mentioning_real_platform_users(cfg: GuanjiaConfig) -> None:
+def test_feishu_keeps_mentioning_real_platform_users(cfg: GuanjiaConfig, clock: ManualClock) -> None:
     target = OutboundConfig(platform="feishu", url="http://127.0.0.1:9/hook")
-    body = FeishuTransport().body(target, message(("feishu:ou_z9", "feishu:all")), cfg)
+    body = FeishuTransport(clock).body(target, message(("feishu:ou_z9", "feishu:all")), cfg)
     text = body["content"]["text"]  # type: ignore[index]
     assert text.count("<at ") == 1 and '<at user_id="ou_z9"></at>' in text
 
