@@ -26,6 +26,9 @@ class InboundMessage(Base):
     sender_name: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A location or files the message carried ({"location": ..., "attachments": [...]}): kept so
+    # that the sender's next report within the follow-up window takes them (bot/chat/evidence.py).
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     sent_at: Mapped[datetime | None]
     received_at: Mapped[datetime]
     # The answer given the first time: {"replies": [...], "tickets": [...]}.

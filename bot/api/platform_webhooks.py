@@ -89,6 +89,8 @@ async def dingtalk_webhook(request: Request, background: BackgroundTasks) -> Res
         message = dingtalk.to_incoming(data, services.cfg)
     except (UnicodeDecodeError, json.JSONDecodeError, dingtalk.NotAMessage) as exc:
         return error_response(422, "invalid_request", str(exc))
+    if message is None:  # a type with nothing to read: answered, so DingTalk does not count a failure
+        return JSONResponse(dingtalk.EMPTY_REPLY)
     outcome = await _handle(request, services, message, background)
     return JSONResponse(dingtalk.render_outcome(outcome, services.cfg))
 

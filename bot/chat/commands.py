@@ -90,8 +90,12 @@ class CommandRegistry:
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
 
-    def match(self, text: str) -> CommandMatch | UsageError | None:
-        """Read `text` (already normalised) as a command, a malformed command, or neither."""
+    def match(self, text: str, quoted_ticket: int | None = None) -> CommandMatch | UsageError | None:
+        """Read `text` (already normalised) as a command, a malformed command, or neither.
+
+        `quoted_ticket` is the number a quoted message names (bot/chat/quotes.py): a command
+        written without one ("已整改" quoting "已登记 #12") is about that ticket.
+        """
         verbs = sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True)
         alternation = "|".join(map(re.escape, verbs))
         number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
@@ -114,6 +118,8 @@ class CommandRegistry:
         if command is None:
             return None
         rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
+        if command.takes_ticket and quoted_ticket is not None and (command.accepts_rest or not rest):
+            return CommandMatch(command, CommandArgs(quoted_ticket, rest))
         if command.takes_ticket:
             if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
                 return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")

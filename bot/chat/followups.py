@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.chat.evidence import attach_evidence
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.core.actor import Actor
 from bot.core.clock import ManualClock
@@ -123,6 +124,8 @@ def attach_followup(
     now: datetime,
 ) -> Outcome | None:
     """Add the message to the sender's recent report and answer briefly; None if it is not one."""
+    if msg.location is not None or msg.attachments:  # a map pin or a file: evidence, whatever the text
+        return attach_evidence(session, cfg, msg, recent_report(session, cfg, msg, now), now)
     # An answer to "请补充地点" may be longer than a follow-up usually is.
     if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
         return None

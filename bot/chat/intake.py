@@ -17,6 +17,7 @@ from bot.chat.commands import CommandMatch, CommandRegistry, UsageError
 from bot.chat.context import ChatContext
 from bot.chat.followups import attach_after_photos, attach_followup
 from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.chat.quotes import match_command
 from bot.chat.report import handle_report
 from bot.chat.suspects import SuspectService
 from bot.chat.text_normalize import addresses_bot, command_text
@@ -99,7 +100,7 @@ class Intake:
 
     def _plan(self, msg: IncomingMessage) -> _Plan:
         text = command_text(msg.text, self.cfg.bot_names)
-        matched = self.registry.match(text)
+        matched = match_command(self.registry, self.session_factory, msg, text)  # a quote may name the ticket
         if isinstance(matched, CommandMatch):
             return _Plan(command=matched)
         if isinstance(matched, UsageError):
@@ -119,6 +120,7 @@ class Intake:
             "sender_name": msg.sender_name,
             "text": msg.text,
             "images": list(msg.images),
+            "evidence": msg.evidence(),  # a location or files, for the sender's next report (chat/evidence.py)
             "sent_at": msg.sent_at,
             "received_at": self.clock.now(),
             "response": _NO_ANSWER,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.chat.context import ChatContext
+from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
 from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
@@ -37,7 +38,13 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
         for p in parsed.problems
     ]
-    return report_outcome(ctx, registered)
+    # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
+    added = take_waiting_evidence(ctx, [t for t, _ in registered])
+    outcome = report_outcome(ctx, registered)
+    if added:
+        first = outcome.replies[0]
+        outcome.replies[0] = Reply(f"{first.text}\n已附上：{added}", first.mentions)
+    return outcome
 
 
 def report_outcome(

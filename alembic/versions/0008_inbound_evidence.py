@@ -1,0 +1,29 @@
+"""A location or files carried by an inbound message
+
+Revision ID: EXAMPLE_REV
+Revises: 0007
+Create Date: 2026-11-30
+
+A location or file sent before the report it belongs to is kept with its message, so the
+sender's next report within the follow-up window takes it (bot/chat/evidence.py).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from alembic import op
+
+revision: str = "EXAMPLE_REV"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("inbound_messages", sa.Column("evidence", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("inbound_messages") as batch:
+        batch.drop_column("evidence")
