@@ -26,7 +26,7 @@ from bot.adapters.identity import (
 )
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.chat.messages import Attachment, IncomingMessage, Location, Outcome
-from bot.core.echo_safety import no_mass_mentions
+from bot.core.echo_safety import echo, no_mass_mentions
 from config.schema import GuanjiaConfig
 
 PLATFORM = "wecom"
@@ -180,6 +180,11 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
         quoted_text=_quote(data),
     )
     return PlatformMessage(incoming, media)
+
+
+def announcement(incoming: IncomingMessage) -> str:
+    """The first line of a 自建应用 (private chat) answer when the group's robot repeats it."""
+    return f"{echo(incoming.sender_name)} 通过应用私聊：\n"
 
 
 def to_incoming(plain: bytes, kind: Kind, cfg: GuanjiaConfig) -> PlatformMessage | None:

@@ -151,6 +151,9 @@ async def wecom_webhook(
     if message is None:
         return PlainTextResponse("success")
     outcome = await _handle(request, services, message, background)
+    if kind == "xml" and outcome.tickets:
+        # A 自建应用 chat is private: the group (and the unit in it) hears of the ticket from its robot.
+        await run_in_threadpool(_queue_replies, services, message, outcome, wecom.announcement(message.incoming))
     to_user = wecom.app_user(plain) if kind == "xml" else ""
     reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user)
     if reply is None:
@@ -219,8 +222,9 @@ def _feishu_open(request: Request, key: str, body: bytes, data: dict[str, Any]) 
     return inner
 
 
-def _queue_replies(services: AppServices, message: PlatformMessage, outcome: Outcome) -> None:
-    """Feishu takes no reply in the response: send it through the group's robot, via the outbox.
+def _queue_replies(services: AppServices, message: PlatformMessage, outcome: Outcome, head: str = "") -> None:
+    """Send the replies through the group's robot, via the outbox: Feishu takes no reply in the
+    response, and a WeCom 自建应用 private chat is announced in the group (`head` says whose).
 
     The dedupe key makes a platform retry (answered from the intake's record) queue nothing new.
     """
@@ -231,7 +235,7 @@ def _queue_replies(services: AppServices, message: PlatformMessage, outcome: Out
                 session,
                 group_id=incoming.group_id,
                 kind="reply",
-                text=reply.text,
+                text=head + reply.text,
                 mentions=reply.mentions,
                 now=services.clock.now(),
                 dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
