@@ -137,3 +137,14 @@ def test_a_malformed_location_is_answered_and_changes_nothing(
     feishu_post(client, feishu_event("om_1", NO_PLACE_REPORT))
     assert feishu_post(client, feishu_typed("om_2", "location", pin)).status_code == 200
     assert ticket(client)["location"] is None and evidence_events(services) == []
+
+
+def test_a_location_answering_the_bots_question_registers_the_report_there(
+    client: TestClient, services: AppServices
+) -> None:
+    feishu_post(client, feishu_event("om_1", "东关那块有点情况"))
+    assert queued(services) == ["要登记为问题吗？请说明问题和地点"]
+    feishu_post(client, feishu_typed("om_2", "location", PIN))
+    detail = ticket(client)
+    assert detail["location"] == "延庆区妫水北街12号" and detail["reporter_id"] == "wgy_li"
+    assert "已附上：位置「延庆区妫水北街12号」" in queued(services)[-1] and PLACE_QUESTION not in queued(services)[-1]

@@ -39,19 +39,15 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         for p in parsed.problems
     ]
     # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
-    added = take_waiting_evidence(ctx, [t for t, _ in registered])
-    outcome = report_outcome(ctx, registered)
-    if added:
-        first = outcome.replies[0]
-        outcome.replies[0] = Reply(f"{first.text}\n已附上：{added}", first.mentions)
-    return outcome
+    return report_outcome(ctx, registered, added=take_waiting_evidence(ctx, [t for t, _ in registered]))
 
 
 def report_outcome(
-    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True
+    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True, added: str | None = None
 ) -> Outcome:
     """The one reply to new tickets: a line each, @ their units; asks the reporter for the place
-    if one has none (not when the 创城办 opened them: the reporter is not the one answering)."""
+    if one has none (not when the 创城办 opened them: the reporter is not the one answering).
+    `added` names the evidence (a pin, files) the tickets took from earlier messages."""
     outcome = Outcome()
     lines: list[str] = []
     mentions: list[str] = []
@@ -66,6 +62,8 @@ def report_outcome(
         lines.insert(0, f"本条消息含{len(lines)}个问题：")
     if head:
         lines.insert(0, head)
+    if added:
+        lines.append(f"已附上：{added}")
     # The reporter's answer within the follow-up window fills it (bot/chat/followups.py).
     if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
         lines.append(PLACE_QUESTION)
