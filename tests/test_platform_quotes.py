@@ -88,3 +88,16 @@ def test_a_quote_gives_no_rights_the_sender_lacks(client: TestClient, clock: Man
     answer = ding(client, clock, ding_quoting("d2", "已整改", BOT_LINE, sender="staff-li")).json()
     assert answer["text"]["content"] == "#1 属于环卫中心，您不是该单位成员"
     assert status(client) == "dispatched"
+
+
+def test_a_quoted_command_may_carry_a_note_but_a_sentence_stays_a_report(
+    client: TestClient, clock: ManualClock
+) -> None:
+    ding(client, clock, dingtalk_message("d1", REPORT))
+    said = ding(client, clock, ding_quoting("d2", "已完成的地方又有垃圾了堆在路边", BOT_LINE, sender="staff-li"))
+    assert said.json()["text"]["content"] == "已补充到 #1：「已完成的地方又有垃圾了堆在路边」"  # read, not a command
+    assert status(client) == "dispatched"
+    fixed = ding(client, clock, ding_quoting("d3", "已整改，垃圾已经全部清运完毕", BOT_LINE))
+    assert "#1" in fixed.json()["text"]["content"] and status(client) == "fixed"
+    events = client.get("/api/tickets/1").json()["events"]
+    assert events[-1]["note"] == "垃圾已经全部清运完毕"

@@ -65,8 +65,6 @@ class _Content:
 def _quoted(text: dict[str, Any]) -> str | None:
     """The text of the message a reply quotes (`text.repliedMsg`), when the reply is one."""
     replied = text.get("repliedMsg")
-    if not text.get("isReplyMsg") and not isinstance(replied, dict):
-        return None
     if not isinstance(replied, dict):
         return None
     content = replied.get("content")
