@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.app import create_app
 from bot.app_services import AppServices, build_services
@@ -22,8 +20,7 @@ from config.schema import GuanjiaConfig
 from config.settings import Settings
 from tests import fake_platforms
 from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
-
-AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+from tests.platform_http import AES_KEY, ding, feishu_post, platform_settings, wecom_post
 
 
 @pytest.fixture
@@ -33,18 +30,7 @@ def cfg() -> GuanjiaConfig:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Any) -> Settings:
-    return Settings(
-        database_url=database_url,
-        config=None,
-        run_scheduler=False,
-        dingtalk_app_secret=SecretStr("ding-secret"),
-        wecom_token=SecretStr("wecom-token"),
-        wecom_aes_key=SecretStr(AES_KEY),
-        wecom_corp_id="",
-        feishu_encrypt_key=SecretStr("feishu-key"),
-        feishu_verification_token=SecretStr("vtoken"),
-        media_dir=tmp_path / "media",
-    )
+    return platform_settings(database_url, tmp_path / "media")
 
 
 def tickets(client: TestClient) -> list[dict[str, Any]]:
@@ -53,14 +39,6 @@ def tickets(client: TestClient) -> list[dict[str, Any]]:
 
 
 # --- DingTalk ----------------------------------------------------------------------------
-
-
-def ding(
-    client: TestClient, clock: ManualClock, body: dict[str, Any], secret: str = "ding-secret", age_s: int = 0
-) -> Any:
-    ts = str(int(clock.now().timestamp() * 1000) - age_s * 1000)
-    headers = {"timestamp": ts, "sign": dingtalk.sign(secret, ts)}
-    return client.post("/webhook/dingtalk", content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
 
 
 def test_dingtalk_report_becomes_a_ticket_and_the_unit_is_mentioned(client: TestClient, clock: ManualClock) -> None:
@@ -138,13 +116,6 @@ def test_dingtalk_picture_is_queued_and_linked_after_download(
 # --- WeCom -------------------------------------------------------------------------------
 
 
-def wecom_post(client: TestClient, plain: bytes, receive_id: str = "", token: str = "wecom-token") -> Any:
-    crypt = WXBizMsgCrypt(token, AES_KEY, receive_id)
-    encrypted, sig = crypt.seal(plain, "1409659813", "nonce1")
-    params = {"msg_signature": sig, "timestamp": "1409659813", "nonce": "nonce1"}
-    return client.post("/webhook/wecom", params=params, content=json.dumps({"encrypt": encrypted}))
-
-
 def test_wecom_smart_robot_report_gets_an_encrypted_reply_mentioning_the_unit(client: TestClient) -> None:
     # A 2014 timestamp, as in Tencent's own samples: WeCom has no freshness window, retries dedupe on msgid.
     response = wecom_post(client, wecom_robot_message("wm-1", REPORT))
@@ -196,18 +167,6 @@ def test_wecom_self_built_app_private_message_counts_in_the_default_group(servic
 
 
 # --- Feishu ------------------------------------------------------------------------------
-
-
-def feishu_post(client: TestClient, event: dict[str, Any], key: str = "feishu-key", sign: bool = True) -> Any:
-    body = json.dumps({"encrypt": feishu_crypto.encrypt(key, json.dumps(event).encode())}).encode()
-    headers = {"content-type": "application/json"}
-    if sign:
-        headers |= {
-            "X-Lark-Request-Timestamp": "1700000000",
-            "X-Lark-Request-Nonce": "n1",
-            "X-Lark-Signature": feishu_crypto.request_signature("1700000000", "n1", key, body),
-        }
-    return client.post("/webhook/feishu", content=body, headers=headers)
 
 
 def test_feishu_url_verification_challenge(client: TestClient) -> None:
