@@ -22,8 +22,17 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("inbound_messages", sa.Column("evidence", sa.JSON(), nullable=True))
+    # Partial: only messages that carry evidence are indexed (every report looks them up).
+    op.create_index(
+        "ix_inbound_messages_evidence",
+        "inbound_messages",
+        ["group_id", "sender_id", "received_at"],
+        postgresql_where=sa.text("evidence IS NOT NULL"),
+        sqlite_where=sa.text("evidence IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inbound_messages_evidence", table_name="inbound_messages")
     with op.batch_alter_table("inbound_messages") as batch:
         batch.drop_column("evidence")
