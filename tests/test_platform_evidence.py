@@ -29,6 +29,8 @@ from tests.platform_factories import (
     feishu_typed,
     platform_cfg,
     wecom_app_xml,
+    wecom_robot_message,
+    wecom_robot_typed,
 )
 from tests.platform_http import ding, feishu_post, platform_settings, wecom_answer, wecom_post
 
@@ -148,3 +150,28 @@ def test_a_location_answering_the_bots_question_registers_the_report_there(
     detail = ticket(client)
     assert detail["location"] == "延庆区妫水北街12号" and detail["reporter_id"] == "wgy_li"
     assert "已附上：位置「延庆区妫水北街12号」" in queued(services)[-1] and PLACE_QUESTION not in queued(services)[-1]
+
+
+@pytest.mark.parametrize(
+    ("report", "evidence", "kept"),
+    [
+        (
+            wecom_app_xml("811", "text", Content=NO_PLACE_REPORT),
+            wecom_app_xml("812", "video", MediaId="media-vid-1", ThumbMediaId="t"),
+            {"kind": "video", "name": "video", "key": "media-vid-1"},
+        ),
+        (
+            wecom_robot_message("w1", NO_PLACE_REPORT),
+            wecom_robot_typed("w2", "file", {"chattype": "single", "file": {"url": "https://ww.example/f?x=1"}}),
+            {"kind": "file", "name": "file", "key": "https://ww.example/f?x=1"},
+        ),
+    ],
+    ids=["app-video", "robot-file"],
+)
+def test_wecom_videos_and_files_after_a_report_are_kept_with_their_platform_key(
+    client: TestClient, services: AppServices, report: bytes, evidence: bytes, kept: dict[str, str]
+) -> None:
+    assert "已登记 #1" in wecom_answer(wecom_post(client, report))
+    assert "已补充到 #1" in wecom_answer(wecom_post(client, evidence))
+    [data] = evidence_events(services)
+    assert data["evidence"]["attachments"] == [kept]
