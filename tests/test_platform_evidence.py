@@ -175,3 +175,31 @@ def test_wecom_videos_and_files_after_a_report_are_kept_with_their_platform_key(
     assert "已补充到 #1" in wecom_answer(wecom_post(client, evidence))
     [data] = evidence_events(services)
     assert data["evidence"]["attachments"] == [kept]
+
+
+def post_with_video(message_id: str, text: str) -> dict[str, Any]:
+    """A Feishu rich-text post: a line of words and a video recorded in the chat."""
+    video = {"tag": "media", "file_key": f"file_{message_id}", "image_key": "img_thumb", "file_name": "现场.mp4"}
+    content = {"zh_cn": {"title": "", "content": [[{"tag": "text", "text": text}], [video]]}}
+    return feishu_typed(message_id, "post", content, chat_type="p2p")
+
+
+def test_feishu_post_with_words_and_a_video_is_a_report_with_its_evidence(
+    client: TestClient, services: AppServices
+) -> None:
+    feishu_post(client, post_with_video("om_p", NO_PLACE_REPORT))
+    assert "已登记 #1" in queued(services)[0] and "已附上：视频「现场.mp4」" in queued(services)[0]
+    [data] = evidence_events(services)
+    assert data["evidence"]["attachments"][0]["key"] == "file_om_p"
+
+
+def test_feishu_post_answering_the_place_question_with_a_video_adds_both(
+    client: TestClient, services: AppServices
+) -> None:
+    feishu_post(client, feishu_event("om_1", NO_PLACE_REPORT))
+    feishu_post(client, post_with_video("om_2", "在3号楼北边"))
+    assert queued(services)[-1] == "已补充到 #1：「在3号楼北边」及视频「现场.mp4」"
+    assert ticket(client)["location"] == "3号楼北边"
+    assert [d["evidence"]["attachments"][0]["key"] for d in evidence_events(services) if "evidence" in d] == [
+        "file_om_2"
+    ]

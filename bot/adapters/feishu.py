@@ -77,6 +77,7 @@ def _post(content: dict[str, Any]) -> _Content:
     body = content if "content" in content else next(iter(content.values()), {})  # may be keyed by locale
     texts: list[str] = []
     images: list[str] = []
+    videos: list[Attachment] = []
     for line in body.get("content") or []:
         for item in line:
             if item.get("tag") == "text":
@@ -85,8 +86,10 @@ def _post(content: dict[str, Any]) -> _Content:
                 texts.append(f"@{item.get('user_name') or item.get('user_id') or ''}")
             elif item.get("tag") == "img" and item.get("image_key"):
                 images.append(str(item["image_key"]))
+            elif item.get("tag") == "media" and item.get("file_key"):
+                videos.append(Attachment("video", str(item.get("file_name") or "video"), str(item["file_key"])))
         texts.append("\n")
-    return _Content("".join(texts).strip(), tuple(images))
+    return _Content("".join(texts).strip(), tuple(images), attachments=tuple(videos))
 
 
 def _location(content: dict[str, Any]) -> Location | None:

@@ -35,7 +35,7 @@ def _place(location: dict[str, Any]) -> str:
     return address or f"{float(location['latitude']):.6f},{float(location['longitude']):.6f}"
 
 
-def _what(evidence: dict[str, Any]) -> str:
+def describe(evidence: dict[str, Any]) -> str:
     """The evidence in a few words, for the note on the ticket and the reply."""
     parts: list[str] = []
     if evidence.get("location"):
@@ -45,14 +45,14 @@ def _what(evidence: dict[str, Any]) -> str:
     return "、".join(parts)
 
 
-def _add(service: TicketService, tickets: Sequence[Ticket], actor: Actor, evidence: dict[str, Any]) -> None:
+def add_evidence(service: TicketService, tickets: Sequence[Ticket], actor: Actor, evidence: dict[str, Any]) -> None:
     location = evidence.get("location")
     details: dict[str, Any] = {"evidence": evidence}
     if location:
         details |= {"latitude": location["latitude"], "longitude": location["longitude"]}
     place = _place(location) if location else None
     for ticket in tickets:
-        service.supplement(ticket.id, actor, _what(evidence), (), place, details)
+        service.supplement(ticket.id, actor, describe(evidence), (), place, details)
 
 
 def attach_evidence(
@@ -68,9 +68,9 @@ def attach_evidence(
     if not tickets:
         return Outcome()
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-    _add(TicketService(session, cfg, ManualClock(now)), tickets, actor, evidence)
+    add_evidence(TicketService(session, cfg, ManualClock(now)), tickets, actor, evidence)
     numbers = "、".join(f"#{t.id}" for t in tickets)
-    return Outcome([Reply(f"已补充到 {numbers}：{_what(evidence)}")], [t.id for t in tickets])
+    return Outcome([Reply(f"已补充到 {numbers}：{describe(evidence)}")], [t.id for t in tickets])
 
 
 def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket]) -> str | None:
@@ -102,6 +102,6 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket]) -> str | 
     for msg_id, evidence in waiting:
         if msg_id in taken:
             continue
-        _add(ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id), evidence)
-        added.append(_what(evidence))
+        add_evidence(ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id), evidence)
+        added.append(describe(evidence))
     return "、".join(added) or None

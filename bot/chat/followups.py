@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.chat.evidence import attach_evidence
+from bot.chat.evidence import add_evidence, attach_evidence, describe
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.core.actor import Actor
 from bot.core.clock import ManualClock
@@ -124,7 +124,8 @@ def attach_followup(
     now: datetime,
 ) -> Outcome | None:
     """Add the message to the sender's recent report and answer briefly; None if it is not one."""
-    if msg.location is not None or msg.attachments:  # a map pin or a file: evidence, whatever the text
+    evidence = msg.evidence()
+    if evidence is not None and not parser.clean(msg.text):  # a map pin or a file alone
         return attach_evidence(session, cfg, msg, recent_report(session, cfg, msg, now), now)
     # An answer to "请补充地点" may be longer than a follow-up usually is.
     if not is_followup_shaped(cfg, parser, msg, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS)):
@@ -148,9 +149,12 @@ def attach_followup(
     areas = {t.id: t.area for t in tickets}
     for ticket in tickets:
         service.supplement(ticket.id, actor, note or msg.text.strip() or None, msg.images, place)
+    if evidence is not None:  # words with a file or a pin (a Feishu post with a video)
+        add_evidence(service, tickets, actor, evidence)
     numbers = "、".join(f"#{t.id}" for t in tickets)
     photos = len(msg.images) or sum(msg.text.count(mark) for mark in _PHOTO_MARKS)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
+    what += f"及{describe(evidence)}" if evidence is not None else ""
     text, mentions = f"已补充到 {numbers}：{what}", []
     for ticket in tickets:
         if ticket.area != areas[ticket.id] and territorial_members(cfg, ticket.unit, ticket.area):
