@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from bot.web.accounts.users import create_user
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import Engine
@@ -29,6 +28,7 @@ from bot.cli.backup import backup_sqlite
 from bot.cli.main import main
 from bot.cli.serve_guard import is_loopback, refusal
 from bot.core.db import make_engine
+from bot.web.accounts.users import create_user
 from config import load_config
 from config.loader import ConfigError, parse_config
 from config.settings import Settings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from pydantic import SecretStr
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import OperationalError
 
-from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.api.errors import UNAUTHENTICATED
 from bot.app import create_app
@@ -30,9 +27,9 @@ from models import InboundMessage, MediaDownload, OutboxMessage, Ticket
 from tests.support import fake_platforms
 from tests.support.chat import START
 from tests.support.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_message
+from tests.support.platform_http import AES_KEY, ding, feishu_post, platform_settings, wecom_post
 from tests.support.web_helpers import login, make_user
 
-AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 # The suite's clock (tests/conftest.py START) in unix seconds: WeCom and Feishu timestamps must be fresh.
 NOW_S = str(int(START.timestamp()))
 
@@ -44,18 +41,7 @@ def cfg() -> GuanjiaConfig:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Any) -> Settings:
-    return Settings(
-        database_url=database_url,
-        config=None,
-        run_scheduler=False,
-        dingtalk_app_secret=SecretStr("ding-secret"),
-        wecom_token=SecretStr("wecom-token"),
-        wecom_aes_key=SecretStr(AES_KEY),
-        wecom_corp_id="",
-        feishu_encrypt_key=SecretStr("feishu-key"),
-        feishu_verification_token=SecretStr("vtoken"),
-        media_dir=tmp_path / "media",
-    )
+    return platform_settings(database_url, tmp_path / "media")
 
 
 @contextmanager
@@ -86,18 +72,6 @@ def tickets(client: TestClient) -> list[dict[str, Any]]:
 
 
 # --- DingTalk ----------------------------------------------------------------------------
-
-
-_DING_MS = itertools.count()
-
-
-def ding(
-    client: TestClient, clock: ManualClock, body: dict[str, Any], secret: str = "ding-secret", age_s: int = 0
-) -> Any:
-    # Each callback is stamped its own millisecond, as DingTalk's are: a sign is bound to one message.
-    ts = str(int(clock.now().timestamp() * 1000) - age_s * 1000 - next(_DING_MS))
-    headers = {"timestamp": ts, "sign": dingtalk.sign(secret, ts)}
-    return client.post("/webhook/dingtalk", content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
 
 
 def test_dingtalk_report_becomes_a_ticket_and_the_unit_is_mentioned(client: TestClient, clock: ManualClock) -> None:
@@ -201,13 +175,6 @@ def test_dingtalk_picture_lost_with_the_connection_leaves_no_ticket_without_its_
 # --- WeCom -------------------------------------------------------------------------------
 
 
-def wecom_post(client: TestClient, plain: bytes, receive_id: str = "", token: str = "wecom-token") -> Any:
-    crypt = WXBizMsgCrypt(token, AES_KEY, receive_id)
-    encrypted, sig = crypt.seal(plain, NOW_S, "nonce1")
-    params = {"msg_signature": sig, "timestamp": NOW_S, "nonce": "nonce1"}
-    return client.post("/webhook/wecom", params=params, content=json.dumps({"encrypt": encrypted}))
-
-
 def test_wecom_smart_robot_report_gets_an_encrypted_reply_mentioning_the_unit(client: TestClient) -> None:
     # A retry (same msgid) is answered from the intake's record.
     response = wecom_post(client, wecom_robot_message("wm-1", REPORT))
@@ -259,18 +226,6 @@ def test_wecom_self_built_app_private_message_counts_in_the_default_group(servic
 
 
 # --- Feishu ------------------------------------------------------------------------------
-
-
-def feishu_post(client: TestClient, event: dict[str, Any], key: str = "feishu-key", sign: bool = True) -> Any:
-    body = json.dumps({"encrypt": feishu_crypto.encrypt(key, json.dumps(event).encode())}).encode()
-    headers = {"content-type": "application/json"}
-    if sign:
-        headers |= {
-            "X-Lark-Request-Timestamp": NOW_S,
-            "X-Lark-Request-Nonce": "n1",
-            "X-Lark-Signature": feishu_crypto.request_signature(NOW_S, "n1", key, body),
-        }
-    return client.post("/webhook/feishu", content=body, headers=headers)
 
 
 def test_feishu_url_verification_challenge(client: TestClient) -> None:

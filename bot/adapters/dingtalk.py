@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.adapters.identity import (
     sender_id_for,
     strip_bot_mention,
 )
-from bot.chat.messages import IncomingMessage, Outcome
+from bot.chat.messages import Attachment, IncomingMessage, Outcome
 from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from config.schema import GuanjiaConfig
 
@@ -53,7 +54,28 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
     return None
 
 
-def _text_and_pictures(payload: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+@dataclass(frozen=True)
+class _Content:
+    text: str = ""
+    pictures: tuple[dict[str, str], ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    quoted_text: str | None = None
+
+
+def _quoted(text: dict[str, Any]) -> str | None:
+    """The text of the message a reply quotes (`text.repliedMsg`), when the reply is one."""
+    replied = text.get("repliedMsg")
+    if not isinstance(replied, dict):
+        return None
+    content = replied.get("content")
+    if isinstance(content, dict):
+        value = content.get("text") or content.get("content")
+        return str(value) if value else None
+    return str(content) if isinstance(content, str) and content else None
+
+
+def _read(payload: dict[str, Any]) -> _Content | None:
+    """The message's text, pictures, files and quote; None for a type that carries nothing to read."""
     msgtype = payload.get("msgtype")
     content = payload.get("content")
     if msgtype == "text" or (msgtype is None and "text" in payload):
@@ -61,11 +83,13 @@ def _text_and_pictures(payload: dict[str, Any]) -> tuple[str, list[dict[str, str
         value = text.get("content") if isinstance(text, dict) else None
         if value is None and isinstance(content, str):
             value = content
-        return str(value or ""), []
-    if msgtype == "picture" and isinstance(content, dict):
+        return _Content(str(value or ""), quoted_text=_quoted(text) if isinstance(text, dict) else None)
+    if not isinstance(content, dict):
+        return _Content(content) if isinstance(content, str) else None
+    if msgtype == "picture":
         code = content.get("downloadCode") or content.get("pictureDownloadCode")
-        return "", ([{"downloadCode": str(code)}] if code else [])
-    if msgtype == "richText" and isinstance(content, dict):
+        return _Content(pictures=({"downloadCode": str(code)},) if code else ())
+    if msgtype == "richText":
         parts: list[str] = []
         pictures: list[dict[str, str]] = []
         for item in content.get("richText") or []:
@@ -76,29 +100,35 @@ def _text_and_pictures(payload: dict[str, Any]) -> tuple[str, list[dict[str, str
             code = item.get("downloadCode") or item.get("pictureDownloadCode")
             if item.get("type") == "picture" and code:
                 pictures.append({"downloadCode": str(code)})
-        return "".join(parts), pictures
-    if isinstance(content, str):
-        return content, []
-    raise NotAMessage(f"unsupported msgtype {msgtype!r}")
+        return _Content("".join(parts), tuple(pictures))
+    if msgtype == "audio":  # a voice note: DingTalk's own transcript is the message
+        return _Content(str(content.get("recognition") or "").strip()) if content.get("recognition") else None
+    if msgtype in ("file", "video") and content.get("downloadCode"):
+        name = str(content.get("fileName") or f"{msgtype}.{content.get('videoType') or 'bin'}")
+        return _Content(attachments=(Attachment(str(msgtype), name, str(content["downloadCode"])),))
+    return None  # a type DingTalk may add (or one with nothing readable): answered, not an error
 
 
-def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage:
+def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
+    """The chat message in a callback, or None for a message type with nothing to read."""
     msg_id = payload.get("msgId")
     if not isinstance(msg_id, str) or not msg_id:
         raise NotAMessage("msgId: required")
     platform_sender = payload.get("senderStaffId") or payload.get("senderId")
     if not isinstance(platform_sender, str) or not platform_sender:
         raise NotAMessage("senderStaffId or senderId: required")
-    text, pictures = _text_and_pictures(payload)
+    read = _read(payload)
+    if read is None:
+        return None
     sender_id = sender_id_for(cfg, PLATFORM, platform_sender)
     conversation = payload.get("conversationId")
     if str(payload.get("conversationType")) == "1" or not isinstance(conversation, str):
         group_id = default_group(cfg, PLATFORM, sender_id)
     else:
         group_id = group_for(cfg, PLATFORM, conversation)
+    robot = str(payload.get("robotCode") or "")
     media = tuple(
-        MediaRef(PLATFORM, f"{msg_id}/{n}", {**picture, "robotCode": str(payload.get("robotCode") or "")})
-        for n, picture in enumerate(pictures)
+        MediaRef(PLATFORM, f"{msg_id}/{n}", {**picture, "robotCode": robot}) for n, picture in enumerate(read.pictures)
     )
     created = payload.get("createAt")
     sent_at = datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float) else None
@@ -108,11 +138,13 @@ def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage:
         group_id=group_id,
         sender_id=sender_id,
         sender_name=str(payload.get("senderNick") or cfg.display_name(sender_id)),
-        text=strip_bot_mention(text, cfg.bot_names),
+        text=strip_bot_mention(read.text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
         sent_at=sent_at,
         # A group robot receives only the messages that @ it; conversationType 1 is a private chat.
         addressed=True,
+        attachments=read.attachments,
+        quoted_text=read.quoted_text,
     )
     return PlatformMessage(incoming, media)
 

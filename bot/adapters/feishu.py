@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.identity import MediaRef, PlatformMessage, default_group, group_for, person_for, strip_bot_mention
-from bot.chat.messages import IncomingMessage
+from bot.chat.messages import Attachment, IncomingMessage, Location
 from config.schema import GuanjiaConfig
 
 PLATFORM = "feishu"
@@ -60,31 +60,73 @@ def _sender(cfg: GuanjiaConfig, ids: dict[str, Any]) -> str:
     return f"{PLATFORM}:{ids.get('open_id') or ids.get('user_id') or ids.get('union_id')}"
 
 
-def _content(message: dict[str, Any]) -> tuple[str, list[str]]:
+@dataclass(frozen=True)
+class _Content:
+    text: str = ""
+    image_keys: tuple[str, ...] = ()
+    location: Location | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+
+# Types with nothing guanjia can read: a voice note comes without a transcript (Feishu gives
+# none), a sticker, a forwarded chat history, a shared group, a card. Answered 200, not stored.
+UNREAD_TYPES = ("audio", "sticker", "merge_forward", "share_chat", "share_user", "interactive", "system")
+
+
+def _post(content: dict[str, Any]) -> _Content:
+    body = content if "content" in content else next(iter(content.values()), {})  # may be keyed by locale
+    texts: list[str] = []
+    images: list[str] = []
+    videos: list[Attachment] = []
+    for line in body.get("content") or []:
+        for item in line:
+            if item.get("tag") == "text":
+                texts.append(str(item.get("text") or ""))
+            elif item.get("tag") == "at":
+                texts.append(f"@{item.get('user_name') or item.get('user_id') or ''}")
+            elif item.get("tag") == "img" and item.get("image_key"):
+                images.append(str(item["image_key"]))
+            elif item.get("tag") == "media" and item.get("file_key"):
+                videos.append(Attachment("video", str(item.get("file_name") or "video"), str(item["file_key"])))
+        texts.append("\n")
+    return _Content("".join(texts).strip(), tuple(images), attachments=tuple(videos))
+
+
+def _location(content: dict[str, Any]) -> Location | None:
+    try:
+        latitude, longitude = float(content["latitude"]), float(content["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return Location(latitude, longitude, str(content.get("name") or ""))
+
+
+def _content(message: dict[str, Any]) -> _Content | None:
+    """What the message carries; None for a type with nothing guanjia can read."""
+    kind = message.get("message_type")
+    if kind in UNREAD_TYPES:
+        return None
     try:
         content = json.loads(message.get("content") or "{}")
     except json.JSONDecodeError as exc:
         raise NotAMessage(f"message.content is not JSON: {exc}") from exc
-    kind = message.get("message_type")
+    if not isinstance(content, dict):
+        raise NotAMessage("message.content must be a JSON object")
     if kind == "text":
-        return str(content.get("text") or ""), []
+        return _Content(str(content.get("text") or ""))
     if kind == "image":
-        return "", [str(content["image_key"])] if content.get("image_key") else []
+        return _Content(image_keys=(str(content["image_key"]),) if content.get("image_key") else ())
     if kind == "post":
-        body = content if "content" in content else next(iter(content.values()), {})  # may be keyed by locale
-        texts: list[str] = []
-        images: list[str] = []
-        for line in body.get("content") or []:
-            for item in line:
-                if item.get("tag") == "text":
-                    texts.append(str(item.get("text") or ""))
-                elif item.get("tag") == "at":
-                    texts.append(f"@{item.get('user_name') or item.get('user_id') or ''}")
-                elif item.get("tag") == "img" and item.get("image_key"):
-                    images.append(str(item["image_key"]))
-            texts.append("\n")
-        return "".join(texts).strip(), images
-    raise NotAMessage(f"unsupported message_type {kind!r}")
+        return _post(content)
+    if kind == "location":
+        found = _location(content)
+        return _Content(location=found) if found else None
+    if kind in ("file", "media") and content.get("file_key"):
+        what = "video" if kind == "media" else "file"
+        name = str(content.get("file_name") or what)
+        return _Content(attachments=(Attachment(what, name, str(content["file_key"])),))
+    return None  # a type Feishu may add: answered 200 (a non-200 makes Feishu push it again)
 
 
 def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
@@ -98,7 +140,10 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
     message_id = message.get("message_id")
     if not isinstance(message_id, str) or not message_id:
         raise NotAMessage("event.message.message_id: required")
-    text, image_keys = _content(message)
+    read = _content(message)
+    if read is None:
+        return None
+    text, image_keys = read.text, read.image_keys
     mentions = [m for m in message.get("mentions") or [] if isinstance(m, dict)]
     for mention in mentions:
         key, name = mention.get("key"), mention.get("name")
@@ -128,5 +173,9 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         images=tuple(m.placeholder for m in media),
         sent_at=datetime.fromtimestamp(int(created) / 1000, UTC) if created.isdigit() else None,
         addressed=addressed,
+        location=read.location,
+        attachments=read.attachments,
+        # The quoted message (a reply's parent): its id only; bot/chat/quotes.py reads what it said.
+        quoted_msg_id=str(message["parent_id"]) if message.get("parent_id") else None,
     )
     return PlatformMessage(incoming, media)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 from xml.sax.saxutils import escape
@@ -23,7 +24,7 @@ from bot.adapters.identity import (
     strip_bot_mention,
 )
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
-from bot.chat.messages import IncomingMessage, Outcome
+from bot.chat.messages import Attachment, IncomingMessage, Location, Outcome
 from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from config.schema import GuanjiaConfig
 
@@ -62,14 +63,38 @@ def envelope(body: bytes) -> tuple[str, Kind]:
     return node.text, "xml"
 
 
+def _app_location(field: Callable[[str], str]) -> Location | None:
+    try:
+        latitude, longitude = float(field("Location_X")), float(field("Location_Y"))
+    except ValueError:
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return Location(latitude, longitude, field("Label"))
+
+
 def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | None:
     def field(name: str) -> str:
         node = root.find(name)
         return (node.text or "") if node is not None else ""
 
     msg_type = field("MsgType")
-    if msg_type not in ("text", "image"):
-        return None  # events (enter_agent, ...) and other message types are not chat lines
+    text, location = field("Content"), None
+    attachments: tuple[Attachment, ...] = ()
+    if msg_type == "voice":
+        # The transcript is sent when the app has 语音识别 on; without it there is nothing to read.
+        text = field("Recognition")
+        if not text.strip():
+            return None
+    elif msg_type == "location":
+        location = _app_location(field)
+        if location is None:
+            return None
+    elif msg_type in ("video", "file") and field("MediaId"):
+        name = field("FileName") or field("Title") or msg_type
+        attachments = (Attachment(msg_type, name, field("MediaId")),)
+    elif msg_type not in ("text", "image"):
+        return None  # events (enter_agent, ...), links and types WeCom may add are not chat lines
     msg_id, user = field("MsgId"), field("FromUserName")
     if not msg_id or not user:
         raise NotAMessage("MsgId and FromUserName: required")
@@ -85,23 +110,47 @@ def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | Non
         group_id=default_group(cfg, PLATFORM, sender_id),
         sender_id=sender_id,
         sender_name=cfg.display_name(sender_id, user),
-        text=strip_bot_mention(field("Content"), cfg.bot_names),
+        text=strip_bot_mention(text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
         sent_at=datetime.fromtimestamp(int(created), UTC) if created.isdigit() else None,
         addressed=True,  # a private (1:1) message to the app
+        location=location,
+        attachments=attachments,
     )
     return PlatformMessage(incoming, media)
+
+
+def _quote(data: dict[str, Any]) -> str | None:
+    """The text of the message a 智能机器人 message quotes (`quote`), if it quotes text."""
+    quote = data.get("quote")
+    if not isinstance(quote, dict):
+        return None
+    items = [quote]
+    if quote.get("msgtype") == "mixed":
+        items = [i for i in (quote.get("mixed") or {}).get("msg_item") or [] if isinstance(i, dict)]
+    texts = [str((i.get("text") or {}).get("content") or "") for i in items if isinstance(i.get("text"), dict)]
+    voice = quote.get("voice")
+    if isinstance(voice, dict) and voice.get("content"):
+        texts.append(str(voice["content"]))
+    return "\n".join(t for t in texts if t) or None
 
 
 def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
     msg_type = data.get("msgtype")
     items: list[dict[str, Any]]
+    attachments: tuple[Attachment, ...] = ()
     if msg_type == "mixed":
         items = [i for i in (data.get("mixed") or {}).get("msg_item") or [] if isinstance(i, dict)]
     elif msg_type in ("text", "image"):
         items = [data]
+    elif msg_type == "voice" and str((data.get("voice") or {}).get("content") or "").strip():
+        # A 智能机器人 voice message carries WeCom's transcript as voice.content.
+        items = [{"msgtype": "text", "text": {"content": data["voice"]["content"]}}]
+    elif msg_type == "file" and (data.get("file") or {}).get("url"):
+        items = []  # the URL serves the file encrypted with the EncodingAESKey, like images
+        attachments = (Attachment("file", "file", str(data["file"]["url"])),)
     else:
-        return None  # events, voice, files...
+        return None  # events, stream refreshes, types WeCom may add
     msg_id = data.get("msgid")
     user = (data.get("from") or {}).get("userid")
     if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
@@ -126,8 +175,15 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
         images=tuple(m.placeholder for m in media),
         # A 智能机器人 receives group messages only when @-ed, and single chats are to it.
         addressed=True,
+        attachments=attachments,
+        quoted_text=_quote(data),
     )
     return PlatformMessage(incoming, media)
+
+
+def announcement(incoming: IncomingMessage) -> str:
+    """The first line of a 自建应用 (private chat) answer when the group's robot repeats it."""
+    return f"{echo(incoming.sender_name)} 通过应用私聊：\n"
 
 
 def to_incoming(plain: bytes, kind: Kind, cfg: GuanjiaConfig) -> PlatformMessage | None:

@@ -88,6 +88,8 @@ async def dingtalk_webhook(request: Request, services: Services, background: Bac
         message = dingtalk.to_incoming(data, services.cfg)
     except (UnicodeDecodeError, json.JSONDecodeError, dingtalk.NotAMessage) as exc:
         return error_response(422, "invalid_request", str(exc))
+    if message is None:  # a type with nothing to read: answered, so DingTalk does not count a failure
+        return JSONResponse(dingtalk.EMPTY_REPLY)
     sign = str(request.headers.get("sign")).strip()
     if not await run_in_threadpool(_dingtalk_sign_fresh, services, sign, message.incoming.msg_id):
         return _refused("dingtalk", "sign already used for another message (replayed headers)")
@@ -180,7 +182,8 @@ async def wecom_webhook(
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return PlainTextResponse("success")
-    outcome = await _handle(request, services, message, background)
+    announce = (_announce_private_report,) if kind == "xml" else ()
+    outcome = await _handle(request, services, message, background, effects=announce)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
     reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, services.clock.now())
     if reply is None:
@@ -217,7 +220,7 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return JSONResponse({})
-    await _handle(request, services, message, background, effects=(_queue_replies,))
+    await _handle(request, services, message, background, effects=(_reply_queuer(),))
     return JSONResponse({})
 
 
@@ -257,20 +260,31 @@ def _feishu_open(
     return inner
 
 
-def _queue_replies(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
-    """Feishu takes no reply in the response: send it through the group's robot, via the outbox,
-    queued in the transaction that handles the message.
+def _reply_queuer(head: str = "") -> Effect:
+    """Send the replies through the group's robot, via the outbox, queued in the transaction that
+    handles the message: Feishu takes no reply in the response, and a WeCom 自建应用 private chat
+    is announced in the group (`head` says whose).
 
     A platform retry is answered from the intake's record and queues nothing (the dedupe key
     is a second guard).
     """
-    for n, reply in enumerate(outcome.replies):
-        enqueue(
-            session,
-            group_id=incoming.group_id,
-            kind="reply",
-            text=reply.text,
-            mentions=reply.mentions,
-            now=now,
-            dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
-        )
+
+    def queue(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
+        for n, reply in enumerate(outcome.replies):
+            enqueue(
+                session,
+                group_id=incoming.group_id,
+                kind="reply",
+                text=head + reply.text,
+                mentions=reply.mentions,
+                now=now,
+                dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
+            )
+
+    return queue
+
+
+def _announce_private_report(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
+    """A 自建应用 chat is private: the group (and the unit in it) hears of the ticket from its robot."""
+    if outcome.tickets:
+        _reply_queuer(wecom.announcement(incoming))(session, incoming, outcome, now)

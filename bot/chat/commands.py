@@ -23,6 +23,8 @@ _MAX_TICKET_DIGITS = 10
 # A bare verb with at most this many trailing characters and no ticket number is read as a
 # command missing its number; a longer text is left to the parser (it is probably a report).
 _MAX_REST_FOR_USAGE_HINT = 6
+# What separates a verb from its note when the ticket number comes from a quote.
+_NOTE_SEPARATORS = tuple(" \t\n,，:：;；。!！")
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,12 @@ class CommandRegistry:
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
 
-    def match(self, text: str) -> CommandMatch | UsageError | None:
-        """Read `text` (already normalised) as a command, a malformed command, or neither."""
+    def match(self, text: str, quoted_ticket: int | None = None) -> CommandMatch | UsageError | None:
+        """Read `text` (already normalised) as a command, a malformed command, or neither.
+
+        `quoted_ticket` is the number a quoted message names (bot/chat/quotes.py): a command
+        written without one ("已整改" quoting "已登记 #12") is about that ticket.
+        """
         verbs = sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True)
         alternation = "|".join(map(re.escape, verbs))
         number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
@@ -114,6 +120,11 @@ class CommandRegistry:
         if command is None:
             return None
         rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
+        if command.takes_ticket and quoted_ticket is not None and (command.accepts_rest or not rest):
+            # "已整改，垃圾已清运" is the command with a note; "已完成的地方又有垃圾了" is a sentence.
+            separated = bare.group("rest")[:1] in ("", *_NOTE_SEPARATORS)
+            if separated or len(rest) <= _MAX_REST_FOR_USAGE_HINT:
+                return CommandMatch(command, CommandArgs(quoted_ticket, rest))
         if command.takes_ticket:
             if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
                 return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.chat.evidence import add_evidence, attach_evidence, describe
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.chat.reading import ReadMessage
 from bot.core.actor import Actor
@@ -44,7 +45,10 @@ def is_followup_shaped(cfg: GuanjiaConfig, message: ReadMessage, max_chars: int 
 
 
 def followup_candidate(cfg: GuanjiaConfig, message: ReadMessage) -> bool:
-    """Shaped like a follow-up; an answer to "请补充地点" may be longer than one usually is."""
+    """Shaped like a follow-up; an answer to "请补充地点" may be longer than one usually is.
+    A map pin or a file sent alone is one too: it is evidence for the report."""
+    if not message.clean and message.incoming.evidence() is not None:
+        return True
     return is_followup_shaped(cfg, message, max(cfg.parser.followup_max_chars, PLACE_ANSWER_MAX_CHARS))
 
 
@@ -127,6 +131,9 @@ def attach_followup(
 ) -> Outcome | None:
     """Add a `followup_candidate` to the sender's recent report and answer briefly; None if it is not one."""
     msg = message.incoming
+    evidence = msg.evidence()
+    if evidence is not None and not message.clean:  # a map pin or a file alone
+        return attach_evidence(session, cfg, msg, recent_report(session, cfg, msg, now), now)
     tickets = recent_report(session, cfg, msg, now)
     # Photos join only the sender's own tickets: a duplicate's follow-up must not put pictures
     # on the ticket it duplicates, which is someone else's report (issue 14, finding 7).
@@ -152,10 +159,13 @@ def attach_followup(
     for ticket in tickets:
         images = msg.images if ticket.id in own else ()
         service.supplement(ticket.id, actor, note or msg.text.strip() or None, images, place)
+    if evidence is not None:  # words with a file or a pin (a Feishu post with a video)
+        add_evidence(service, tickets, actor, evidence)
     numbers = "、".join(f"#{t.id}" for t in tickets)
     photos = len(msg.images) if own else 0
     photos = photos or (sum(msg.text.count(mark) for mark in _PHOTO_MARKS) if own else 0)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
+    what += f"及{describe(evidence)}" if evidence is not None else ""
     text, mentions = f"已补充到 {numbers}：{what}", []
     for ticket in tickets:
         if ticket.area != areas[ticket.id] and territorial_members(cfg, ticket.unit, ticket.area):

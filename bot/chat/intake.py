@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import pipeline
 from bot.chat.commands import CommandRegistry
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.chat.quotes import quoted_ticket
 from bot.chat.reading import read_message
 from bot.core.clock import Clock
 from bot.core.db import insert_unless_present
@@ -70,7 +71,7 @@ class Intake:
 
     def handle(self, msg: IncomingMessage, effects: Sequence[Effect] = ()) -> Outcome:
         parser = self.parser  # one parser for the whole message, even if the nightly job swaps it
-        message = read_message(msg, self.cfg, parser, self.registry, self._learned)
+        message = read_message(msg, self.cfg, parser, self.registry, self._learned, self._quoted_ticket)
         msg = message.incoming
         with self.session_factory() as session:
             try:
@@ -94,6 +95,10 @@ class Intake:
         log.info("duplicate delivery of %s/%s answered from the record", msg.platform, msg.msg_id)
         return stored
 
+    def _quoted_ticket(self, msg: IncomingMessage) -> int | None:
+        """The one #N a quoted message names (bot/chat/quotes.py), read before the write transaction."""
+        return quoted_ticket(self.session_factory, msg)
+
     def _learned(self) -> Learned | None:
         """The words corrections taught, read before the write transaction (cached by RoutingMemory)."""
         with self.session_factory() as session:
@@ -112,6 +117,7 @@ class Intake:
             "sender_name": msg.sender_name,
             "text": msg.text,
             "images": list(msg.images),
+            "evidence": msg.evidence(),  # a location or files, for the sender's next report (chat/evidence.py)
             "sent_at": msg.sent_at,
             "received_at": now,
             "response": _NO_ANSWER,

@@ -10,6 +10,34 @@ from bot.chat.text_normalize import storable
 
 
 @dataclass(frozen=True)
+class Location:
+    """A shared map pin (Feishu location, WeCom Location_X/Location_Y/Label): the place of a report."""
+
+    latitude: float
+    longitude: float
+    address: str  # what the platform names the pin: Label, name; "" when it gives none
+
+    def to_json(self) -> dict[str, Any]:
+        return {"latitude": self.latitude, "longitude": self.longitude, "address": self.address}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file or video sent as evidence; recorded with the key the platform hands it out by.
+
+    It is not downloaded here: the key (Feishu file_key, DingTalk downloadCode, WeCom MediaId
+    or URL) is what a later fetch needs.
+    """
+
+    kind: str  # "file" or "video"
+    name: str
+    key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "key": self.key}
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     platform: str
     msg_id: str
@@ -22,6 +50,21 @@ class IncomingMessage:
     # Written to the bot: it @s the bot, or came in a private chat. Such a message is never
     # ignored (bot/chat/unreported.py): if it is neither a command nor a report, the bot asks.
     addressed: bool = False
+    location: Location | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # A reply that quotes another message: the quoted text when the platform sends it
+    # (DingTalk repliedMsg, WeCom quote), else the quoted message's id (Feishu parent_id).
+    quoted_text: str | None = None
+    quoted_msg_id: str | None = None
+
+    def evidence(self) -> dict[str, Any] | None:
+        """The location and files this message carries, as stored with it; None when it has none."""
+        if self.location is None and not self.attachments:
+            return None
+        return {
+            "location": self.location.to_json() if self.location else None,
+            "attachments": [a.to_json() for a in self.attachments],
+        }
 
     def storable(self) -> IncomingMessage:
         """The same message with every string storable (see text_normalize.storable)."""
@@ -34,6 +77,12 @@ class IncomingMessage:
             sender_name=storable(self.sender_name)[:128],  # a display name: the column's width is plenty
             text=storable(self.text),
             images=tuple(storable(i) for i in self.images),
+            location=replace(self.location, address=storable(self.location.address)[:200]) if self.location else None,
+            attachments=tuple(
+                Attachment(storable(a.kind), storable(a.name)[:200], storable(a.key)[:1000]) for a in self.attachments
+            ),
+            quoted_text=storable(self.quoted_text)[:2000] if self.quoted_text is not None else None,
+            quoted_msg_id=storable(self.quoted_msg_id)[:200] if self.quoted_msg_id is not None else None,
         )
 
 

@@ -37,8 +37,11 @@ def read_message(
     parser: MessageParser,
     registry: CommandRegistry,
     learned: Callable[[], Learned | None],
+    quoted_ticket: Callable[[IncomingMessage], int | None] = lambda _msg: None,
 ) -> ReadMessage:
-    """`learned` is asked only for a message that may be a report (chatter never reads them)."""
+    """`learned` is asked only for a message that may be a report (chatter never reads them);
+    `quoted_ticket` only for a command written without its number that quotes another message
+    ("已整改" quoting "已登记 #12" is `完成 12`)."""
     msg = msg.storable()
     text, at_bot = command_reading(msg.text, cfg.bot_names)
     if at_bot and not msg.addressed:
@@ -46,6 +49,10 @@ def read_message(
     clean = parser.clean(msg.text)
     chatter = parser.is_chatter_clean(clean)
     command = registry.match(text)
+    if not isinstance(command, CommandMatch) and (msg.quoted_text or msg.quoted_msg_id):
+        number = quoted_ticket(msg)
+        if number is not None:
+            command = registry.match(text, number) or command
     if command is not None:
         return ReadMessage(msg, command, clean, chatter, None)
     parsed = parser.parse_clean(clean, None if chatter else learned())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.chat.context import ChatContext
+from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
 from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
@@ -37,14 +38,16 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
         for p in parsed.problems
     ]
-    return report_outcome(ctx, registered)
+    # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
+    return report_outcome(ctx, registered, added=take_waiting_evidence(ctx, [t for t, _ in registered]))
 
 
 def report_outcome(
-    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True
+    ctx: ChatContext, registered: Registered, head: str | None = None, ask_place: bool = True, added: str | None = None
 ) -> Outcome:
     """The one reply to new tickets: a line each, @ their units; asks the reporter for the place
-    if one has none (not when the 创城办 opened them: the reporter is not the one answering)."""
+    if one has none (not when the 创城办 opened them: the reporter is not the one answering).
+    `added` names the evidence (a pin, files) the tickets took from earlier messages."""
     outcome = Outcome()
     lines: list[str] = []
     mentions: list[str] = []
@@ -59,6 +62,8 @@ def report_outcome(
         lines.insert(0, f"本条消息含{len(lines)}个问题：")
     if head:
         lines.insert(0, head)
+    if added:
+        lines.append(f"已附上：{added}")
     # The reporter's answer within the follow-up window fills it (bot/chat/followups.py).
     if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
         lines.append(PLACE_QUESTION)

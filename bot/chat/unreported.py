@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from bot.chat.context import ChatContext
+from bot.chat.evidence import take_waiting_evidence
 from bot.chat.followups import place_in_answer
 from bot.chat.messages import Outcome, Reply
 from bot.chat.reading import ReadMessage
@@ -99,4 +100,6 @@ def answer_question(
         images=msg.images,
         now=now,
     )
-    return report_outcome(ctx, conversion.registered)
+    # A pin or file as the answer (or sent while the question was open) joins the new tickets.
+    added = take_waiting_evidence(ctx, [t for t, _ in conversion.registered])
+    return report_outcome(ctx, conversion.registered, added=added)

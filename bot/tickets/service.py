@@ -221,11 +221,21 @@ class TicketService:
         return self._arrived(ticket, rule)
 
     def supplement(
-        self, ticket_id: int, actor: Actor, note: str | None, images: Sequence[str], place: str | None
+        self,
+        ticket_id: int,
+        actor: Actor,
+        note: str | None,
+        images: Sequence[str],
+        place: str | None,
+        details: dict[str, Any] | None = None,
     ) -> Ticket:
-        """A follow-up from the reporter: more photos or words; a place fills a missing one."""
+        """A follow-up from the reporter: more photos or words; a place fills a missing one.
+
+        `details` go into the event's data as they are: a shared pin's coordinates, the platform
+        keys of files and videos kept as evidence (bot/chat/evidence.py).
+        """
         ticket = self.get(ticket_id, for_update=True)
-        data: dict[str, Any] = {"images": len(images)}
+        data: dict[str, Any] = {"images": len(images), **(details or {})}
         before = ticket.area
         if place and not ticket.location:
             ticket.location = place[:200]

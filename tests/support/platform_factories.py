@@ -85,3 +85,44 @@ def feishu_event(message_id: str, text: str, open_id: str = "ou_li", token: str 
             },
         },
     }
+
+
+NO_PLACE_REPORT = "垃圾堆了两天了没人清理"
+
+
+def dingtalk_typed(msg_id: str, msgtype: str, content: dict[str, Any], sender: str = "staff-li") -> dict[str, Any]:
+    """A DingTalk robot message of another type than text: `content` carries it, there is no `text`."""
+    body = dingtalk_message(msg_id, "", sender) | {"msgtype": msgtype, "content": content}
+    body.pop("text")
+    return body
+
+
+def feishu_typed(
+    message_id: str, message_type: str, content: dict[str, Any], chat_type: str = "group", **message: Any
+) -> dict[str, Any]:
+    """An im.message.receive_v1 event of `message_type` (no @: Feishu sends these with group_msg or in p2p)."""
+    event = feishu_event(message_id, "")
+    event["event"]["message"] |= {
+        "message_type": message_type,
+        "content": json.dumps(content, ensure_ascii=False),
+        "chat_type": chat_type,
+        "mentions": [],
+    } | message
+    return event
+
+
+def wecom_app_xml(msg_id: str, msg_type: str, user: str = "LiWG", **fields: str) -> bytes:
+    """A 自建应用 message as WeCom sends it (decrypted): MsgType plus that type's fields."""
+    extra = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+    return (
+        f"<xml><ToUserName><![CDATA[]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+        f"<CreateTime>1409659813</CreateTime><MsgType><![CDATA[{msg_type}]]></MsgType>{extra}"
+        f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>"
+    ).encode()
+
+
+def wecom_robot_typed(msg_id: str, msgtype: str, body: dict[str, Any], user: str = "LiWG") -> bytes:
+    """A 智能机器人 callback of `msgtype`; `body` holds that type's object (and `quote`, if any)."""
+    data = json.loads(wecom_robot_message(msg_id, "", user))
+    data.pop("text")
+    return json.dumps(data | {"msgtype": msgtype} | body, ensure_ascii=False).encode()

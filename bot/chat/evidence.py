@@ -1,0 +1,107 @@
+"""Locations, files and videos: evidence that joins the sender's report, now or the next one.
+
+Field staff share a map pin or a video right after their report, or first and then write
+it. Within `parser.followup_minutes` the pin's address fills the report's place when it has
+none and its coordinates are recorded on the ticket as an event; a file or video is recorded
+the same way with the key the platform hands it out by (not downloaded here). Sent before the
+report, the evidence waits in its message's row (InboundMessage.evidence) for the next report
+of that sender in that group within the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.chat.context import ChatContext
+from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.core.actor import Actor
+from bot.core.clock import ManualClock
+from bot.core.echo_safety import echo
+from bot.tickets.service import TicketService
+from config.schema import GuanjiaConfig
+from models import InboundMessage, Ticket, TicketEvent
+from models.ticket_event import EventType
+
+_KIND_NAMES = {"file": "文件", "video": "视频"}
+
+
+def _place(location: dict[str, Any]) -> str:
+    address = str(location.get("address") or "").strip()
+    return address or f"{float(location['latitude']):.6f},{float(location['longitude']):.6f}"
+
+
+def describe(evidence: dict[str, Any]) -> str:
+    """The evidence in a few words, for the note on the ticket and the reply."""
+    parts: list[str] = []
+    if evidence.get("location"):
+        parts.append(f"位置「{echo(_place(evidence['location']))}」")
+    for item in evidence.get("attachments") or []:
+        parts.append(f"{_KIND_NAMES.get(item['kind'], '文件')}「{echo(item['name'])}」")
+    return "、".join(parts)
+
+
+def add_evidence(service: TicketService, tickets: Sequence[Ticket], actor: Actor, evidence: dict[str, Any]) -> None:
+    location = evidence.get("location")
+    details: dict[str, Any] = {"evidence": evidence}
+    if location:
+        details |= {"latitude": location["latitude"], "longitude": location["longitude"]}
+    place = _place(location) if location else None
+    for ticket in tickets:
+        service.supplement(ticket.id, actor, describe(evidence), (), place, details)
+
+
+def attach_evidence(
+    session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, tickets: Sequence[Ticket], now: datetime
+) -> Outcome | None:
+    """Add a location or files to `tickets`, the sender's recent report; None if the message
+    carries neither. Without a recent report the answer is empty: the evidence stays in the
+    message's row for the next report.
+    """
+    evidence = msg.evidence()
+    if evidence is None:
+        return None
+    if not tickets:
+        return Outcome()
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
+    add_evidence(TicketService(session, cfg, ManualClock(now)), tickets, actor, evidence)
+    numbers = "、".join(f"#{t.id}" for t in tickets)
+    return Outcome([Reply(f"已补充到 {numbers}：{describe(evidence)}")], [t.id for t in tickets])
+
+
+def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket]) -> str | None:
+    """Give new tickets the evidence their reporter sent shortly before; what was added, if any."""
+    targets = [t for t in tickets if t.duplicate_of is None]
+    if not targets:
+        return None
+    session = ctx.service.session
+    since = ctx.now - timedelta(minutes=ctx.cfg.parser.followup_minutes)
+    waiting = session.execute(
+        select(InboundMessage.msg_id, InboundMessage.evidence)
+        .where(InboundMessage.group_id == ctx.group_id, InboundMessage.sender_id == ctx.actor.id)
+        .where(InboundMessage.received_at >= since, InboundMessage.received_at <= ctx.now)
+        .where(InboundMessage.evidence.is_not(None))
+        .order_by(InboundMessage.id)
+    ).all()
+    if not waiting:
+        return None
+    taken = set(
+        session.scalars(
+            select(TicketEvent.source_msg_id).where(
+                TicketEvent.type == EventType.SUPPLEMENTED,
+                TicketEvent.actor_id == ctx.actor.id,
+                TicketEvent.source_msg_id.in_([msg_id for msg_id, _ in waiting]),
+            )
+        )
+    )
+    added: list[str] = []
+    for msg_id, evidence in waiting:
+        if msg_id in taken:
+            continue
+        add_evidence(ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id), evidence)
+        added.append(describe(evidence))
+    return "、".join(added) or None
