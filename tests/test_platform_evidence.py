@@ -21,7 +21,7 @@ from bot.core.clock import ManualClock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 from models import OutboxMessage, TicketEvent
-from tests.platform_factories import (
+from tests.support.platform_factories import (
     NO_PLACE_REPORT,
     dingtalk_message,
     dingtalk_typed,

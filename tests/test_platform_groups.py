@@ -25,8 +25,8 @@ from bot.outbound.wecom_transport import WeComTransport
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 from models import OutboxMessage
-from tests import fake_platforms
-from tests.platform_factories import (
+from tests.support import fake_platforms
+from tests.support.platform_factories import (
     REPORT,
     dingtalk_message,
     feishu_event,

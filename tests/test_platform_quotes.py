@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bot.core.clock import ManualClock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
-from tests.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_typed
+from tests.support.platform_factories import REPORT, dingtalk_message, feishu_event, platform_cfg, wecom_robot_typed
 from tests.support.platform_http import ding, feishu_post, platform_settings, wecom_answer, wecom_post
 
 BOT_LINE = "已登记 #1【垃圾】地点：府前街与南环路交叉口西北角 → 环卫所，今天 17:00 前整改"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.chat.context import ChatContext
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.core.actor import Actor
-from bot.core.clock import ManualClock
+from bot.core.clock import FixedClock
 from bot.core.echo_safety import echo
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
@@ -67,8 +67,8 @@ def attach_evidence(
         return None
     if not tickets:
         return Outcome()
-    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id)
-    add_evidence(TicketService(session, cfg, ManualClock(now)), tickets, actor, evidence)
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
+    add_evidence(TicketService(session, cfg, FixedClock(now)), tickets, actor, evidence)
     numbers = "、".join(f"#{t.id}" for t in tickets)
     return Outcome([Reply(f"已补充到 {numbers}：{describe(evidence)}")], [t.id for t in tickets])
 
@@ -102,6 +102,8 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket]) -> str | 
     for msg_id, evidence in waiting:
         if msg_id in taken:
             continue
-        add_evidence(ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id), evidence)
+        add_evidence(
+            ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id, platform=ctx.actor.platform), evidence
+        )
         added.append(describe(evidence))
     return "、".join(added) or None
