@@ -39,7 +39,7 @@ bench-ingest: $(STAMP)
 
 # The property and schema fuzz tests with many more examples than `make test` gives them.
 fuzz: $(STAMP)
-	GUANJIA_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q tests/test_hostile_input.py tests/test_openapi_fuzz.py
+	GUANJIA_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q tests/core/test_hostile_input.py tests/api/test_openapi_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -162,7 +162,7 @@ def test_guanjia_sweep_command_queues_as_of_the_given_instant(tmp_path: object) 
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, GUANJIA_DATABASE_URL=f"sqlite:///{tmp_path}/sweep.db")
     env.pop("GUANJIA_CONFIG", None)
     chat = subprocess.run(

@@ -11,9 +11,9 @@ from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from bot.reports import summaries
 from models import OutboxMessage
+from tests.reports.test_digests import build_day
+from tests.reports.test_kpi import at, cfg  # noqa: F401 - cfg: the pinned-deadline config
 from tests.support.chat import Chat
-from tests.test_digests import build_day
-from tests.test_kpi import at, cfg  # noqa: F401 - cfg: the pinned-deadline config
 
 
 def outbox(services: AppServices) -> list[tuple[str, str | None]]:

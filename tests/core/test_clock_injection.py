@@ -15,7 +15,7 @@ import pytest
 
 from bot.core.clock import FixedClock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PACKAGES = ("bot", "handlers", "models", "config")
 # The composition root: where the one wall clock is made and handed down.
 WALL_CLOCK_ALLOWED = {"bot/core/clock.py", "bot/app_services.py", "bot/cli/main.py"}

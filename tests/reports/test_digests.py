@@ -14,8 +14,8 @@ from bot.cli.main import main
 from bot.core.clock import ManualClock
 from bot.reports.digests import digest, scheduled_digests
 from config import GuanjiaConfig
+from tests.reports.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 from tests.support.chat import SHANGHAI, Chat
-from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

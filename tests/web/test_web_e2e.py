@@ -22,7 +22,7 @@ from tests.support.web_helpers import PASSWORD, make_user
 from tests.support.web_seed import XSS_IMG, XSS_SCRIPT, seed_ledger
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent / "output" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[1] / "output" / "screenshots"
 ARGS = [
     "--headless",
     "--no-sandbox",

@@ -15,8 +15,8 @@ from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.tickets.dispatcher import route
 from config import load_config
 
-DATA = Path(__file__).resolve().parent / "data"
-CORPUS = Path(__file__).resolve().parent.parent / "bot" / "parsing" / "corpus"
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS = Path(__file__).resolve().parents[2] / "bot" / "parsing" / "corpus"
 
 
 @pytest.fixture(scope="module")

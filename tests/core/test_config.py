@@ -11,8 +11,8 @@ import yaml
 
 from config import ConfigError, load_config
 
-DEFAULT = Path(__file__).resolve().parent.parent / "config" / "guanjia.yaml"
-TAXONOMY = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "taxonomy.yaml"
+DEFAULT = Path(__file__).resolve().parents[2] / "config" / "guanjia.yaml"
+TAXONOMY = Path(__file__).resolve().parents[3] / "shared" / "spec" / "taxonomy.yaml"
 
 
 def write(tmp_path: Path, mutate: object) -> Path:

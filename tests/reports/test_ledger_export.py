@@ -15,8 +15,8 @@ from bot.app_services import AppServices
 from bot.cli.main import main
 from bot.core.clock import ManualClock
 from bot.reports.ledger_export import TICKET_COLUMNS, write_ledger
+from tests.reports.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 from tests.support.chat import Chat
-from tests.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 
 HEADERS = [name for name, _ in TICKET_COLUMNS]
 

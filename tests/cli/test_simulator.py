@@ -14,7 +14,7 @@ from bot.app_services import AppServices
 from bot.cli.simulator import ChatSimulator
 from bot.core.clock import ManualClock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

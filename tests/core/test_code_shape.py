@@ -12,7 +12,7 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "models", "config")
 MAX_LINES = 400
 MAX_MODULES_PER_FOLDER = 15

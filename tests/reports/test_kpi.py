@@ -32,7 +32,7 @@ def cfg() -> GuanjiaConfig:
     to fix, so the hand computation below does not depend on the demo's deadline choices."""
     from pathlib import Path
 
-    base = load_config(Path(__file__).resolve().parent.parent / "config" / "guanjia.yaml")
+    base = load_config(Path(__file__).resolve().parents[2] / "config" / "guanjia.yaml")
     pinned: dict[str, object] = {"claim_hours": 2, "fix_hours": 24}
     if "clock" in CategoryConfig.model_fields:
         pinned["clock"] = "natural"
