@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app_services import AppServices, build_services
 from bot.connections.dingtalk_stream import DingTalkStream, GatewayRefused
@@ -233,3 +234,30 @@ def test_stream_is_the_default_once_the_app_credentials_are_set() -> None:
         Settings(dingtalk_app_key=" ", dingtalk_app_secret=SECRET)
     with pytest.raises(ValueError, match="GUANJIA_DINGTALK_STREAM_ENDPOINT"):
         Settings(dingtalk_stream_endpoint="api.dingtalk.com")
+
+
+def test_a_message_the_intake_could_not_record_is_not_acknowledged_and_is_taken_on_redelivery(
+    settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, engine: Engine
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def scenario(gateway: FakeDingTalkStream, services: AppServices, _runner: ConnectionRunner) -> None:
+        handle = services.intake.handle
+        failures = [OperationalError("INSERT", {}, Exception("database is down"))]
+
+        def down_once(*args: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return handle(*args)
+
+        setattr(services.intake, "handle", down_once)  # noqa: B010 - the database fails for one message
+        payload = report("ding-1", gateway, clock)
+        lost = await gateway.push_bot_message(payload)
+        await gateway.connected(2)  # the failure ended the connection; the runner dialled again
+        seen["unacked"] = lost not in gateway.acks
+        await gateway.ack_for(await gateway.push_bot_message(payload))  # DingTalk redelivers it
+        await gateway.wait_for(lambda: len(gateway.replies) == 1)
+
+    run_stream(settings, cfg, clock, engine, scenario)
+    assert seen["unacked"]
+    assert count(engine, Ticket) == 1
