@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
+from bot.app import create_app
 from bot.app_services import AppServices, build_services
 from bot.connections.dingtalk_stream import DingTalkStream, GatewayRefused
 from bot.connections.registry import configured_connections
@@ -260,4 +261,30 @@ def test_a_message_the_intake_could_not_record_is_not_acknowledged_and_is_taken_
 
     run_stream(settings, cfg, clock, engine, scenario)
     assert seen["unacked"]
+    assert count(engine, Ticket) == 1
+
+
+def test_the_server_lifespan_runs_the_stream_client_and_stops_it(
+    settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, engine: Engine
+) -> None:
+    """`guanjia serve` needs nothing else: with the app's credentials the connection is up."""
+
+    async def main() -> int:
+        async with FakeDingTalkStream(KEY, SECRET) as gateway:
+            stream_settings = settings.model_copy(
+                update={
+                    "dingtalk_app_key": KEY,
+                    "dingtalk_app_secret": SecretStr(SECRET),
+                    "dingtalk_stream_endpoint": gateway.endpoint,
+                }
+            )
+            app = create_app(build_services(stream_settings, cfg, clock=clock, engine=engine))
+            async with app.router.lifespan_context(app):
+                await gateway.connected(1)
+                await gateway.ack_for(await gateway.push_bot_message(report("ding-1", gateway, clock)))
+                await gateway.wait_for(lambda: len(gateway.replies) == 1)
+            await gateway.wait_for(lambda: gateway.open_sockets == 0)  # shutdown closed the connection
+            return gateway.connections_opened
+
+    assert asyncio.run(main()) == 1
     assert count(engine, Ticket) == 1

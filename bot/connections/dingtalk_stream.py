@@ -70,6 +70,7 @@ class DingTalkStream:
     def __init__(self, services: AppServices, http: httpx.AsyncClient | None = None) -> None:
         self.services = services
         self._http = http
+        self._background: set[asyncio.Task[None]] = set()
 
     async def open_ticket(self, http: httpx.AsyncClient) -> str:
         """The websocket address with its one-time ticket."""
@@ -162,9 +163,11 @@ class DingTalkStream:
             effects.append(lambda session, _m, _o, now: downloads.queue(session, now, refs))
         outcome = await asyncio.to_thread(partial(services.intake.handle, message.incoming, tuple(effects)))
         await websocket.send(ack(headers, json.dumps({"response": None})))  # recorded: now DingTalk may forget it
-        if message.media:
+        if message.media:  # fetched beside the connection (the scheduler's worker retries what fails)
             worker = downloads.worker(services.settings, services.session_factory, services.clock)
-            await asyncio.to_thread(worker.run_once)
+            task = asyncio.create_task(asyncio.to_thread(worker.run_once))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         if first:  # a redelivered frame was answered the first time
             await dingtalk_replies.deliver(services, http, payload, message.incoming, outcome)
 

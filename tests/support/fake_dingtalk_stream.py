@@ -31,6 +31,7 @@ class FakeDingTalkStream:
         self.tickets: set[str] = set()
         self.refused_opens: list[dict[str, Any]] = []
         self.connections_opened = 0
+        self.open_sockets = 0
         self.acks: dict[str, dict[str, Any]] = {}
         self.replies: list[dict[str, Any]] = []
         self.changed = asyncio.Condition()
@@ -116,14 +117,19 @@ class FakeDingTalkStream:
         self.tickets.discard(ticket)
         self._socket = socket
         self.connections_opened += 1
+        self.open_sockets += 1
         await self._notify()
-        with contextlib.suppress(ConnectionClosed):  # a drop ends the loop like a close
-            async for raw in socket:
-                answer = json.loads(raw)
-                self.acks[answer["headers"]["messageId"]] = answer
-                await self._notify()
-        if self._socket is socket:
-            self._socket = None
+        try:
+            with contextlib.suppress(ConnectionClosed):  # a drop ends the loop like a close
+                async for raw in socket:
+                    answer = json.loads(raw)
+                    self.acks[answer["headers"]["messageId"]] = answer
+                    await self._notify()
+        finally:
+            self.open_sockets -= 1
+            if self._socket is socket:
+                self._socket = None
+            await self._notify()
 
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request_line = (await reader.readline()).decode()
