@@ -70,7 +70,7 @@ class DingTalkStream:
     def __init__(self, services: AppServices, http: httpx.AsyncClient | None = None) -> None:
         self.services = services
         self._http = http
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[object]] = set()
 
     async def open_ticket(self, http: httpx.AsyncClient) -> str:
         """The websocket address with its one-time ticket."""
