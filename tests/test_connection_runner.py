@@ -151,3 +151,24 @@ def test_only_one_of_two_processes_runs_a_connection_and_the_other_takes_over_wh
         other_engine.dispose()
     assert first.attempts == 1 and second.attempts == 1
     assert waits[0] == LEASE_RETRY
+
+
+def test_an_unreachable_database_holds_the_connection_back_and_asks_again(clock: ManualClock) -> None:
+    """No lease can be checked, so no client connects (it might be a second one); the runner lives on."""
+    unreachable = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/guanjia")
+
+    async def main() -> tuple[Flaky, list[float]]:
+        connection = Flaky(failures=0)
+        pauses = Pauses()
+        runner = ConnectionRunner([connection], unreachable, clock, pause=pauses)
+        runner.start()
+        await pauses.wait_for_count(2)
+        await runner.stop()
+        return connection, pauses.seen
+
+    try:
+        connection, waits = asyncio.run(main())
+    finally:
+        unreachable.dispose()
+    assert connection.attempts == 0
+    assert waits[:2] == [LEASE_RETRY, LEASE_RETRY]

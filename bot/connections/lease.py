@@ -43,7 +43,11 @@ class ConnectionLease:
             except DBAPIError:
                 log.warning("%s: lost the lease connection", self.name)
                 self._drop()
-        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except DBAPIError:
+            log.warning("%s: database unreachable, the lease is asked for again later", self.name)
+            return False
         try:
             got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar())
         except DBAPIError:
