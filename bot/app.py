@@ -15,6 +15,8 @@ from bot.api.api_access import require_api_token
 from bot.api.body_limit import BodyLimitMiddleware
 from bot.api.errors import database_unavailable_handler, request_validation_handler
 from bot.app_services import AppServices
+from bot.connections.registry import configured_connections
+from bot.connections.runner import ConnectionRunner
 from bot.web import router as web_router
 from bot.web import static_files
 
@@ -26,9 +28,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     services: AppServices = app.state.services
     if services.settings.run_scheduler:
         services.scheduler.start()
+    # Long connections (DingTalk Stream, …): each runs in one server process, under its own lease.
+    connections = ConnectionRunner(configured_connections(services), services.engine, services.clock)
+    connections.start()
     try:
         yield
     finally:
+        await connections.stop()
         services.scheduler.shutdown()
 
 

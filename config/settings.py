@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     # Chat platforms (see README "DingTalk", "WeCom", "Feishu"); a platform stays off until set.
     dingtalk_app_secret: SecretStr | None = None
-    dingtalk_app_key: str | None = None  # only for downloading photos (downloadCode)
+    dingtalk_app_key: str | None = None  # Stream mode (clientId) and downloading photos (downloadCode)
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_corp_id: str = ""  # empty for a 智能机器人 (its receive id is empty)
@@ -119,6 +119,43 @@ class Settings(BaseSettings):
 
     # /docs, /redoc and /openapi.json describe every route: development only.
     dev_docs: bool = False
+
+    # --- DingTalk Stream mode (bot/connections/dingtalk_stream.py, README "DingTalk long connection").
+    # "stream": the bot dials DingTalk; "http": DingTalk calls /webhook/dingtalk. Unset: stream
+    # when GUANJIA_DINGTALK_APP_KEY and GUANJIA_DINGTALK_APP_SECRET are both set, else http.
+    dingtalk_mode: Literal["stream", "http"] | None = None
+    # The OpenAPI base asked for a connection ticket (tests point it at a local fake gateway).
+    dingtalk_stream_endpoint: str = "https://api.dingtalk.com"
+
+    @field_validator("dingtalk_app_key")
+    @classmethod
+    def _app_key_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("GUANJIA_DINGTALK_APP_KEY is set but empty: give it a value or remove the variable")
+        return value
+
+    @field_validator("dingtalk_stream_endpoint")
+    @classmethod
+    def _stream_endpoint_is_a_site(cls, value: str) -> str:
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ValueError(f"GUANJIA_DINGTALK_STREAM_ENDPOINT must look like https://host[:port], not {value!r}")
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _stream_has_credentials(self) -> Settings:
+        """Stream asked for without the app's credentials could never connect: say so at start."""
+        if self.dingtalk_mode == "stream" and (self.dingtalk_app_key is None or self.dingtalk_app_secret is None):
+            raise ValueError(
+                "GUANJIA_DINGTALK_MODE=stream needs GUANJIA_DINGTALK_APP_KEY and GUANJIA_DINGTALK_APP_SECRET"
+            )
+        return self
+
+    def dingtalk_stream(self) -> bool:
+        """Whether the DingTalk Stream client runs (the explicit mode, else: credentials are set)."""
+        if self.dingtalk_mode is not None:
+            return self.dingtalk_mode == "stream"
+        return self.dingtalk_app_key is not None and self.dingtalk_app_secret is not None
 
     @field_validator(*_SECRETS, mode="before")
     @classmethod
