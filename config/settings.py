@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +130,27 @@ class Settings(BaseSettings):
             name = f"GUANJIA_{(info.field_name or '').upper()}"
             raise ValueError(f"{name} is set but empty: give it a value or remove the variable")
         return value
+
+    # --- Feishu 长连接 (README "Feishu long connection", bot/connections/feishu_ws.py) ---------
+    # ws: the bot dials Feishu (no public address needed); http: Feishu calls /webhook/feishu.
+    # Unset: ws once GUANJIA_FEISHU_APP_ID and GUANJIA_FEISHU_APP_SECRET are both set.
+    feishu_mode: Literal["ws", "http"] | None = None
+    # Where the connection and the reply API are asked; a test points it at a local fake.
+    feishu_domain: str = "https://open.feishu.cn"
+
+    @model_validator(mode="after")
+    def _feishu_ws_has_credentials(self) -> Settings:
+        if self.feishu_mode == "ws" and (self.feishu_app_id is None or self.feishu_app_secret is None):
+            raise ValueError("GUANJIA_FEISHU_MODE=ws needs GUANJIA_FEISHU_APP_ID and GUANJIA_FEISHU_APP_SECRET")
+        parsed = urlsplit(self.feishu_domain)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path.strip("/"):
+            raise ValueError(f"GUANJIA_FEISHU_DOMAIN must look like https://open.feishu.cn, not {self.feishu_domain!r}")
+        return self
+
+    def feishu_ws_enabled(self) -> bool:
+        if self.feishu_mode is not None:
+            return self.feishu_mode == "ws"
+        return self.feishu_app_id is not None and self.feishu_app_secret is not None
 
 
 def get_settings() -> Settings:
