@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app_services import AppServices, build_services
 from bot.connections import feishu_ws
+from bot.connections.feishu_ws import frame_class
 from bot.core.clock import ManualClock
 from config.settings import Settings
 from models import InboundMessage, Ticket
@@ -131,6 +132,26 @@ def test_frames_it_cannot_use_are_answered_and_change_nothing(
         assert (await fake.push({"action": {"value": {}}}, kind="card"))["code"] == 200
         assert (await fake.push({"schema": "2.0"}))["code"] == 400  # no header: never readable
         assert _count(services, InboundMessage) == 0 and fake.replies == []
+        stop.set()
+        await task
+
+    _run(database_url, tmp_path, clock, engine, scenario)
+
+
+def test_malformed_frames_are_dropped_and_the_connection_carries_on(
+    database_url: str, tmp_path: Path, clock: ManualClock, engine: Engine
+) -> None:
+    async def scenario(fake: FakeFeishu, services: AppServices, stop: asyncio.Event) -> None:
+        task = await _connect(fake, services, stop, 1)
+        await fake.send_raw(b"\xff\x00 not protobuf")
+        await fake.send_raw("a text frame")
+        too_many = frame_class()(SeqID=1, LogID=1, service=7, method=1)
+        for key, value in (("type", "event"), ("message_id", "huge"), ("sum", "100000"), ("seq", "0")):
+            too_many.headers.add(key=key, value=value)
+        await fake.send_raw(too_many.SerializeToString())  # would reserve 100000 parts
+        ack = await fake.push(feishu_event("om_1", REPORT))
+        assert ack["code"] == 200 and _count(services, Ticket) == 1
+        assert "huge" not in fake.acks and not task.done()
         stop.set()
         await task
 

@@ -71,6 +71,11 @@ class FakeFeishu:
             return None
         return self.acks[message_id][-1]
 
+    async def send_raw(self, data: bytes | str) -> None:
+        """Bytes that are not a well-formed event: what a broken or hostile peer could send."""
+        assert self._current is not None, "no client connected"
+        await self._current.send(data)
+
     async def drop(self) -> None:
         if self._current is not None:
             await self._current.close()
