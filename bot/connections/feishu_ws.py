@@ -83,6 +83,7 @@ class FeishuWs:
         return "feishu-ws"
 
     async def run_once(self, stop: asyncio.Event) -> None:
+        await asyncio.to_thread(frame_class)  # the SDK's import takes seconds: not on the event loop
         url, service_id = await self._endpoint()
         async with connect(url, proxy=None, max_size=MAX_EVENT_BYTES, ping_interval=None) as ws:
             log.info("feishu-ws: connected (service %s)", service_id)
