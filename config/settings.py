@@ -168,6 +168,27 @@ class Settings(BaseSettings):
             raise ValueError(f"{name} is set but empty: give it a value or remove the variable")
         return value
 
+    # --- Feishu 长连接 (README "Feishu long connection", bot/connections/feishu_ws.py) ---------
+    # ws: the bot dials Feishu (no public address needed); http: Feishu calls /webhook/feishu.
+    # Unset: ws once GUANJIA_FEISHU_APP_ID and GUANJIA_FEISHU_APP_SECRET are both set.
+    feishu_mode: Literal["ws", "http"] | None = None
+    # Where the connection and the reply API are asked; a test points it at a local fake.
+    feishu_domain: str = "https://open.feishu.cn"
+
+    @model_validator(mode="after")
+    def _feishu_ws_has_credentials(self) -> Settings:
+        if self.feishu_mode == "ws" and (self.feishu_app_id is None or self.feishu_app_secret is None):
+            raise ValueError("GUANJIA_FEISHU_MODE=ws needs GUANJIA_FEISHU_APP_ID and GUANJIA_FEISHU_APP_SECRET")
+        parsed = urlsplit(self.feishu_domain)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path.strip("/"):
+            raise ValueError(f"GUANJIA_FEISHU_DOMAIN must look like https://open.feishu.cn, not {self.feishu_domain!r}")
+        return self
+
+    def feishu_ws_enabled(self) -> bool:
+        if self.feishu_mode is not None:
+            return self.feishu_mode == "ws"
+        return self.feishu_app_id is not None and self.feishu_app_secret is not None
+
 
 def get_settings() -> Settings:
     return Settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.app_services import AppServices
 from bot.connections.base import LongConnection
+from bot.connections import feishu_ws
 from bot.connections.dingtalk_stream import DingTalkStream
 
 
@@ -11,6 +12,7 @@ def configured_connections(services: AppServices) -> list[LongConnection]:
     connections: list[LongConnection] = []
     if services.settings.dingtalk_stream():
         connections.append(DingTalkStream(services))
-    # Feishu 长连接 (GUANJIA_FEISHU_MODE=ws) and WeCom 智能机器人 长连接 (GUANJIA_WECOM_BOT_MODE=ws)
-    # each add their one line here.
+    feishu = feishu_ws.build(services)  # GUANJIA_FEISHU_MODE=ws
+    if feishu is not None:
+        connections.append(feishu)
     return connections
