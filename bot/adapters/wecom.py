@@ -212,6 +212,16 @@ def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
     return "\n\n".join(parts)
 
 
+def stream_reply(outcome: Outcome, cfg: GuanjiaConfig, stream_id: str) -> dict[str, Any]:
+    """A 智能机器人's answer to a message: one stream, finished at once (`finish: true`).
+
+    The same body answers over HTTP (encrypted) and the long connection (`aibot_respond_msg`).
+    Stream content is markdown, where `<@userid>` @s a person.
+    """
+    content = reply_text(outcome, cfg, markdown=True)
+    return {"msgtype": "stream", "stream": {"id": stream_id[:64], "finish": True, "content": content}}
+
+
 def render_reply(
     outcome: Outcome,
     cfg: GuanjiaConfig,
@@ -220,16 +230,19 @@ def render_reply(
     nonce: str,
     to_user: str,
     now: datetime,
+    stream_id: str = "",
 ) -> tuple[str, str] | None:
     """The encrypted passive reply (body, media type), or None when there is nothing to say.
 
     `now` stamps the reply: the route passes its injected clock's instant, never the wall clock.
+    A 智能机器人 gets a finished stream reply, one of the forms its docs list for answering a
+    message (a markdown passive reply is not, and may not show); `stream_id` names that stream.
     """
     if not outcome.replies:
         return None
     ts = str(int(now.timestamp()))
     if kind == "json":
-        content = {"msgtype": "markdown", "markdown": {"content": reply_text(outcome, cfg, markdown=True)}}
+        content = stream_reply(outcome, cfg, stream_id or nonce)
         encrypted, signature = crypt.seal(json.dumps(content, ensure_ascii=False).encode(), ts, nonce)
         body = {"encrypt": encrypted, "msgsignature": signature, "timestamp": int(ts), "nonce": nonce}
         return json.dumps(body), "application/json"
