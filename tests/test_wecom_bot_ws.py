@@ -14,7 +14,7 @@ from bot.app_services import AppServices
 from bot.connections.wecom_bot_ws import HeartbeatLost, SubscribeRefused, WeComBotConnection, build
 from config.schema import GuanjiaConfig
 from config.settings import Settings
-from models import InboundMessage, Ticket
+from models import InboundMessage, MediaDownload, Ticket
 from tests.support.fake_wecom_bot_ws import FakeWeComBotGateway
 from tests.support.platform_factories import REPORT, platform_cfg
 
@@ -149,6 +149,27 @@ def test_unsupported_frames_are_ignored_and_the_connection_goes_on(services: App
     fake = run(services, scenario)
     assert [r["headers"]["req_id"] for r in fake.replies] == pushed
     assert count(services, InboundMessage) == 1 and fake.closed_connections == 1
+
+
+def test_a_photo_over_the_long_connection_is_queued_with_its_own_key(services: AppServices) -> None:
+    """The long connection has no EncodingAESKey: each image names its `aeskey`, kept for the download."""
+    image = {"url": "https://not-a-wecom-host.example/pic", "aeskey": "kXnZn8rs6oNpBVxaSkHuCyna4LB2ulBk4zllS7r3C3D="}
+
+    async def scenario(fake: FakeWeComBotGateway, connection: WeComBotConnection, _pacer: StepPacer) -> None:
+        task, stop = await serving(connection, fake)
+        await fake.push(robot_body("wm-3"))
+        await fake.until(lambda: len(fake.replies) == 1)
+        await fake.push(robot_body("wm-4", msgtype="image", image=image))
+        await fake.until(lambda: len(fake.replies) == 2)  # the photo joins the report, and says so
+        stop.set()
+        await task
+
+    fake = run(services, scenario)
+    with services.session_factory() as session:
+        [download] = session.scalars(select(MediaDownload)).all()
+    assert download.ref["aeskey"] == image["aeskey"] and download.ref["encrypted"] is True
+    assert download.status != "done"  # a URL off the WeCom media hosts is never fetched
+    assert "#1" in fake.replies[1]["body"]["stream"]["content"]
 
 
 def test_heartbeats_follow_the_pacer_and_unanswered_ones_end_the_connection(services: AppServices) -> None:

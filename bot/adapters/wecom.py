@@ -135,6 +135,15 @@ def _quote(data: dict[str, Any]) -> str | None:
     return "\n".join(t for t in texts if t) or None
 
 
+def _image_ref(image: dict[str, Any]) -> dict[str, Any]:
+    """A 智能机器人's image URL serves the picture AES-encrypted: with the EncodingAESKey for a
+    callback, with the message's own `aeskey` over the long connection (which has no EncodingAESKey)."""
+    ref: dict[str, Any] = {"url": str(image.get("url") or ""), "encrypted": True}
+    if isinstance(image.get("aeskey"), str) and image["aeskey"]:
+        ref["aeskey"] = image["aeskey"]
+    return ref
+
+
 def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
     msg_type = data.get("msgtype")
     items: list[dict[str, Any]]
@@ -156,15 +165,14 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
     if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
         raise NotAMessage("msgid and from.userid: required")
     texts = [str((i.get("text") or {}).get("content") or "") for i in items if i.get("msgtype") == "text"]
-    urls = [str((i.get("image") or {}).get("url") or "") for i in items if i.get("msgtype") == "image"]
+    images = [i.get("image") or {} for i in items if i.get("msgtype") == "image"]
     sender_id = sender_id_for(cfg, PLATFORM, user)
     chat_id = data.get("chatid")
     if data.get("chattype") == "group" and isinstance(chat_id, str) and chat_id:
         group_id = group_for(cfg, PLATFORM, chat_id)
     else:
         group_id = default_group(cfg, PLATFORM, sender_id)
-    # A 智能机器人's image URL serves the picture encrypted with the EncodingAESKey.
-    media = tuple(MediaRef(PLATFORM, f"{msg_id}/{n}", {"url": url, "encrypted": True}) for n, url in enumerate(urls))
+    media = tuple(MediaRef(PLATFORM, f"{msg_id}/{n}", _image_ref(image)) for n, image in enumerate(images))
     incoming = IncomingMessage(
         platform=PLATFORM,
         msg_id=msg_id,
