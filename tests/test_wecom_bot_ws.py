@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
+from websockets.asyncio.client import connect
 
 from bot.app_services import AppServices
 from bot.connections.wecom_bot_ws import HeartbeatLost, SubscribeRefused, WeComBotConnection, build
 from config.schema import GuanjiaConfig
 from config.settings import Settings
 from models import InboundMessage, MediaDownload, Ticket
-from tests.support.fake_wecom_bot_ws import FakeWeComBotGateway
+from tests.support.fake_wecom_bot_ws import UNKNOWN_REQ_ID, FakeWeComBotGateway
 from tests.support.platform_factories import REPORT, platform_cfg
 
 
@@ -56,6 +58,7 @@ def count(services: AppServices, model: Any) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
+BOT = {"bot_id": "bot-1", "secret": "bot-secret"}
 Scenario = Callable[[FakeWeComBotGateway, WeComBotConnection, StepPacer], Awaitable[None]]
 
 
@@ -196,6 +199,21 @@ def test_a_newer_connection_taking_over_ends_this_one(services: AppServices) -> 
         await task  # returns, so the runner (holding the lease) decides whether to dial again
 
     run(services, scenario)
+
+
+def test_the_fake_refuses_a_reply_to_a_req_id_it_never_pushed() -> None:
+    """What makes `fake.refused == []` above mean something: a forged or stale req_id is refused."""
+
+    async def main() -> dict[str, Any]:
+        async with FakeWeComBotGateway() as fake, connect(fake.url) as ws:
+            await ws.send(json.dumps({"cmd": "aibot_subscribe", "headers": {"req_id": "s"}, "body": BOT}))
+            assert json.loads(await ws.recv())["errcode"] == 0
+            await ws.send(json.dumps({"cmd": "aibot_respond_msg", "headers": {"req_id": "callback-99"}, "body": {}}))
+            answer: dict[str, Any] = json.loads(await ws.recv())
+            assert len(fake.refused) == 1 and fake.replies == []
+            return answer
+
+    assert asyncio.run(main())["errcode"] == UNKNOWN_REQ_ID
 
 
 def test_build_only_in_ws_mode_with_credentials(services: AppServices) -> None:

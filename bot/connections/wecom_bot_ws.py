@@ -136,8 +136,8 @@ class WeComBotConnection:
                 if handlers:
                     await asyncio.gather(*handlers, return_exceptions=True)
                 for task in done:
-                    if not task.cancelled() and task.exception() is not None:
-                        raise task.exception()  # type: ignore[misc]
+                    if not task.cancelled() and (error := task.exception()) is not None:
+                        raise error
             finally:
                 for task in tasks:
                     task.cancel()
