@@ -232,8 +232,8 @@ def test_settings_refuse_ws_mode_without_credentials_and_blank_secrets() -> None
     with pytest.raises(ValueError, match="GUANJIA_WECOM_BOT_MODE=ws needs"):
         Settings(wecom_bot_mode="ws")
     with pytest.raises(ValueError, match="GUANJIA_WECOM_BOT_SECRET is set but empty"):
-        Settings(wecom_bot_id="bot-1", wecom_bot_secret="  ")
+        Settings(wecom_bot_id="bot-1", wecom_bot_secret=SecretStr("  "))
     with pytest.raises(ValueError, match="GUANJIA_WECOM_BOT_WS_URL"):
         Settings(wecom_bot_ws_url="https://openws.work.weixin.qq.com")
-    assert Settings(wecom_bot_id="bot-1", wecom_bot_secret="s").wecom_bot_effective_mode() == "ws"
+    assert Settings(wecom_bot_id="bot-1", wecom_bot_secret=SecretStr("s")).wecom_bot_effective_mode() == "ws"
     assert Settings().wecom_bot_effective_mode() == "http"
