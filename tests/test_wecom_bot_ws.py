@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from websockets.asyncio.client import connect
 
 from bot.app_services import AppServices
@@ -132,6 +134,36 @@ def test_a_drop_before_the_reply_is_redelivered_and_answered_once(services: AppS
     assert reply["headers"]["req_id"] != "callback-0"  # answered on the redelivery's own req_id
     assert "已登记 #1" in reply["body"]["stream"]["content"]
     assert count(services, Ticket) == 1 and count(services, InboundMessage) == 1 and fake.refused == []
+
+
+def test_a_message_the_database_failed_to_record_is_left_unanswered_then_taken_on_redelivery(
+    services: AppServices,
+) -> None:
+    lost = threading.Event()
+
+    def drop(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not lost.is_set() and statement.lstrip().upper().startswith("INSERT INTO TICKETS"):
+            lost.set()
+            raise OperationalError(statement, None, Exception("server closed the connection unexpectedly"))
+
+    async def scenario(fake: FakeWeComBotGateway, connection: WeComBotConnection, _pacer: StepPacer) -> None:
+        event.listen(services.engine, "before_cursor_execute", drop)
+        try:
+            first, stop = await serving(connection, fake)
+            await fake.push(robot_body("wm-9"))
+            assert await asyncio.to_thread(lost.wait, 10)
+            stop.set()
+            await first  # waits for the failed handler: it sent nothing
+        finally:
+            event.remove(services.engine, "before_cursor_execute", drop)
+        assert fake.replies == [] and count(services, InboundMessage) == 0
+        second, stop = await serving(connection, fake)
+        await fake.until(lambda: len(fake.replies) == 1)
+        stop.set()
+        await second
+
+    fake = run(services, scenario)
+    assert "已登记 #1" in fake.replies[0]["body"]["stream"]["content"] and count(services, Ticket) == 1
 
 
 def test_unsupported_frames_are_ignored_and_the_connection_goes_on(services: AppServices) -> None:

@@ -202,7 +202,11 @@ class WeComBotConnection:
             return
         if message is None:
             return  # a type with nothing to read: no reply, nothing recorded
-        outcome = await self._take_in(message)
+        try:
+            outcome = await self._take_in(message)
+        except Exception:  # the database is down, say: unanswered, so WeCom may push it again
+            log.exception("%s: message %s not recorded; left unanswered", NAME, message.incoming.msg_id)
+            return
         if outcome.replies:
             reply = wecom.stream_reply(outcome, self.services.cfg, f"gj-{message.incoming.msg_id}")
             await ws.send(_frame(RESPOND, req_id, reply))
