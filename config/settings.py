@@ -27,7 +27,14 @@ _SECRETS = (
     "feishu_verification_token",
     "feishu_app_secret",
     "web_secret_key",
+    "wecom_bot_token",
+    "wecom_bot_aes_key",
+    "wecom_bot_secret",
+    "wecom_corp_secret",
 )
+
+# The official gateway of the WeCom 智能机器人 long connection (wecom-aibot-python-sdk's default).
+WECOM_BOT_WS_URL = "wss://openws.work.weixin.qq.com"
 
 
 class Settings(BaseSettings):
@@ -188,6 +195,41 @@ class Settings(BaseSettings):
         if self.feishu_mode is not None:
             return self.feishu_mode == "ws"
         return self.feishu_app_id is not None and self.feishu_app_secret is not None
+
+    # WeCom 智能机器人 (README "WeCom 智能机器人 long connection"). Its HTTP callback has its own
+    # Token / EncodingAESKey (falling back to GUANJIA_WECOM_TOKEN / _AES_KEY) and receive id ("" for
+    # an internal robot), so one instance also serves a 自建应用 with the shared ones.
+    wecom_bot_token: SecretStr | None = None
+    wecom_bot_aes_key: SecretStr | None = None
+    wecom_bot_receive_id: str = ""
+    # Long connection: the robot's BotID and Secret; ws is the default once both are set.
+    wecom_bot_id: str | None = None
+    wecom_bot_secret: SecretStr | None = None
+    wecom_bot_mode: Literal["ws", "http"] | None = None
+    wecom_bot_ws_url: str = WECOM_BOT_WS_URL
+
+    @field_validator("wecom_bot_ws_url")
+    @classmethod
+    def _ws_url(cls, value: str) -> str:
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("ws", "wss") or not parsed.netloc:
+            raise ValueError(f"GUANJIA_WECOM_BOT_WS_URL must look like wss://host[:port][/path], not {value!r}")
+        return value.strip()
+
+    def wecom_bot_effective_mode(self) -> Literal["ws", "http"]:
+        """ws when chosen, or by default once the BotID and Secret are set; http otherwise."""
+        if self.wecom_bot_mode is not None:
+            return self.wecom_bot_mode
+        return "ws" if self.wecom_bot_id and self.wecom_bot_secret else "http"
+
+    @model_validator(mode="after")
+    def _wecom_bot_ws_has_credentials(self) -> Settings:
+        """Asking for the long connection without its credentials is a start-up error, not a silent "off"."""
+        if self.wecom_bot_id is not None and not self.wecom_bot_id.strip():
+            raise ValueError("GUANJIA_WECOM_BOT_ID is set but empty: give it a value or remove the variable")
+        if self.wecom_bot_mode == "ws" and not (self.wecom_bot_id and self.wecom_bot_secret):
+            raise ValueError("GUANJIA_WECOM_BOT_MODE=ws needs GUANJIA_WECOM_BOT_ID and GUANJIA_WECOM_BOT_SECRET")
+        return self
 
 
 def get_settings() -> Settings:

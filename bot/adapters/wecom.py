@@ -135,6 +135,15 @@ def _quote(data: dict[str, Any]) -> str | None:
     return "\n".join(t for t in texts if t) or None
 
 
+def _image_ref(image: dict[str, Any]) -> dict[str, Any]:
+    """A 智能机器人's image URL serves the picture AES-encrypted: with the EncodingAESKey for a
+    callback, with the message's own `aeskey` over the long connection (which has no EncodingAESKey)."""
+    ref: dict[str, Any] = {"url": str(image.get("url") or ""), "encrypted": True}
+    if isinstance(image.get("aeskey"), str) and image["aeskey"]:
+        ref["aeskey"] = image["aeskey"]
+    return ref
+
+
 def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
     msg_type = data.get("msgtype")
     items: list[dict[str, Any]]
@@ -156,15 +165,14 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
     if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
         raise NotAMessage("msgid and from.userid: required")
     texts = [str((i.get("text") or {}).get("content") or "") for i in items if i.get("msgtype") == "text"]
-    urls = [str((i.get("image") or {}).get("url") or "") for i in items if i.get("msgtype") == "image"]
+    images = [i.get("image") or {} for i in items if i.get("msgtype") == "image"]
     sender_id = sender_id_for(cfg, PLATFORM, user)
     chat_id = data.get("chatid")
     if data.get("chattype") == "group" and isinstance(chat_id, str) and chat_id:
         group_id = group_for(cfg, PLATFORM, chat_id)
     else:
         group_id = default_group(cfg, PLATFORM, sender_id)
-    # A 智能机器人's image URL serves the picture encrypted with the EncodingAESKey.
-    media = tuple(MediaRef(PLATFORM, f"{msg_id}/{n}", {"url": url, "encrypted": True}) for n, url in enumerate(urls))
+    media = tuple(MediaRef(PLATFORM, f"{msg_id}/{n}", _image_ref(image)) for n, image in enumerate(images))
     incoming = IncomingMessage(
         platform=PLATFORM,
         msg_id=msg_id,
@@ -212,6 +220,16 @@ def reply_text(outcome: Outcome, cfg: GuanjiaConfig, markdown: bool) -> str:
     return "\n\n".join(parts)
 
 
+def stream_reply(outcome: Outcome, cfg: GuanjiaConfig, stream_id: str) -> dict[str, Any]:
+    """A 智能机器人's answer to a message: one stream, finished at once (`finish: true`).
+
+    The same body answers over HTTP (encrypted) and the long connection (`aibot_respond_msg`).
+    Stream content is markdown, where `<@userid>` @s a person.
+    """
+    content = reply_text(outcome, cfg, markdown=True)
+    return {"msgtype": "stream", "stream": {"id": stream_id[:64], "finish": True, "content": content}}
+
+
 def render_reply(
     outcome: Outcome,
     cfg: GuanjiaConfig,
@@ -220,16 +238,19 @@ def render_reply(
     nonce: str,
     to_user: str,
     now: datetime,
+    stream_id: str = "",
 ) -> tuple[str, str] | None:
     """The encrypted passive reply (body, media type), or None when there is nothing to say.
 
     `now` stamps the reply: the route passes its injected clock's instant, never the wall clock.
+    A 智能机器人 gets a finished stream reply, one of the forms its docs list for answering a
+    message (a markdown passive reply is not, and may not show); `stream_id` names that stream.
     """
     if not outcome.replies:
         return None
     ts = str(int(now.timestamp()))
     if kind == "json":
-        content = {"msgtype": "markdown", "markdown": {"content": reply_text(outcome, cfg, markdown=True)}}
+        content = stream_reply(outcome, cfg, stream_id or nonce)
         encrypted, signature = crypt.seal(json.dumps(content, ensure_ascii=False).encode(), ts, nonce)
         body = {"encrypt": encrypted, "msgsignature": signature, "timestamp": int(ts), "nonce": nonce}
         return json.dumps(body), "application/json"

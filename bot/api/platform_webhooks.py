@@ -113,16 +113,25 @@ def _dingtalk_sign_fresh(services: AppServices, sign: str, msg_id: str) -> bool:
 # --- WeCom ------------------------------------------------------------------------------
 
 
-def _wecom_crypt(services: AppServices) -> WXBizMsgCrypt | None:
+def _wecom_crypt(services: AppServices, kind: wecom.Kind) -> WXBizMsgCrypt | None:
+    """The keys of the 自建应用 ("xml") or of the 智能机器人 ("json").
+
+    One instance serves both: the robot has its own Token / EncodingAESKey / receive id
+    (GUANJIA_WECOM_BOT_*), falling back to the shared ones, and its receive id is "" for an
+    internal robot, where the app's is the CorpID.
+    """
     settings = services.settings
-    if settings.wecom_token is None or settings.wecom_aes_key is None:
+    token, key, receive_id = settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id
+    if kind == "json":
+        token = settings.wecom_bot_token or token
+        key = settings.wecom_bot_aes_key or key
+        receive_id = settings.wecom_bot_receive_id
+    if token is None or key is None:
         return None
-    return WXBizMsgCrypt(
-        settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(), settings.wecom_corp_id
-    )
+    return WXBizMsgCrypt(token.get_secret_value(), key.get_secret_value(), receive_id)
 
 
-_WECOM_SETTINGS = "GUANJIA_WECOM_TOKEN and GUANJIA_WECOM_AES_KEY"
+_WECOM_SETTINGS = "GUANJIA_WECOM_TOKEN and GUANJIA_WECOM_AES_KEY (or GUANJIA_WECOM_BOT_TOKEN and _BOT_AES_KEY)"
 
 
 def _stale(services: AppServices, timestamp: str | None) -> str | None:
@@ -138,18 +147,26 @@ def _stale(services: AppServices, timestamp: str | None) -> str | None:
 async def wecom_verify_url(
     services: Services, msg_signature: str = "", timestamp: str = "", nonce: str = "", echostr: str = ""
 ) -> Response:
-    """URL verification: answer the decrypted echostr as plain text."""
-    crypt = _wecom_crypt(services)
-    if crypt is None:
+    """URL verification: answer the decrypted echostr as plain text.
+
+    The request does not say whether the app or the robot is being set up: the keys that
+    verify its signature and receive id are the ones it was made with.
+    """
+    crypts = [c for c in (_wecom_crypt(services, "xml"), _wecom_crypt(services, "json")) if c is not None]
+    if not crypts:
         return _not_configured("WeCom", _WECOM_SETTINGS)
     stale = _stale(services, timestamp)
     if stale is not None:
         return _refused("wecom", stale)
-    try:
-        plain = crypt.open(msg_signature, timestamp, nonce, echostr)
-    except CryptoError as exc:
-        return _refused("wecom", str(exc))
-    return PlainTextResponse(plain.decode(errors="replace"))
+    problems = []
+    for crypt in crypts:
+        try:
+            plain = crypt.open(msg_signature, timestamp, nonce, echostr)
+        except CryptoError as exc:
+            problems.append(str(exc))
+            continue
+        return PlainTextResponse(plain.decode(errors="replace"))
+    return _refused("wecom", "; ".join(problems))
 
 
 @router.post("/webhook/wecom")
@@ -161,8 +178,7 @@ async def wecom_webhook(
     timestamp: str = "",
     nonce: str = "",
 ) -> Response:
-    crypt = _wecom_crypt(services)
-    if crypt is None:
+    if _wecom_crypt(services, "xml") is None and _wecom_crypt(services, "json") is None:
         return _not_configured("WeCom", _WECOM_SETTINGS)
     body = await request.body()  # within max_body_bytes: BodyLimitMiddleware answered 413 otherwise
     stale = _stale(services, timestamp)
@@ -172,6 +188,9 @@ async def wecom_webhook(
         encrypted, kind = wecom.envelope(body)
     except wecom.NotAMessage:
         return _refused("wecom", "body is not a WeCom envelope")  # nothing is said before it is verified
+    crypt = _wecom_crypt(services, kind)
+    if crypt is None:
+        return _refused("wecom", f"no keys for a {kind} envelope")
     try:
         plain = crypt.open(msg_signature, timestamp, nonce, encrypted)
     except CryptoError as exc:
@@ -185,7 +204,8 @@ async def wecom_webhook(
     announce = (_announce_private_report,) if kind == "xml" else ()
     outcome = await _handle(request, services, message, background, effects=announce)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
-    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, services.clock.now())
+    now, stream_id = services.clock.now(), f"gj-{message.incoming.msg_id}"
+    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, now, stream_id)
     if reply is None:
         return PlainTextResponse("success")
     content, media_type = reply

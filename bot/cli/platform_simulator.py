@@ -42,7 +42,13 @@ class PlatformChat:
         self.clock = clock  # signs each request's timestamp; `guanjia chat` passes the wall clock
         needed = {
             "dingtalk": [("GUANJIA_DINGTALK_APP_SECRET", settings.dingtalk_app_secret)],
-            "wecom": [("GUANJIA_WECOM_TOKEN", settings.wecom_token), ("GUANJIA_WECOM_AES_KEY", settings.wecom_aes_key)],
+            "wecom": [
+                ("GUANJIA_WECOM_BOT_TOKEN (or GUANJIA_WECOM_TOKEN)", settings.wecom_bot_token or settings.wecom_token),
+                (
+                    "GUANJIA_WECOM_BOT_AES_KEY (or GUANJIA_WECOM_AES_KEY)",
+                    settings.wecom_bot_aes_key or settings.wecom_aes_key,
+                ),
+            ],
             "feishu": [("GUANJIA_FEISHU_VERIFICATION_TOKEN", settings.feishu_verification_token)],
         }[platform]
         missing = [name for name, value in needed if value is None]
@@ -88,12 +94,11 @@ class PlatformChat:
         return ["🤖 " + content.replace("\n", "\n   "), f"   at: {json.dumps(data.get('at'), ensure_ascii=False)}"]
 
     def _wecom(self, text: str) -> list[str]:
-        assert self.settings.wecom_token is not None and self.settings.wecom_aes_key is not None
-        crypt = WXBizMsgCrypt(
-            self.settings.wecom_token.get_secret_value(),
-            self.settings.wecom_aes_key.get_secret_value(),
-            self.settings.wecom_corp_id,
-        )
+        # Sealed as WeCom seals a 智能机器人's callback: its own keys (or the shared ones), receive id "".
+        token = self.settings.wecom_bot_token or self.settings.wecom_token
+        key = self.settings.wecom_bot_aes_key or self.settings.wecom_aes_key
+        assert token is not None and key is not None
+        crypt = WXBizMsgCrypt(token.get_secret_value(), key.get_secret_value(), self.settings.wecom_bot_receive_id)
         plain = {
             "msgid": uuid.uuid4().hex,
             "chatid": self._chat_id(),
@@ -114,7 +119,7 @@ class PlatformChat:
         content = json.loads(
             crypt.open(reply["msgsignature"], str(reply["timestamp"]), reply["nonce"], reply["encrypt"])
         )
-        return ["🤖 " + content["markdown"]["content"].replace("\n", "\n   ")]
+        return ["🤖 " + content["stream"]["content"].replace("\n", "\n   ")]
 
     def _feishu(self, text: str) -> list[str]:
         token = self.settings.feishu_verification_token

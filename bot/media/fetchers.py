@@ -81,7 +81,7 @@ class WeComFetcher:
         if not _host_allowed(url, self.media_hosts):
             raise MediaRefused(f"not a WeCom media host (GUANJIA_WECOM_MEDIA_HOSTS): {url[:80]}")
         data, _ = self.http.download("GET", url)
-        return self._decrypt(data) if ref.get("encrypted") else data
+        return self._decrypt(data, ref.get("aeskey")) if ref.get("encrypted") else data
 
     def _by_media_id(self, media_id: str) -> bytes:
         credentials = {"corpid": self.corp_id, "corpsecret": self.corp_secret or ""}
@@ -94,12 +94,21 @@ class WeComFetcher:
             raise PlatformRefused(f"WeCom media: {data[:200]!r}")
         return data
 
-    def _decrypt(self, data: bytes) -> bytes:
-        if self.key is None:
-            raise MediaRefused("GUANJIA_WECOM_AES_KEY is needed to open a 智能机器人 image")
+    def _decrypt(self, data: bytes, message_key: Any = None) -> bytes:
+        """AES-256-CBC with the message's own key (long connection) or the robot's EncodingAESKey."""
+        key = self.key
+        if isinstance(message_key, str) and message_key:
+            try:
+                key = base64.b64decode(message_key + "=" * (-len(message_key) % 4), validate=True)
+            except ValueError as exc:
+                raise MediaRefused("the image's aeskey is not base64") from exc
+            if len(key) != 32:
+                raise MediaRefused("the image's aeskey is not a 32-byte key")
+        if key is None:
+            raise MediaRefused("GUANJIA_WECOM_BOT_AES_KEY (or _AES_KEY) is needed to open a 智能机器人 image")
         if len(data) % 16:
             data = base64.b64decode(data)
-        decryptor = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).decryptor()
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
         return _unpad(decryptor.update(data) + decryptor.finalize())
 
 
@@ -162,7 +171,7 @@ def default_fetchers(settings: Settings) -> dict[str, Any]:
         settings.wecom_api_base,
         settings.wecom_corp_id,
         secret(settings.wecom_corp_secret),
-        secret(settings.wecom_aes_key),
+        secret(settings.wecom_bot_aes_key or settings.wecom_aes_key),  # only 智能机器人 images are encrypted
         settings.wecom_media_hosts,
     )
     if settings.feishu_app_id and settings.feishu_app_secret:

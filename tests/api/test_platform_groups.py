@@ -66,7 +66,7 @@ def test_dingtalk_an_unclear_at_message_is_asked_about(client: TestClient, clock
 
 def test_wecom_robot_an_unclear_at_message_is_asked_about(client: TestClient) -> None:
     answer = json.loads(wecom_answer(wecom_post(client, wecom_robot_message("w1", UNCLEAR))))
-    assert answer["markdown"]["content"] == QUESTION
+    assert answer["msgtype"] == "stream" and answer["stream"]["content"] == QUESTION
     assert tickets(client) == []
 
 

@@ -182,7 +182,11 @@ def test_wecom_smart_robot_report_gets_an_encrypted_reply_mentioning_the_unit(cl
     envelope = response.json()
     crypt = WXBizMsgCrypt("wecom-token", AES_KEY, "")
     plain = crypt.open(envelope["msgsignature"], str(envelope["timestamp"]), envelope["nonce"], envelope["encrypt"])
-    content = json.loads(plain)["markdown"]["content"]
+    answer = json.loads(plain)
+    # A finished stream: the form the 智能机器人 docs list for answering a message.
+    assert answer["msgtype"] == "stream" and answer["stream"]["finish"] is True
+    assert answer["stream"]["id"] == "gj-wm-1"
+    content = answer["stream"]["content"]
     assert "已登记 #1" in content and "<@ChenHW>" in content
     [ticket] = tickets(client)
     assert ticket["reporter_id"] == "wgy_li" and ticket["group_id"] == "demo"

@@ -103,6 +103,20 @@ def test_wecom_robot_image_is_decrypted_from_a_configured_media_host(fake: fake_
     assert wecom(fake, secret=None).fetch({"url": url, "encrypted": True}) == photo
 
 
+def test_wecom_long_connection_image_opens_with_its_own_aeskey(fake: fake_media.FakeMedia) -> None:
+    """Over the long connection each image carries its own key; the EncodingAESKey would not open it."""
+    photo = jpeg()
+    message_key = "kXnZn8rs6oNpBVxaSkHuCyna4LB2ulBk4zllS7r3C3D="
+    key = decode_aes_key(message_key[:-1])
+    pad = 32 - len(photo) % 32
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    sealed = encryptor.update(photo + bytes([pad]) * pad) + encryptor.finalize()
+    url = fake.add_file("ws.bin", sealed, "application/octet-stream")
+    assert wecom(fake, secret=None).fetch({"url": url, "encrypted": True, "aeskey": message_key}) == photo
+    with pytest.raises(MediaRefused, match="aeskey"):
+        wecom(fake, secret=None).fetch({"url": url, "encrypted": True, "aeskey": "c2hvcnQ="})
+
+
 def test_wecom_url_on_another_host_is_refused_without_a_request(fake: fake_media.FakeMedia) -> None:
     url = fake.add_file("w1.jpg", jpeg()).replace("127.0.0.1", "localhost")
     with pytest.raises(MediaRefused, match="GUANJIA_WECOM_MEDIA_HOSTS"):
