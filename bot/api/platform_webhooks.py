@@ -21,9 +21,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from bot.adapters import dingtalk, feishu, feishu_crypto, wecom
+from bot.adapters.feishu_cards import is_click
 from bot.adapters.freshness import timestamp_problem
 from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
+from bot.api.card_clicks import feishu_click
 from bot.api.errors import error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices, Services
@@ -214,6 +216,8 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
         return _refused("feishu", f"{type(exc).__name__}: {exc}")
     if isinstance(event, feishu.Challenge):
         return JSONResponse({"challenge": event.challenge})
+    if is_click(event):
+        return await feishu_click(request, services, event)
     try:
         message = feishu.to_incoming(event, services.cfg)
     except feishu.NotAMessage as exc:
