@@ -131,6 +131,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{name} is set but empty: give it a value or remove the variable")
         return value
 
+    # --- card buttons (issue 13 item 2) ---
+    # A WeCom 智能机器人 answers a new or fixed ticket with a template card (认领/退回, 验收通过/不通过)
+    # instead of markdown. Off by default: a template card cannot @ the unit as the markdown does.
+    wecom_bot_cards: bool = False
+
 
 def get_settings() -> Settings:
     return Settings()

@@ -7,27 +7,17 @@ Feishu's 3 s, is a toast for the clicker and the card redrawn for the ticket's n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from bot.adapters import feishu
 from bot.adapters.identity import default_group, group_for
-from bot.chat.cards import BUTTON_LABELS
+from bot.chat.cards import BUTTON_LABELS, Click
 from bot.chat.messages import Card
 from bot.tickets.lifecycle import Action
 from config.schema import GuanjiaConfig
 
 CLICK_EVENT = "card.action.trigger"
 _PRIMARY = {Action.CLAIM.value, Action.VERIFY_PASS.value}
-
-
-@dataclass(frozen=True)
-class Click:
-    event_id: str  # one per click; a retry of the same push keeps it (the intake's dedupe key)
-    ticket_id: int | None  # None: the button's value names no ticket (not one of our cards)
-    action: str
-    sender_id: str
-    group_id: str
 
 
 def is_click(event: dict[str, Any]) -> bool:
@@ -51,7 +41,7 @@ def read_click(event: dict[str, Any], cfg: GuanjiaConfig) -> Click:
         group = group_for(cfg, feishu.PLATFORM, chat_id)
     else:
         group = default_group(cfg, feishu.PLATFORM, sender)
-    return Click(event_id, ticket_id, str(value.get("action") or ""), sender, group)
+    return Click(feishu.PLATFORM, event_id, ticket_id, str(value.get("action") or ""), sender, group)
 
 
 def card_json(text: str, card: Card | None, title: str) -> dict[str, Any]:

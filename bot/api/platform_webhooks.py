@@ -25,7 +25,7 @@ from bot.adapters.feishu_cards import is_click
 from bot.adapters.freshness import timestamp_problem
 from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
-from bot.api.card_clicks import feishu_click
+from bot.api.card_clicks import feishu_click, wecom_card_reply, wecom_click
 from bot.api.errors import error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices, Services
@@ -178,6 +178,9 @@ async def wecom_webhook(
         plain = crypt.open(msg_signature, timestamp, nonce, encrypted)
     except CryptoError as exc:
         return _refused("wecom", str(exc))
+    nonce_out = secrets.token_hex(8)
+    if kind == "json" and (clicked := await wecom_click(request, services, plain, crypt, nonce_out)) is not None:
+        return clicked
     try:
         message = wecom.to_incoming(plain, kind, services.cfg)
     except wecom.NotAMessage as exc:
@@ -187,7 +190,8 @@ async def wecom_webhook(
     announce = (_announce_private_report,) if kind == "xml" else ()
     outcome = await _handle(request, services, message, background, effects=announce)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
-    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, services.clock.now())
+    carded = wecom_card_reply(services, kind, outcome, message.incoming.msg_id, crypt, nonce_out)
+    reply = carded or wecom.render_reply(outcome, services.cfg, kind, crypt, nonce_out, to_user, services.clock.now())
     if reply is None:
         return PlainTextResponse("success")
     content, media_type = reply

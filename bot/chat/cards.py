@@ -51,12 +51,25 @@ def click_command(ticket_id: int, action: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Click:
+    """A button pressed, as any platform delivers it."""
+
+    platform: str
+    click_id: str  # one per click; a retry of the same push keeps it (the intake's dedupe key)
+    ticket_id: int | None  # None: the button names no ticket (not one of our cards)
+    action: str
+    sender_id: str
+    group_id: str
+
+
+@dataclass(frozen=True)
 class CardView:
     """A ticket's card as it stands now: what a click's answer redraws."""
 
     title: str
     text: str
     card: Card | None
+    status: str  # the status's label, e.g. 整改中
 
 
 def card_view(session: Session, cfg: GuanjiaConfig, ticket_id: int) -> CardView | None:
@@ -68,4 +81,4 @@ def card_view(session: Session, cfg: GuanjiaConfig, ticket_id: int) -> CardView 
         f"#{ticket.id}{category_tag(cfg, ticket)}地点：{place_text(ticket)}\n"
         f"{cfg.unit_name(ticket.unit)}　状态：{status_label(ticket.status)}"
     )
-    return CardView(f"工单 #{ticket.id}", text, card_for(ticket))
+    return CardView(f"工单 #{ticket.id}", text, card_for(ticket), status_label(ticket.status))

@@ -149,3 +149,20 @@ def feishu_click(
             "context": {"open_message_id": "om_card", "open_chat_id": "oc_demo"},
         },
     }
+
+
+def wecom_card_click(msg_id: str, event_key: str, user: str = "ChenHW", task_id: str = "t1_task") -> bytes:
+    """A 智能机器人 template_card_event: `user` pressed the button keyed `event_key` (action:ticket)."""
+    event = {"card_type": "button_interaction", "event_key": event_key, "task_id": task_id}
+    return json.dumps(
+        {
+            "msgid": msg_id,
+            "aibotid": "bot1",
+            "chatid": "wr-demo",
+            "chattype": "group",
+            "from": {"userid": user},
+            "msgtype": "event",
+            "event": {"eventtype": "template_card_event", "template_card_event": event},
+        },
+        ensure_ascii=False,
+    ).encode()
