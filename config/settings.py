@@ -231,6 +231,11 @@ class Settings(BaseSettings):
             raise ValueError("GUANJIA_WECOM_BOT_MODE=ws needs GUANJIA_WECOM_BOT_ID and GUANJIA_WECOM_BOT_SECRET")
         return self
 
+    # --- card buttons (issue 13 item 2) ---
+    # A WeCom 智能机器人 answers a new or fixed ticket with a template card (认领/退回, 验收通过/不通过)
+    # instead of markdown. Off by default: a template card cannot @ the unit as the markdown does.
+    wecom_bot_cards: bool = False
+
 
 def get_settings() -> Settings:
     return Settings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.chat.cards import cards_for
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
@@ -20,4 +21,5 @@ def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}{ctx.cfg.unit_name(ticket.unit)}已报完成{photos}。"
         f"请上报人{echo(ticket.reporter_name)}或创城办验收：验收 {ticket.id} 通过 / 验收 {ticket.id} 不通过 原因"
     )
-    return Outcome([Reply(text, (ticket.reporter_id,))], [ticket.id])
+    # 验收通过/不通过 for the reporter and the 创城办, where the platform draws cards.
+    return Outcome([Reply(text, (ticket.reporter_id,), cards_for([ticket]))], [ticket.id])

@@ -50,7 +50,8 @@ def read_event(data: dict[str, Any], verification_token: str | None) -> Challeng
     return data
 
 
-def _sender(cfg: GuanjiaConfig, ids: dict[str, Any]) -> str:
+def person_of(cfg: GuanjiaConfig, ids: dict[str, Any]) -> str:
+    """The person behind a message's sender ids or a card click's operator ids."""
     for key in ("open_id", "user_id", "union_id"):
         value = ids.get(key)
         if isinstance(value, str) and value:
@@ -149,7 +150,7 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         key, name = mention.get("key"), mention.get("name")
         if key and name:
             text = text.replace(str(key), f"@{name}")
-    sender_id = _sender(cfg, sender.get("sender_id") or {})
+    sender_id = person_of(cfg, sender.get("sender_id") or {})
     chat_id = message.get("chat_id")
     if message.get("chat_type") == "group" and isinstance(chat_id, str):
         group_id = group_for(cfg, PLATFORM, chat_id)

@@ -21,9 +21,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from bot.adapters import dingtalk, feishu, feishu_crypto, wecom
+from bot.adapters.feishu_cards import is_click
 from bot.adapters.freshness import timestamp_problem
 from bot.adapters.identity import PlatformMessage
 from bot.adapters.wecom_crypto import CryptoError, WXBizMsgCrypt
+from bot.api.card_clicks import feishu_click, wecom_card_reply, wecom_click
 from bot.api.errors import error_response, unauthenticated
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices, Services
@@ -195,6 +197,9 @@ async def wecom_webhook(
         plain = crypt.open(msg_signature, timestamp, nonce, encrypted)
     except CryptoError as exc:
         return _refused("wecom", str(exc))
+    nonce_out = secrets.token_hex(8)
+    if kind == "json" and (clicked := await wecom_click(request, services, plain, crypt, nonce_out)) is not None:
+        return clicked
     try:
         message = wecom.to_incoming(plain, kind, services.cfg)
     except wecom.NotAMessage as exc:
@@ -205,7 +210,8 @@ async def wecom_webhook(
     outcome = await _handle(request, services, message, background, effects=announce)
     to_user = wecom.app_user(plain) if kind == "xml" else ""
     now, stream_id = services.clock.now(), f"gj-{message.incoming.msg_id}"
-    reply = wecom.render_reply(outcome, services.cfg, kind, crypt, secrets.token_hex(8), to_user, now, stream_id)
+    carded = wecom_card_reply(services, kind, outcome, message.incoming.msg_id, crypt, nonce_out)
+    reply = carded or wecom.render_reply(outcome, services.cfg, kind, crypt, nonce_out, to_user, now, stream_id)
     if reply is None:
         return PlainTextResponse("success")
     content, media_type = reply
@@ -234,6 +240,8 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
         return _refused("feishu", f"{type(exc).__name__}: {exc}")
     if isinstance(event, feishu.Challenge):
         return JSONResponse({"challenge": event.challenge})
+    if is_click(event):
+        return await feishu_click(request, services, event)
     try:
         message = feishu.to_incoming(event, services.cfg)
     except feishu.NotAMessage as exc:

@@ -87,12 +87,34 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True)
+class Card:
+    """Buttons under a reply: one ticket and the lifecycle actions (bot/tickets/lifecycle.py
+    `card_actions`) a click may take on it. Platforms that draw cards render it; the others
+    send the reply's text alone, whose text commands do the same."""
+
+    ticket_id: int
+    actions: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ticket": self.ticket_id, "actions": list(self.actions)}
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     mentions: tuple[str, ...] = ()
+    cards: tuple[Card, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "mentions": list(self.mentions)}
+        data: dict[str, Any] = {"text": self.text, "mentions": list(self.mentions)}
+        if self.cards:
+            data["cards"] = [c.to_json() for c in self.cards]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        cards = tuple(Card(int(c["ticket"]), tuple(c["actions"])) for c in data.get("cards", ()))
+        return cls(data["text"], tuple(data.get("mentions", ())), cards)
 
 
 @dataclass
@@ -107,5 +129,5 @@ class Outcome:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outcome:
-        replies = [Reply(r["text"], tuple(r.get("mentions", ()))) for r in data.get("replies", [])]
+        replies = [Reply.from_json(r) for r in data.get("replies", [])]
         return cls(replies=replies, tickets=[int(t) for t in data.get("tickets", [])])

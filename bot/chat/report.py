@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.chat.cards import cards_for
 from bot.chat.context import ChatContext
 from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
@@ -67,5 +68,6 @@ def report_outcome(
     # The reporter's answer within the follow-up window fills it (bot/chat/followups.py).
     if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
         lines.append(PLACE_QUESTION)
-    outcome.replies.append(Reply("\n".join(lines), tuple(mentions)))
+    cards = cards_for([t for t, _ in registered])  # 认领/退回 for the units, where the platform draws cards
+    outcome.replies.append(Reply("\n".join(lines), tuple(mentions), cards))
     return outcome

@@ -111,6 +111,21 @@ TABLE: dict[tuple[TicketStatus, Action], Rule] = {
 }
 
 
+# The actions a ticket's card offers as buttons, in the order shown: a new ticket's 认领/退回
+# for its unit, a fixed ticket's 验收通过/不通过 for the reporter and the 创城办.
+CARD_ACTIONS = (Action.CLAIM, Action.RETURN, Action.VERIFY_PASS, Action.VERIFY_FAIL)
+# Statuses whose card has buttons: the ticket waits for someone's click there. A claimed
+# ticket could be returned too, but its card's work is done once it is claimed.
+_CARD_STATUSES = (S.DISPATCHED, S.FIXED)
+
+
+def card_actions(status: TicketStatus | str) -> tuple[Action, ...]:
+    """The buttons a ticket in `status` carries, read from TABLE; () when it waits for no click."""
+    if status not in _CARD_STATUSES:
+        return ()
+    return tuple(a for a in CARD_ACTIONS if (TicketStatus(status), a) in TABLE)
+
+
 def who_may(*actions: Action) -> str:
     """`本单位成员或创城办`: the roles the table lets take any of `actions`, for 帮助."""
     roles = {role for rule in TABLE.values() if rule.action in actions for role in rule.who}

@@ -126,3 +126,43 @@ def wecom_robot_typed(msg_id: str, msgtype: str, body: dict[str, Any], user: str
     data = json.loads(wecom_robot_message(msg_id, "", user))
     data.pop("text")
     return json.dumps(data | {"msgtype": msgtype} | body, ensure_ascii=False).encode()
+
+
+def feishu_click(
+    event_id: str, ticket: Any, action: str, open_id: str = "ou_chen", token: str = "vtoken"
+) -> dict[str, Any]:
+    """A card.action.trigger callback (schema 2.0): `open_id` pressed the button valued {ticket, action}."""
+    return {
+        "schema": "2.0",
+        "header": {
+            "event_id": event_id,
+            "event_type": "card.action.trigger",
+            "token": token,
+            "create_time": "1700000000000",
+            "app_id": "cli_x",
+        },
+        "event": {
+            "operator": {"open_id": open_id},
+            "token": "c-update-token",
+            "action": {"tag": "button", "value": {"ticket": ticket, "action": action}},
+            "host": "im_message",
+            "context": {"open_message_id": "om_card", "open_chat_id": "oc_demo"},
+        },
+    }
+
+
+def wecom_card_click(msg_id: str, event_key: str, user: str = "ChenHW", task_id: str = "t1_task") -> bytes:
+    """A 智能机器人 template_card_event: `user` pressed the button keyed `event_key` (action:ticket)."""
+    event = {"card_type": "button_interaction", "event_key": event_key, "task_id": task_id}
+    return json.dumps(
+        {
+            "msgid": msg_id,
+            "aibotid": "bot1",
+            "chatid": "wr-demo",
+            "chattype": "group",
+            "from": {"userid": user},
+            "msgtype": "event",
+            "event": {"eventtype": "template_card_event", "template_card_event": event},
+        },
+        ensure_ascii=False,
+    ).encode()

@@ -1,0 +1,73 @@
+"""Feishu message cards: drawing a reply's buttons, and reading a click (`card.action.trigger`).
+
+A click arrives at the same signed, encrypted callback as messages. Its answer, given within
+Feishu's 3 s, is a toast for the clicker and the card redrawn for the ticket's new state
+(the callback's `card` of type `raw`); a refused click gets an error toast and the card as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.adapters import feishu
+from bot.adapters.identity import default_group, group_for
+from bot.chat.cards import BUTTON_LABELS, Click
+from bot.chat.messages import Card
+from bot.tickets.lifecycle import Action
+from config.schema import GuanjiaConfig
+
+CLICK_EVENT = "card.action.trigger"
+_PRIMARY = {Action.CLAIM.value, Action.VERIFY_PASS.value}
+
+
+def is_click(event: dict[str, Any]) -> bool:
+    return (event.get("header") or {}).get("event_type") == CLICK_EVENT
+
+
+def read_click(event: dict[str, Any], cfg: GuanjiaConfig) -> Click:
+    """Who clicked which button where; raises NotAMessage when the event has no id to dedupe by."""
+    event_id = (event.get("header") or {}).get("event_id")
+    if not isinstance(event_id, str) or not event_id:
+        raise feishu.NotAMessage("header.event_id: required")
+    body = event.get("event") or {}
+    value = (body.get("action") or {}).get("value") or {}
+    if not isinstance(value, dict):
+        value = {}
+    ticket = value.get("ticket")
+    ticket_id = ticket if isinstance(ticket, int) and not isinstance(ticket, bool) and ticket > 0 else None
+    sender = feishu.person_of(cfg, body.get("operator") or {})
+    chat_id = (body.get("context") or {}).get("open_chat_id")
+    if isinstance(chat_id, str) and chat_id:
+        group = group_for(cfg, feishu.PLATFORM, chat_id)
+    else:
+        group = default_group(cfg, feishu.PLATFORM, sender)
+    return Click(feishu.PLATFORM, event_id, ticket_id, str(value.get("action") or ""), sender, group)
+
+
+def card_json(text: str, card: Card | None, title: str) -> dict[str, Any]:
+    """An interactive card: the text, then one button per action, each carrying {ticket, action}."""
+    elements: list[dict[str, Any]] = [{"tag": "div", "text": {"tag": "plain_text", "content": text}}]
+    if card is not None and card.actions:
+        buttons = [
+            {
+                "tag": "button",
+                "text": {"tag": "plain_text", "content": BUTTON_LABELS[Action(a)]},
+                "type": "primary" if a in _PRIMARY else "default",
+                "value": {"ticket": card.ticket_id, "action": a},
+            }
+            for a in card.actions
+        ]
+        elements.append({"tag": "action", "actions": buttons})
+    return {
+        "config": {"wide_screen_mode": True, "update_multi": True},
+        "header": {"title": {"tag": "plain_text", "content": title}},
+        "elements": elements,
+    }
+
+
+def click_answer(toast: str, ok: bool, card: dict[str, Any] | None) -> dict[str, Any]:
+    """The callback's answer: the toast the clicker sees and, when known, the redrawn card."""
+    answer: dict[str, Any] = {"toast": {"type": "success" if ok else "error", "content": toast}}
+    if card is not None:
+        answer["card"] = {"type": "raw", "data": card}
+    return answer
