@@ -91,10 +91,12 @@ def test_a_fixed_ticket_is_answered_with_verify_pass_and_fail(client: TestClient
     assert status(services) == "closed" and "userids" not in passed
 
 
-def test_cards_off_keeps_the_markdown_text(client: TestClient, services: AppServices) -> None:
+def test_cards_off_keeps_the_text_reply(client: TestClient, services: AppServices) -> None:
     services.settings.wecom_bot_cards = False
     reply = answer(wecom_post(client, wecom_robot_message("m1", REPORT)))
-    assert reply["msgtype"] == "markdown" and "已登记 #1" in reply["markdown"]["content"]
+    # The robot's own text form: a finished stream (the form a 智能机器人 displays).
+    assert reply["msgtype"] == "stream" and reply["stream"]["finish"] is True
+    assert "已登记 #1" in reply["stream"]["content"]
 
 
 @pytest.mark.parametrize("key", ["noop", "cancel:1", "claim:x", "claim:0", ""])
