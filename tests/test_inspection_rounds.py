@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
-from models import InspectionEvent, InspectionRound, Ticket
+from models import InspectionEvent, InspectionRound, OutboxMessage, Ticket
 from tests.support.chat import Chat
 
 INSPECTOR = "wgy_sun"  # points.inspectors in the demo config
@@ -113,3 +113,24 @@ def test_an_inspection_team_report_starting_with_督查_is_still_a_report(chat: 
     outcome = chat.send("督查发现湖滨路东侧垃圾堆放没人清理", sender="wgy_li")
     assert len(outcome.tickets) == 1
     assert rounds(services) == []
+
+
+def test_the_sweep_ends_a_forgotten_round_and_posts_its_summary_once(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    chat.say("督查 百泉里公厕", sender=INSPECTOR)
+    ticket_id = chat.report("百泉里公厕地面脏乱，洗手池堵塞", sender=INSPECTOR)
+    clock.advance(timedelta(hours=1, minutes=59))
+    assert "督查超时" not in " ".join(services.scheduler.run_due(clock.now()).digests)
+
+    clock.advance(timedelta(hours=3))
+    assert services.scheduler.run_due(clock.now()).failed == []
+    services.scheduler.run_due(clock.now())  # a second sweep posts nothing more
+    with services.session_factory() as session:
+        posted = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "inspection")))
+    [message] = posted
+    assert message.group_id == "demo"
+    assert message.text.startswith("督查已到时自动结束：百泉里公厕（责任单位：环卫中心）")
+    assert f"#{ticket_id}【" in message.text and "发现问题 1 个" in message.text
+    [round_] = rounds(services)
+    assert round_.ended_at is not None and round_.ended_at - round_.started_at == timedelta(hours=2)
