@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -73,5 +74,5 @@ def point_rows(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[Poin
     return sorted(rows, key=lambda r: not r.flagged)
 
 
-def _counts(session: Session, query: Select[tuple[str | None, int]]) -> dict[str, int]:
+def _counts(session: Session, query: Select[Any, int]) -> dict[str, int]:
     return {str(key): int(n) for key, n in session.execute(query).all()}
