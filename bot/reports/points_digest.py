@@ -50,7 +50,8 @@ def points_lines(session: Session, cfg: GuanjiaConfig, period: Period, now: date
     by_type: Counter[str] = Counter()
     by_point: Counter[str] = Counter()
     open_at: Counter[str] = Counter()
-    for point_id, status in found:
+    for found_at, status in found:
+        point_id = str(found_at)  # never None: the query keeps linked tickets only
         point = cfg.points.list.get(point_id)
         by_type[point.type if point else "其他"] += 1
         by_point[point_id] += 1
