@@ -45,7 +45,7 @@ def test_a_round_of_three_problems_links_them_to_the_point_and_ends_with_a_summa
     clock.advance(timedelta(minutes=5))
     outcome = chat.send("督查结束", sender=INSPECTOR)
     summary = outcome.replies[0].text
-    assert summary.startswith("督查结束：妫水农贸市场（责任单位：市场监管局）")
+    assert summary.startswith("督查结束：妫水农贸市场（责任单位：市场监管局）\n督查人：孙巡查，11月23日 09:00—09:35\n")
     assert "发现问题 3 个" in summary
     for ticket_id in ids:
         assert f"#{ticket_id}【" in summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.inspections.points import checklist, point_name
 from bot.tickets.dispatcher import unit_mentions
@@ -23,7 +24,7 @@ def round_summary(cfg: GuanjiaConfig, round_: InspectionRound, problems: list[Ti
     owner = f"（责任单位：{cfg.unit_name(point.unit)}）" if point else ""
     lines = [
         f"{head}：{point_name(cfg, round_.point_id)}{owner}",
-        f"督查人：{round_.inspector_name}，{time_text(cfg, round_.started_at)}—{time_text(cfg, round_.ended_at)}",
+        f"督查人：{round_.inspector_name}，{_span(cfg, round_)}",
         "检查点位 1 个",
     ]
     items = checklist(cfg, round_.point_id)
@@ -48,3 +49,12 @@ def round_summary(cfg: GuanjiaConfig, round_: InspectionRound, problems: list[Ti
     if units:
         lines.append("已通知：" + "、".join(cfg.unit_name(u) for u in units))
     return RoundSummary("\n".join(lines), tuple(mentions))
+
+
+def _span(cfg: GuanjiaConfig, round_: InspectionRound) -> str:
+    """ "11月30日 10:49—11:29" within a day, both dates otherwise."""
+    start, end = time_text(cfg, round_.started_at), time_text(cfg, round_.ended_at)
+    zone = ZoneInfo(cfg.timezone)
+    if round_.ended_at and round_.started_at.astimezone(zone).date() == round_.ended_at.astimezone(zone).date():
+        end = end.split(" ")[-1]
+    return f"{start}—{end}"
