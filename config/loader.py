@@ -45,6 +45,9 @@ def _cross_reference_errors(cfg: GuanjiaConfig) -> list[str]:
     for group_id, group in cfg.groups.items():
         if group.outbound.platform == "generic" and not group.outbound.url:
             errors.append(f"groups.{group_id}.outbound.url: required for platform 'generic'")
+    for code, point in cfg.points.list.items():
+        if point.unit not in cfg.units:
+            errors.append(f"points.list.{code}.unit: unknown unit {point.unit!r}")
     for group_id in cfg.digests.district_groups:
         if group_id not in cfg.groups:
             errors.append(f"digests.district_groups: unknown group {group_id!r}")

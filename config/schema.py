@@ -24,6 +24,7 @@ from pydantic import (
 
 from config.gazetteer_schema import GazetteerConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
+from config.points_schema import PointsConfig
 from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
 
 
@@ -268,6 +269,8 @@ class GuanjiaConfig(_Strict):
     triage_category: str = "other"
     digests: DigestConfig = DigestConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
+    # 测评点位 and inspection rounds (督查).
+    points: PointsConfig = PointsConfig()
 
     @model_validator(mode="before")
     @classmethod
@@ -282,6 +285,9 @@ class GuanjiaConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    def may_inspect(self, sender_id: str) -> bool:
+        return self.is_supervisor(sender_id) or sender_id in self.points.inspectors
 
     # --- lookups used across the app -------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from models.base import Base, UTCDateTime
 from models.inbound_message import InboundMessage
+from models.inspection import InspectionEvent, InspectionRound, RoundEventType
 from models.labelled_example import LabelledExample
 from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
@@ -22,6 +23,8 @@ __all__ = [
     "Base",
     "EventType",
     "InboundMessage",
+    "InspectionEvent",
+    "InspectionRound",
     "LabelledExample",
     "LoginThrottle",
     "MediaDownload",
@@ -29,6 +32,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "ReminderKind",
+    "RoundEventType",
     "RoutingCorrection",
     "ShareLink",
     "SuspectKind",

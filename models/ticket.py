@@ -62,6 +62,10 @@ class Ticket(Base):
     # Hours asked for in a pending 延期 request; None when nothing is pending.
     pending_extension_hours: Mapped[float | None]
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # The 测评点位 (points.list code) and the inspection round it was found in, if any.
+    point_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # No foreign key: adding one would rebuild `tickets` on SQLite (see the migration).
+    round_id: Mapped[int | None] = mapped_column(index=True)
 
     # The open ticket this one repeats (then this one is cancelled). Read-only: duplicate_of is
     # what is written.

@@ -6,6 +6,7 @@ from bot.chat.cards import cards_for
 from bot.chat.context import ChatContext
 from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
+from bot.inspections.rounds import RoundService
 from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag, deadline_phrase, place_text
@@ -39,6 +40,10 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
         for p in parsed.problems
     ]
+    # During the reporter's inspection round (督查) here, each problem is found at its point.
+    rounds = RoundService(ctx.service.session, ctx.cfg, ctx.service.clock)
+    for ticket, _ in registered:
+        rounds.link(ticket, ctx.actor, ctx.group_id)
     # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
     return report_outcome(ctx, registered, added=take_waiting_evidence(ctx, [t for t, _ in registered]))
 

@@ -16,6 +16,7 @@ from bot.cli import serve_guard, startup
 from bot.cli import users as cli_users
 from bot.cli.eval_command import add_commands as add_eval_commands
 from bot.cli.learned_command import add_commands as add_learned_commands
+from bot.cli.points_command import add_commands as add_points_commands
 from bot.cli.reports import add_report_commands
 from bot.cli.train_command import add_commands as add_train_commands
 from bot.core.clock import Clock, ManualClock, SystemClock
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.register(sub)
     add_eval_commands(sub)
     add_learned_commands(sub)
+    add_points_commands(sub)
     add_train_commands(sub)
     return parser
 

@@ -13,6 +13,7 @@ from bot.reports import periods
 from bot.reports.digest_format import Digest, pct, rate_change, signed
 from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.kpi_chart import ChartData, bar_chart_png
+from bot.reports.points_digest import points_lines
 from bot.reports.ranking import RankedUnit, Ranking, rank
 from bot.tickets.formatting import hours_text
 from config.schema import GuanjiaConfig
@@ -101,6 +102,7 @@ def summary(
     quiet = [cfg.unit_name(u) for u in cfg.units if u not in kpis and u != cfg.triage_unit]
     if quiet:
         lines.append("本期无工单：" + "、".join(quiet))
+    lines += points_lines(session, cfg, period, now, word)
     result = Digest("\n".join(lines), chart=ChartData(f"{title} {period.label}", kpis))
     return with_chart(cfg, result) if chart else result
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.web import (
     ledger_routes,
     media_routes,
+    points_routes,
     suspects_routes,
     ticket_routes,
     units_routes,
@@ -19,7 +20,16 @@ from bot.web.accounts import auth_routes, share_routes
 from bot.web.templating import WEB_DIR
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth_routes, ledger_routes, ticket_routes, units_routes, suspects_routes, share_routes, media_routes):
+for _module in (
+    auth_routes,
+    ledger_routes,
+    ticket_routes,
+    units_routes,
+    suspects_routes,
+    points_routes,
+    share_routes,
+    media_routes,
+):
     router.include_router(_module.router)
 
 
