@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.app_services import AppServices
 from tests.support.web_helpers import make_user
-from tests.test_web_e2e import _page, _sign_in, browser, live_server, pytestmark  # noqa: F401
-from tests.test_web_points import a_round_of_three
+from tests.web.test_web_e2e import _page, _sign_in, browser, live_server, pytestmark  # noqa: F401
+from tests.web.test_web_points import a_round_of_three
 
 SHOTS = Path("/tmp/shots")
 

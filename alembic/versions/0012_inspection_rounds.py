@@ -1,6 +1,6 @@
 """测评点位 inspection rounds (督查): rounds, their events, and the point a ticket was found at
 
-Revision ID: EXAMPLE_REV
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-30
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "EXAMPLE_REV"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -9,7 +9,7 @@ from bot.core.clock import ManualClock
 from bot.reports import periods
 from bot.reports.summaries import weekly_summary
 from tests.support.chat import Chat
-from tests.test_web_points import INSPECTOR, a_round_of_three
+from tests.web.test_web_points import INSPECTOR, a_round_of_three
 
 
 def _weekly(services: AppServices, clock: ManualClock) -> list[str]:
