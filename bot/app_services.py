@@ -20,6 +20,7 @@ from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
 from bot.schedule.digest_jobs import digest_producers
 from bot.schedule.lease import SchedulerLease
+from bot.schedule.rechecks import RecheckProducer
 from bot.schedule.scheduler import Scheduler
 from config.loader import load_config
 from config.schema import GuanjiaConfig
@@ -52,7 +53,7 @@ def build_services(
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports(clock))
-    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=list(digest_producers()))
+    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[*digest_producers(), RecheckProducer()])
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.aftercare_schema import RecheckConfig, SatisfactionConfig
 from config.gazetteer_schema import GazetteerConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
@@ -268,6 +269,8 @@ class GuanjiaConfig(_Strict):
     triage_category: str = "other"
     digests: DigestConfig = DigestConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
+    recheck: RecheckConfig = RecheckConfig()
+    satisfaction: SatisfactionConfig = SatisfactionConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "handlers.query",
     "handlers.digest",
     "handlers.suspects",
+    "handlers.aftercare",
     "handlers.help",
 )
 

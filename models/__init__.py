@@ -5,6 +5,7 @@ from models.inbound_message import InboundMessage
 from models.labelled_example import LabelledExample
 from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
+from models.recheck import Recheck, RecheckResult
 from models.routing_correction import RoutingCorrection
 from models.suspected_report import SuspectedReport, SuspectKind, SuspectStatus
 from models.ticket import ALL_STATUSES, MAX_TICKET_ID, OPEN_STATUSES, Ticket, TicketStatus
@@ -28,6 +29,8 @@ __all__ = [
     "MediaStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Recheck",
+    "RecheckResult",
     "ReminderKind",
     "RoutingCorrection",
     "ShareLink",
