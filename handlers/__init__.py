@@ -19,7 +19,6 @@ COMMAND_MODULES = (
     "handlers.query",
     "handlers.digest",
     "handlers.suspects",
-    "handlers.aftercare",
     "handlers.help",
 )
 

@@ -8,7 +8,6 @@ A bad answer (反弹, 不满意) reopens the ticket to its unit with fresh deadl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -18,27 +17,7 @@ from bot.core.actor import Actor
 from bot.core.errors import InvalidArgument, InvalidState
 from bot.tickets.lifecycle import Action
 from bot.tickets.service import TicketService
-from config.schema import GuanjiaConfig
 from models import EventType, Recheck, RecheckResult, Ticket, TicketEvent, TicketImage
-
-_HASH_SPACE = 2**32
-
-
-def is_sampled(cfg: GuanjiaConfig, ticket: Ticket) -> bool:
-    """Whether a closed ticket is re-inspected: its category always is, or its id's hash falls in the share.
-
-    A hash, not a random draw, so the same ticket gets the same answer in every sweep and test.
-    """
-    if ticket.category in cfg.recheck.all_categories:
-        return True
-    digest = hashlib.sha256(f"recheck:{ticket.id}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") < cfg.recheck.share * _HASH_SPACE
-
-
-def inspector_for(cfg: GuanjiaConfig, ticket_id: int) -> str | None:
-    """Round-robin by ticket id over the inspectors (the supervisors when none are configured)."""
-    people = cfg.recheck.inspectors or cfg.supervisors
-    return people[ticket_id % len(people)] if people else None
 
 
 class Aftercare:
