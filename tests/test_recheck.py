@@ -9,8 +9,10 @@ from sqlalchemy import Engine, func, select
 
 from bot.app_services import AppServices, build_services
 from bot.core.clock import ManualClock
+from bot.reports import periods
 from bot.reports.kpi import unit_kpis
 from bot.reports.periods import Period
+from bot.reports.summaries import weekly_summary
 from bot.tickets.aftercare import is_sampled
 from config.aftercare_schema import RecheckConfig
 from config.schema import GuanjiaConfig
@@ -148,6 +150,22 @@ def test_rebound_reopens_to_the_unit_with_a_fresh_deadline_and_counts_against_it
     chat.say(f"认领 {n}", sender="hws_chen")  # the unit works on it again as on any dispatched ticket
     with every_ticket.session_factory() as session:
         assert session.get_one(Ticket, n).status == "claimed"
+
+
+def test_the_weekly_digest_shows_the_rebound_rate(every_ticket: AppServices, clock: ManualClock) -> None:
+    chat = Chat(every_ticket)
+    n = closed_ticket(chat, clock)
+    kept = closed_ticket(chat, clock, "人民路公交站旁边垃圾桶满溢了没人清")
+    clock.advance(timedelta(days=7, hours=1))
+    sweep(every_ticket, clock)
+    chat.say(f"回头看 {kept} 合格", sender="wgy_sun", images=PHOTO)
+    chat.say(f"回头看 {n} 反弹 垃圾又堆起来了", sender="wgy_sun", images=PHOTO)
+    clock.advance(timedelta(days=7))
+    now = clock.now()
+    with every_ticket.session_factory() as session:
+        on = periods.local_date(every_ticket.cfg, now)
+        digest = weekly_summary(session, every_ticket.cfg, on, now, chart=False).text
+    assert "反弹率50%（回头看2件，反弹1件）" in digest.split("▪环卫中心：")[1].split("\n")[1]
 
 
 def test_rebound_needs_a_description(every_ticket: AppServices, clock: ManualClock) -> None:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
+from bot.reports import periods
 from bot.reports.kpi import unit_kpis
 from bot.reports.periods import Period
+from bot.reports.summaries import weekly_summary
 from models import Ticket, TicketEvent
 from tests.support.chat import Chat
+from tests.support.web_helpers import login, make_user
 from tests.test_recheck import closed_ticket
+from tests.test_web_units import _cells
 
 
 def status(services: AppServices, n: int) -> str:
@@ -97,3 +102,21 @@ def test_a_stranger_cannot_answer_someone_elses_ticket(chat: Chat, services: App
 def test_an_open_ticket_cannot_be_rated(chat: Chat, services: AppServices) -> None:
     n = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
     assert chat.say(f"满意 {n}") == f"#{n} 当前状态为「待认领」，不能评价满意度"
+
+
+def test_the_weekly_digest_and_the_units_page_show_the_satisfaction_rate(
+    client: TestClient, chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    good = closed_ticket(chat, clock)
+    bad = closed_ticket(chat, clock, "人民路公交站旁边垃圾桶满溢了没人清")
+    chat.say(f"满意 {good}")
+    chat.say(f"不满意 {bad} 只清了一半")
+    clock.advance(timedelta(days=7))  # the next Monday: the weekly digest covers the week of the answers
+    now = clock.now()
+    with services.session_factory() as session:
+        digest = weekly_summary(session, services.cfg, periods.local_date(services.cfg, now), now, chart=False).text
+    hws_line = digest.split("▪环卫中心：")[1].split("\n")[1]
+    assert "满意率50%（评价2件）" in hws_line
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    assert _cells(client.get("/units").text, "环卫中心")[-2:] == ["—", "50%"]  # 反弹率, 满意率

@@ -22,15 +22,20 @@ from config.schema import GuanjiaConfig
 from models import EventType, Recheck, Ticket, TicketEvent, TicketStatus
 
 NAME = "回头看"
+# How far back past `closed_days` a sweep looks: covers a scheduler that was down for weeks.
+LOOKBACK_DAYS = 30
 
 
 def sample_due(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[int]:
     """Sample the tickets closed at least `recheck.closed_days` ago and not yet sampled; their ids."""
     cutoff = now - timedelta(days=cfg.recheck.closed_days)
+    # Not sampled by then, never: the hash would say no again, and the sweep runs every minute.
+    oldest = cutoff - timedelta(days=LOOKBACK_DAYS)
     query = (
         select(Ticket)
         .outerjoin(Recheck, Recheck.ticket_id == Ticket.id)
-        .where(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at <= cutoff, Recheck.id.is_(None))
+        .where(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at <= cutoff, Ticket.closed_at > oldest)
+        .where(Recheck.id.is_(None))
         .order_by(Ticket.id)
     )
     sampled: list[int] = []
