@@ -20,8 +20,9 @@ from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
 from bot.schedule.digest_jobs import digest_producers
 from bot.schedule.lease import SchedulerLease
+from bot.schedule.rechecks import RecheckProducer
 from bot.schedule.round_jobs import RoundTimeoutProducer
-from bot.schedule.scheduler import Scheduler
+from bot.schedule.scheduler import DueProducer, Scheduler
 from config.loader import load_config
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -53,7 +54,8 @@ def build_services(
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports(clock))
-    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=[*digest_producers(), RoundTimeoutProducer()])
+    producers: list[DueProducer] = [*digest_producers(), RoundTimeoutProducer(), RecheckProducer()]
+    scheduler = Scheduler(session_factory, cfg, clock, sender, producers=producers)
     scheduler.lease = SchedulerLease(engine)
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()

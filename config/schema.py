@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.aftercare_schema import RecheckConfig, SatisfactionConfig
 from config.gazetteer_schema import GazetteerConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.points_schema import PointsConfig
@@ -271,6 +272,8 @@ class GuanjiaConfig(_Strict):
     lifecycle: LifecycleConfig = LifecycleConfig()
     # 测评点位 and inspection rounds (督查).
     points: PointsConfig = PointsConfig()
+    recheck: RecheckConfig = RecheckConfig()
+    satisfaction: SatisfactionConfig = SatisfactionConfig()
 
     @model_validator(mode="before")
     @classmethod

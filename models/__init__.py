@@ -8,7 +8,7 @@ from models.media_download import MediaDownload, MediaStatus
 from models.outbox_message import OutboxMessage, OutboxStatus
 from models.routing_correction import RoutingCorrection
 from models.suspected_report import SuspectedReport, SuspectKind, SuspectStatus
-from models.ticket import ALL_STATUSES, MAX_TICKET_ID, OPEN_STATUSES, Ticket, TicketStatus
+from models.ticket import ALL_STATUSES, MAX_TICKET_ID, OPEN_STATUSES, Recheck, RecheckResult, Ticket, TicketStatus
 from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
@@ -31,6 +31,8 @@ __all__ = [
     "MediaStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Recheck",
+    "RecheckResult",
     "ReminderKind",
     "RoundEventType",
     "RoutingCorrection",

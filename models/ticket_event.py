@@ -34,6 +34,14 @@ class EventType:
     CONVERTED = "converted"
     # A reminder or escalation was sent (data.kind); not a change of state, but part of the story.
     REMINDED = "reminded"
+    # 回头看 (bot/tickets/aftercare.py): sampled for re-inspection (data: inspector), found still
+    # fixed, or found back (反弹, reopened to the unit; data: unit).
+    RECHECK_SAMPLED = "recheck_sampled"
+    RECHECK_PASSED = "recheck_passed"
+    REBOUND = "rebound"
+    # The reporter's 满意度 on a closed ticket (data: unit); 不满意 reopens it as 二次督办.
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"
 
 
 class TicketEvent(Base):

@@ -16,6 +16,7 @@ Definitions (also the README's KPI table), for unit U and period P = [start, end
 * 超期数: U's tickets whose fix deadline fell in P and that were not fixed by it.
 * 退回数: `returned` events in P with data.from_unit = U.  返工数: `reopened` events in P.
 * 一次验收通过率: of U's tickets whose first verification happened in P, the share that passed.
+* 反弹率, 满意率: defined in bot/reports/aftercare_kpi.py (回头看 and 满意度 after closing).
 
 Every figure is one grouped SQL aggregate over an indexed range (events by (type, at),
 tickets by dispatched_at / fix_deadline), so the cost follows the period, not the history.
@@ -31,6 +32,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.reports import aftercare_kpi
 from bot.reports.periods import Period
 from config.schema import GuanjiaConfig
 from models import EventType, Ticket, TicketEvent, TicketStatus
@@ -59,6 +61,10 @@ class UnitKpi:
     reopened: int = 0  # 返工数
     first_verified: int = 0
     first_passed: int = 0
+    rechecked: int = 0  # 回头看数
+    rebounds: int = 0  # 反弹数
+    rated: int = 0  # 评价数 (满意 + 不满意)
+    satisfied: int = 0  # 满意数
 
     @property
     def moved_out(self) -> int:
@@ -81,6 +87,14 @@ class UnitKpi:
         return _ratio(self.first_passed, self.first_verified)
 
     @property
+    def rebound_rate(self) -> float | None:
+        return _ratio(self.rebounds, self.rechecked)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return _ratio(self.satisfied, self.rated)
+
+    @property
     def avg_claim_hours(self) -> float | None:
         return _ratio(self.claim_hours_total, self.claimed)
 
@@ -90,17 +104,20 @@ class UnitKpi:
 
     @property
     def active(self) -> bool:
-        return any((self.dispatched, self.cohort, self.overdue, self.returned, self.reopened, self.first_verified))
+        counts = (self.dispatched, self.cohort, self.overdue, self.returned, self.reopened, self.first_verified)
+        return any((*counts, self.rechecked, self.rated))
 
     def as_dict(self) -> dict[str, Any]:
         """Counts and derived rates, for JSON (the web pages) and the ledger's summary sheet."""
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in (*RATE_NAMES, "avg_claim_hours", "avg_fix_hours", "moved_out"):
+        for name in (*RATE_NAMES, *AFTERCARE_RATE_NAMES, "avg_claim_hours", "avg_fix_hours", "moved_out"):
             data[name] = getattr(self, name)
         return data
 
 
 RATE_NAMES = ("response_rate", "resolution_rate", "on_time_fix_rate", "first_pass_rate")
+# Shown beside the others, not (yet) weighted in the ranking: few tickets are re-inspected or rated.
+AFTERCARE_RATE_NAMES = ("rebound_rate", "satisfaction_rate")
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -237,6 +254,8 @@ def unit_kpis(session: Session, cfg: GuanjiaConfig, period: Period, now: datetim
         _overdue(session, period, as_of),
         _returned(session, period),
         _verification(session, period),
+        aftercare_kpi.rechecks(session, period),
+        aftercare_kpi.satisfaction(session, period),
     )
     for part in parts:
         for unit, values in part.items():

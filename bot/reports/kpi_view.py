@@ -60,6 +60,8 @@ def _row(cfg: GuanjiaConfig, k: UnitKpi, ranking: Ranking | None) -> dict[str, A
         "resolution_rate": pct(k.resolution_rate),
         "on_time_fix_rate": pct(k.on_time_fix_rate),
         "first_pass_rate": pct(k.first_pass_rate),
+        "rebound_rate": pct(k.rebound_rate),
+        "satisfaction_rate": pct(k.satisfaction_rate),
         "avg_claim": hours_text(k.avg_claim_hours),
         "avg_fix": hours_text(k.avg_fix_hours),
     }

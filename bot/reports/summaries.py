@@ -30,8 +30,18 @@ def _rates(k: UnitKpi) -> str:
     return (
         f"响应率{pct(k.response_rate)} 解决率{pct(k.resolution_rate)} 按期整改率{pct(k.on_time_fix_rate)} "
         f"一次验收通过率{pct(k.first_pass_rate)} 平均认领{hours_text(k.avg_claim_hours)} "
-        f"平均整改{hours_text(k.avg_fix_hours)}"
+        f"平均整改{hours_text(k.avg_fix_hours)}{_aftercare(k)}"
     )
+
+
+def _aftercare(k: UnitKpi) -> str:
+    """反弹率 and 满意率 once something was re-inspected or rated (most periods have neither)."""
+    parts = []
+    if k.rechecked:
+        parts.append(f" 反弹率{pct(k.rebound_rate)}（回头看{k.rechecked}件，反弹{k.rebounds}件）")
+    if k.rated:
+        parts.append(f" 满意率{pct(k.satisfaction_rate)}（评价{k.rated}件）")
+    return "".join(parts)
 
 
 def _change(k: UnitKpi, before: UnitKpi | None, word: str) -> str:

@@ -40,6 +40,12 @@ class Action(StrEnum):
     VERIFY_PASS = "verify_pass"
     VERIFY_FAIL = "verify_fail"
     CANCEL = "cancel"
+    # After closing (bot/tickets/aftercare.py): 回头看 finds it still fixed or back (反弹),
+    # and the reporter says 满意 or 不满意 (二次督办). Both bad answers reopen it to the unit.
+    RECHECK_PASS = "recheck_pass"
+    RECHECK_REBOUND = "recheck_rebound"
+    SATISFIED = "satisfied"
+    DISSATISFIED = "dissatisfied"
 
 
 class Role(StrEnum):
@@ -48,9 +54,15 @@ class Role(StrEnum):
     REPORTER = "reporter"
     UNIT = "unit"  # acts for the ticket's unit
     SUPERVISOR = "supervisor"  # 创城办
+    RECHECK_INSPECTOR = "recheck_inspector"  # config `recheck.inspectors`
 
 
-ROLE_LABELS = {Role.REPORTER: "上报人", Role.UNIT: "本单位成员", Role.SUPERVISOR: "创城办"}
+ROLE_LABELS = {
+    Role.REPORTER: "上报人",
+    Role.UNIT: "本单位成员",
+    Role.SUPERVISOR: "创城办",
+    Role.RECHECK_INSPECTOR: "回头看督查员",
+}
 
 # The verb in "当前状态为…，不能<verb>" and "只有创城办可以<verb>".
 ACTION_LABELS = {
@@ -66,6 +78,10 @@ ACTION_LABELS = {
     Action.VERIFY_PASS: "验收",
     Action.VERIFY_FAIL: "验收",
     Action.CANCEL: "撤销",
+    Action.RECHECK_PASS: "回头看",
+    Action.RECHECK_REBOUND: "回头看",
+    Action.SATISFIED: "评价满意度",
+    Action.DISSATISFIED: "评价满意度",
 }
 # How a refusal names a supervisor-only action (kept as users have always read it).
 _SUPERVISOR_ONLY_TEXT = {Action.REASSIGN: "转派工单", Action.RECATEGORIZE: "更改工单类别"}
@@ -107,6 +123,10 @@ TABLE: dict[tuple[TicketStatus, Action], Rule] = {
         *_rules(Action.VERIFY_PASS, (S.FIXED,), {_REP, _SUP}, S.CLOSED),
         *_rules(Action.VERIFY_FAIL, (S.FIXED,), {_REP, _SUP}, S.CLAIMED),
         *_rules(Action.CANCEL, (S.TRIAGE, *_UNIT_WORK, S.FIXED), {_REP, _SUP}, S.CANCELLED),
+        *_rules(Action.RECHECK_PASS, (S.CLOSED,), {Role.RECHECK_INSPECTOR, _SUP}, None),
+        *_rules(Action.RECHECK_REBOUND, (S.CLOSED,), {Role.RECHECK_INSPECTOR, _SUP}, S.DISPATCHED),
+        *_rules(Action.SATISFIED, (S.CLOSED,), {_REP}, None),
+        *_rules(Action.DISSATISFIED, (S.CLOSED,), {_REP}, S.DISPATCHED),
     ]
 }
 
@@ -138,6 +158,8 @@ def roles_of(cfg: GuanjiaConfig, ticket: Ticket, actor: Actor) -> frozenset[Role
         roles.add(Role.SUPERVISOR)
     if acts_for_unit(cfg, actor, ticket.unit):
         roles.add(Role.UNIT)
+    if actor.kind == ActorKind.CHAT and actor.id in cfg.recheck.inspectors:
+        roles.add(Role.RECHECK_INSPECTOR)
     # Tickets are reported from chat: a web account is never their reporter, whatever its id.
     if actor.kind == ActorKind.CHAT and actor.id == ticket.reporter_id:
         roles.add(Role.REPORTER)

@@ -32,6 +32,11 @@ EVENT_LABELS = {
     "supplemented": "补充",
     "rerouted": "转属地社区",
     "converted": "疑似上报立案",
+    "recheck_sampled": "抽中回头看",
+    "recheck_passed": "回头看仍合格",
+    "rebound": "回头看反弹",
+    "satisfied": "满意",
+    "dissatisfied": "不满意（二次督办）",
 }
 
 

@@ -17,10 +17,11 @@ from bot.core.actor import Actor, ActorKind
 from bot.core.clock import ManualClock
 from bot.core.db import make_session_factory
 from bot.core.errors import DomainError
+from bot.tickets.aftercare import Aftercare
 from bot.tickets.lifecycle import TABLE, Action, Role, who_may
 from bot.tickets.service import TicketService
 from config import GuanjiaConfig
-from models import Ticket, TicketEvent, TicketStatus
+from models import Recheck, Ticket, TicketEvent, TicketStatus
 from tests.support.lifecycle_helpers import REPORTER, SUPERVISOR, make_ticket
 
 S = TicketStatus
@@ -29,6 +30,11 @@ S = TicketStatus
 def unit_actor(ticket: Ticket) -> Actor:
     """A web account of the ticket's current unit (the triage unit's members are supervisors too)."""
     return Actor("web:unit", "单位联络员", None, "unit", ticket.unit, ActorKind.WEB)
+
+
+# In config `recheck.inspectors`; a chat sender, as inspectors answer in the group.
+INSPECTOR = Actor("wgy_sun", "孙巡查", "m-recheck", kind=ActorKind.CHAT, platform="test")
+PHOTO = ["https://img/recheck.jpg"]
 
 
 def other_unit(ticket: Ticket) -> str:
@@ -49,6 +55,10 @@ CALLS: dict[Action, Callable[[TicketService, Ticket, Actor], Any]] = {
     Action.VERIFY_PASS: lambda svc, t, a: svc.verify(t.id, a, True, None),
     Action.VERIFY_FAIL: lambda svc, t, a: svc.verify(t.id, a, False, "还有垃圾未清"),
     Action.CANCEL: lambda svc, t, a: svc.cancel(t.id, a, "重复上报"),
+    Action.RECHECK_PASS: lambda svc, t, a: Aftercare(svc).recheck(t.id, a, True, None, PHOTO),
+    Action.RECHECK_REBOUND: lambda svc, t, a: Aftercare(svc).recheck(t.id, a, False, "又堆了", PHOTO),
+    Action.SATISFIED: lambda svc, t, a: Aftercare(svc).rate(t.id, a, True, None),
+    Action.DISSATISFIED: lambda svc, t, a: Aftercare(svc).rate(t.id, a, False, "没清干净"),
 }
 
 
@@ -89,10 +99,13 @@ def test_the_service_does_exactly_what_the_table_says(
     with sessions() as session, session.begin():
         ticket = make_ticket(TicketService(session, cfg, clock), status, pending)
         ticket_id = ticket.id
+        if status == S.CLOSED:  # sampled for 回头看, as the scheduler would have
+            session.add(Recheck(ticket_id=ticket_id, unit=ticket.unit, inspector_id="wgy_sun", sampled_at=clock.now()))
     with sessions() as session:
         svc = TicketService(session, cfg, clock)
         ticket = svc.get(ticket_id)
-        actor = {Role.REPORTER: REPORTER, Role.SUPERVISOR: SUPERVISOR, Role.UNIT: unit_actor(ticket)}[role]
+        actors = {Role.REPORTER: REPORTER, Role.SUPERVISOR: SUPERVISOR, Role.RECHECK_INSPECTOR: INSPECTOR}
+        actor = actors.get(role) or unit_actor(ticket)
         before, events_before = snapshot(session, ticket_id)
         if rule is not None and role in rule.who:
             CALLS[action](svc, ticket, actor)
@@ -111,7 +124,7 @@ def test_the_service_does_exactly_what_the_table_says(
 
 # The rules as the product spec states them (README "Chat commands"): a change to the table
 # must be a deliberate change here too.
-U, SUP, REP = Role.UNIT, Role.SUPERVISOR, Role.REPORTER
+U, SUP, REP, INS = Role.UNIT, Role.SUPERVISOR, Role.REPORTER, Role.RECHECK_INSPECTOR
 SPEC = {
     Action.CLAIM: ({S.DISPATCHED}, {U, SUP}),
     Action.FIX: ({S.DISPATCHED, S.CLAIMED}, {U, SUP}),
@@ -125,6 +138,11 @@ SPEC = {
     Action.VERIFY_PASS: ({S.FIXED}, {REP, SUP}),
     Action.VERIFY_FAIL: ({S.FIXED}, {REP, SUP}),
     Action.CANCEL: ({S.TRIAGE, S.DISPATCHED, S.CLAIMED, S.FIXED}, {REP, SUP}),
+    # After closing: 回头看 by an inspector or the 创城办, 满意度 by the reporter alone.
+    Action.RECHECK_PASS: ({S.CLOSED}, {INS, SUP}),
+    Action.RECHECK_REBOUND: ({S.CLOSED}, {INS, SUP}),
+    Action.SATISFIED: ({S.CLOSED}, {REP}),
+    Action.DISSATISFIED: ({S.CLOSED}, {REP}),
 }
 
 
@@ -133,4 +151,6 @@ def test_the_table_is_the_spec() -> None:
         rules = [r for r in TABLE.values() if r.action == action]
         assert {r.status for r in rules} == statuses, action
         assert all(r.who == who for r in rules), action
-    assert not {r.status for r in TABLE.values()} & {S.CLOSED, S.CANCELLED}, "closed and cancelled are final"
+    assert S.CANCELLED not in {r.status for r in TABLE.values()}, "cancelled is final"
+    after_closing = {Action.RECHECK_PASS, Action.RECHECK_REBOUND, Action.SATISFIED, Action.DISSATISFIED}
+    assert {r.action for r in TABLE.values() if r.status == S.CLOSED} == after_closing
