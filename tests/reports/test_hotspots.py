@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
+from bot.reports import periods
 from bot.reports.hotspots import Hotspot, hotspots, normalise_place, rank_here
+from bot.reports.summaries import weekly_summary
 from models import Ticket
 from tests.support.chat import Chat
 from tests.tickets.test_recheck import closed_ticket
@@ -83,3 +85,27 @@ def test_a_repeat_of_a_still_open_report_is_not_a_recurrence(
         chat.report("妫水公园门口垃圾堆放")  # the 2nd and 3rd are duplicates of the open 1st
         clock.advance(timedelta(hours=1))
     assert _hotspots(services, clock) == []
+
+
+def _weekly(services: AppServices, clock: ManualClock) -> list[str]:
+    now = clock.now()
+    with services.session_factory() as session:
+        return weekly_summary(
+            session, services.cfg, periods.local_date(services.cfg, now), now, chart=False
+        ).text.splitlines()
+
+
+def test_the_weekly_digest_lists_the_top_hotspots(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    _report_daily(chat, clock, ["妫水公园门口垃圾堆放"] * 4)
+    _report_daily(chat, clock, ["百泉小区垃圾堆放", "百泉路垃圾堆放", "百泉里垃圾堆放"])
+    clock.advance(timedelta(days=7))  # the digest covers last week; the window ends with it
+    lines = _weekly(services, clock)
+    assert (
+        "顽疾（30天内同类问题3次及以上）：妫水公园（垃圾与环境卫生）4次；延庆镇/百泉社区（垃圾与环境卫生）3次"
+    ) in lines
+
+
+def test_a_week_without_hotspots_says_none(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    _report_daily(chat, clock, ["妫水公园门口垃圾堆放"] * 2)
+    clock.advance(timedelta(days=7))
+    assert "顽疾（30天内同类问题3次及以上）：无" in _weekly(services, clock)

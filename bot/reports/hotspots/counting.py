@@ -56,14 +56,19 @@ def place_key(cfg: GuanjiaConfig, point_id: str | None, area: str | None, locati
     return None
 
 
-def _counts(session: Session, cfg: GuanjiaConfig, since: datetime, until: datetime) -> Counter[tuple[str, str]]:
+def _counts(
+    session: Session, cfg: GuanjiaConfig, since: datetime, until: datetime, unit: str | None
+) -> Counter[tuple[str, str]]:
     """(category, place) -> reports in [since, until); cancelled (duplicate) tickets do not count."""
     n = func.count(Ticket.id)
-    rows = session.execute(
+    query = (
         select(Ticket.category, Ticket.point_id, Ticket.area, Ticket.location, n)
         .where(Ticket.created_at >= since, Ticket.created_at < until, Ticket.status != TicketStatus.CANCELLED)
         .group_by(Ticket.category, Ticket.point_id, Ticket.area, Ticket.location)
-    ).all()
+    )
+    if unit is not None:
+        query = query.where(Ticket.unit == unit)
+    rows = session.execute(query).all()
     counts: Counter[tuple[str, str]] = Counter()
     for category, point_id, area, location, count in rows:
         place = place_key(cfg, point_id, area, location)
@@ -72,10 +77,11 @@ def _counts(session: Session, cfg: GuanjiaConfig, since: datetime, until: dateti
     return counts
 
 
-def hotspots(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[Hotspot]:
-    """The places with at least K same-category reports in the last D days, most first."""
+def hotspots(session: Session, cfg: GuanjiaConfig, now: datetime, unit: str | None = None) -> list[Hotspot]:
+    """The places with at least K same-category reports in the last D days, most first (`now`
+    itself counts); only `unit`'s tickets when given (a unit member is not told of other units')."""
     since = now - timedelta(days=cfg.hotspots.days)
-    counts = _counts(session, cfg, since, now + timedelta(microseconds=1))
+    counts = _counts(session, cfg, since, now + timedelta(microseconds=1), unit)
     found = [Hotspot(cat, place, c) for (cat, place), c in counts.items() if c >= cfg.hotspots.count]
     return sorted(found, key=lambda h: (-h.count, h.category, h.place))
 
