@@ -24,6 +24,7 @@ from pydantic import (
 
 from config.aftercare_schema import RecheckConfig, SatisfactionConfig
 from config.gazetteer_schema import GazetteerConfig
+from config.hotspots_schema import HotspotsConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.points_schema import PointsConfig
 from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
@@ -272,6 +273,7 @@ class GuanjiaConfig(_Strict):
     lifecycle: LifecycleConfig = LifecycleConfig()
     # 测评点位 and inspection rounds (督查).
     points: PointsConfig = PointsConfig()
+    hotspots: HotspotsConfig = HotspotsConfig()
     recheck: RecheckConfig = RecheckConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
 

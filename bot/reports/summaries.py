@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.reports import periods
 from bot.reports.digest_format import Digest, pct, rate_change, signed
+from bot.reports.hotspots.digest import hotspot_lines
 from bot.reports.kpi import UnitKpi, total, unit_kpis
 from bot.reports.kpi_chart import ChartData, bar_chart_png
 from bot.reports.points_digest import points_lines
@@ -113,6 +114,7 @@ def summary(
     if quiet:
         lines.append("本期无工单：" + "、".join(quiet))
     lines += points_lines(session, cfg, period, now, word)
+    lines += hotspot_lines(session, cfg, period, now)
     result = Digest("\n".join(lines), chart=ChartData(f"{title} {period.label}", kpis))
     return with_chart(cfg, result) if chart else result
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from bot.web import (
+    hotspots_routes,
     ledger_routes,
     media_routes,
     points_routes,
@@ -27,6 +28,7 @@ for _module in (
     units_routes,
     suspects_routes,
     points_routes,
+    hotspots_routes,
     share_routes,
     media_routes,
 ):

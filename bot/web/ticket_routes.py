@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from bot.reports.hotspots import rank_here
 from bot.tickets.timeline import load_ticket, photos, timeline
 from bot.web.actions import ActionResult, available, run_action
 from bot.web.deps import CurrentUser, FormUser, Services, State, pop_flash, render
@@ -28,12 +29,15 @@ def ticket_page(request: Request, ticket_id: int, services: Services, state: Sta
             return render(request, "error.html", context, status_code=404)
         steps = timeline(session, cfg, ticket)
         actions = available(cfg, user, ticket, services.clock.now(), REGISTRY)
+        here = rank_here(session, cfg, ticket)
     context = {
         "user": user,
         "ticket": ticket,
         "steps": steps,
         "photos": photos(ticket),
         "actions": actions,
+        "here": here,
+        "hotspot_rule": cfg.hotspots,
         "units": [(code, u.name) for code, u in cfg.units.items() if code != cfg.triage_unit],
         "categories": [(code, c.name) for code, c in cfg.categories.items()],
         "group": cfg.groups[ticket.group_id].name if ticket.group_id in cfg.groups else ticket.group_id,
