@@ -14,6 +14,7 @@ from bot.cli import backup as cli_backup
 from bot.cli import ops as cli_ops
 from bot.cli import serve_guard, startup
 from bot.cli import users as cli_users
+from bot.cli.demo import add_demo_command
 from bot.cli.eval_command import add_commands as add_eval_commands
 from bot.cli.learned_command import add_commands as add_learned_commands
 from bot.cli.points_command import add_commands as add_points_commands
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_commands(sub)
     add_learned_commands(sub)
     add_points_commands(sub)
+    add_demo_command(sub)
     add_train_commands(sub)
     return parser
 

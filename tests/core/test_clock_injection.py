@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PACKAGES = ("bot", "handlers", "models", "config")
 # The composition root: where the one wall clock is made and handed down.
 WALL_CLOCK_ALLOWED = {"bot/core/clock.py", "bot/app_services.py", "bot/cli/main.py"}
-# ManualClock is for tests and the simulator: production code freezes an instant with FixedClock.
-MANUAL_CLOCK_ALLOWED = {"bot/core/clock.py", "bot/cli/main.py", "bot/cli/simulator.py"}
+# ManualClock is for tests and the simulators (the chat simulator, `guanjia demo` playing weeks of
+# history): production code freezes an instant with FixedClock.
+MANUAL_CLOCK_ALLOWED = {"bot/core/clock.py", "bot/cli/main.py", "bot/cli/simulator.py", "bot/cli/demo.py"}
 _NOW_METHODS = {"now", "utcnow", "today"}
 
 
