@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.cli.demo_history import PROBLEMS
+from bot.cli.demo.history import PROBLEMS
 from bot.cli.main import main
 from bot.core.clock import FixedClock
 from models import Recheck, Ticket, TicketEvent

@@ -1,7 +1,7 @@
 """`guanjia demo`: seed weeks of realistic history so a newcomer's first run shows everything.
 
 Why: an empty database shows empty digests, rankings and charts. The history is played through
-the real intake (see demo_history), ending at the wall clock, so `guanjia digest weekly` right
+the real intake (see demo/history.py), ending at the wall clock, so `guanjia digest weekly` right
 after covers the last full week. It refuses a database that already has tickets unless --force:
 the demo must never mix invented problems into a district's real ledger by accident.
 """
@@ -62,7 +62,7 @@ def week_start(now: datetime, timezone: str, weeks: int) -> datetime:
 
 def seed(services: Any, clock: ManualClock, end: datetime, weeks: int, scale: str, seed_value: int = 16) -> Any:
     """Plan the reports and rounds day by day from `clock.now()` to `end`, then play them."""
-    from bot.cli.demo_history import HOTSPOTS, PLACES, PROBLEMS, REPORTERS, SCALES, DemoHistory
+    from bot.cli.demo.history import HOTSPOTS, PLACES, PROBLEMS, REPORTERS, SCALES, DemoHistory
 
     history = DemoHistory(services, clock, seed_value)
     rng = random.Random(seed_value)
