@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class HotspotsConfig(BaseModel):
-    """Thresholds for recurring problems (顽疾); see bot/reports/hotspots.py."""
+    """Thresholds for recurring problems (顽疾); see bot/reports/hotspots/."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
