@@ -23,7 +23,7 @@ from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
 from bot.chat.cards import CardView, Click, card_view, click_command
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.outbound.outbox import enqueue
+from bot.outbound.outbox import enqueue_replies
 
 UNKNOWN_BUTTON = "无法识别的按钮，请改用文字命令"
 
@@ -31,18 +31,8 @@ UNKNOWN_BUTTON = "无法识别的按钮，请改用文字命令"
 def _announce(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
     """A click that did something is told to the group too (who claimed, who verified), like a
     typed command's reply; a refused click is told to the clicker alone, in the toast."""
-    if not outcome.tickets:
-        return
-    for n, reply in enumerate(outcome.replies):
-        enqueue(
-            session,
-            group_id=incoming.group_id,
-            kind="reply",
-            text=reply.text,
-            mentions=reply.mentions,
-            now=now,
-            dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
-        )
+    if outcome.tickets:
+        enqueue_replies(session, incoming, outcome, now)
 
 
 def _view(services: AppServices, ticket_id: int) -> CardView | None:

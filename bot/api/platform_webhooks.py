@@ -33,7 +33,7 @@ from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.core.replay_guard import bind_nonce
 from bot.media import downloads
-from bot.outbound.outbox import enqueue
+from bot.outbound.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -298,16 +298,7 @@ def _reply_queuer(head: str = "") -> Effect:
     """
 
     def queue(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
-        for n, reply in enumerate(outcome.replies):
-            enqueue(
-                session,
-                group_id=incoming.group_id,
-                kind="reply",
-                text=head + reply.text,
-                mentions=reply.mentions,
-                now=now,
-                dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
-            )
+        enqueue_replies(session, incoming, outcome, now, head)
 
     return queue
 

@@ -19,7 +19,7 @@ import httpx
 from bot.adapters import dingtalk
 from bot.app_services import AppServices
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.outbound.outbox import enqueue
+from bot.outbound.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,4 @@ async def deliver(
 def _queue_for_group_robot(services: AppServices, incoming: IncomingMessage, outcome: Outcome) -> None:
     now = services.clock.now()
     with services.session_factory.begin() as session:
-        for n, reply in enumerate(outcome.replies):
-            enqueue(
-                session,
-                group_id=incoming.group_id,
-                kind="reply",
-                text=reply.text,
-                mentions=reply.mentions,
-                now=now,
-                dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
-            )
+        enqueue_replies(session, incoming, outcome, now)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.chat.messages import IncomingMessage, Outcome
 from bot.core.db import insert_unless_present
 from models import OutboxMessage, OutboxStatus
 
@@ -41,3 +42,21 @@ def enqueue(
         session.flush()
         return message.id
     return insert_unless_present(session, OutboxMessage, values, ["dedupe_key"])
+
+
+def enqueue_replies(
+    session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime, head: str = ""
+) -> None:
+    """Queue a message's replies for its group's robot, each once: the dedupe key is the
+    platform message id and the reply's index, so a retried message or a redelivered frame
+    queues nothing new. `head` prefixes each text (whose private report is announced)."""
+    for n, reply in enumerate(outcome.replies):
+        enqueue(
+            session,
+            group_id=incoming.group_id,
+            kind="reply",
+            text=head + reply.text,
+            mentions=reply.mentions,
+            now=now,
+            dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
+        )
