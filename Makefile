@@ -33,7 +33,9 @@ test-faults: $(STAMP)
 
 # PG_ADMIN_URL: a PostgreSQL database the bench may create scratch databases from.
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# The load comes from wrk (Debian's package), installed here when missing.
 bench-ingest: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk)
 	$(BIN)/python bench/ingest_bench.py --rounds 5 --seconds 4 --concurrency 16 \
 		--database sqlite --database $(PG_ADMIN_URL) --workers 1 --workers 2
 

@@ -46,6 +46,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=500, help="messages per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--callgrind", action="store_true", help="switch callgrind on for the measured loop")
+    parser.add_argument(
+        "--batch", type=int, default=1, help="messages per transaction (group commit, Intake.handle_batch); 1: one each"
+    )
     args = parser.parse_args()
     texts = corpus()
     run = uuid.uuid4().hex[:6]
@@ -77,9 +80,15 @@ def main() -> int:
             statements = 0
             for _ in range(args.rounds):
                 started = time.process_time()
-                for _ in range(args.messages):
-                    services.intake.handle(message(sent))
-                    sent += 1
+                for _ in range(0, args.messages, args.batch):
+                    if args.batch == 1:
+                        services.intake.handle(message(sent))
+                    else:
+                        batch = [(services.intake.read(message(sent + i)), ()) for i in range(args.batch)]
+                        for result in services.intake.handle_batch(batch):
+                            if isinstance(result, Exception):
+                                raise result
+                    sent += args.batch
                 cpu_ms.append((time.process_time() - started) * 1000 / args.messages)
             if args.callgrind:
                 subprocess.run(["callgrind_control", "-d", "measured", str(os.getpid())], check=False)
@@ -88,7 +97,8 @@ def main() -> int:
             drop_database(url)
     ordered = sorted(cpu_ms)
     print(
-        f"{services.engine.dialect.name}: {args.rounds} rounds of {args.messages} messages; CPU ms per message "
+        f"{services.engine.dialect.name}: {args.rounds} rounds of {args.messages} messages, {args.batch} per "
+        "transaction; CPU ms per message "
         f"best {ordered[0]:.2f}, median {ordered[len(ordered) // 2]:.2f}; "
         f"SQL statements per message {statements / (args.rounds * args.messages):.2f}"
     )

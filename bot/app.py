@@ -36,6 +36,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         await connections.stop()
         services.scheduler.shutdown()
+        if services.group_commit is not None:
+            services.group_commit.stop()
 
 
 def create_app(services: AppServices) -> FastAPI:

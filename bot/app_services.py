@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.intake import Intake
+from bot.chat.intake import GroupCommit, Intake
 from bot.core.clock import Clock, SystemClock
 from bot.core.db import make_engine, make_session_factory
 from bot.media import downloads
@@ -39,6 +39,8 @@ class AppServices:
     intake: Intake
     sender: OutboxSender
     scheduler: Scheduler
+    # The intake's writer for HTTP messages (GUANJIA_INTAKE_GROUP_COMMIT); None: one transaction each.
+    group_commit: GroupCommit | None = None
 
 
 def build_services(
@@ -57,7 +59,8 @@ def build_services(
     producers: list[DueProducer] = [*digest_producers(), RoundTimeoutProducer(), RecheckProducer()]
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=producers)
     scheduler.lease = SchedulerLease(engine)
-    services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler)
+    group_commit = GroupCommit(intake) if settings.intake_group_commit else None
+    services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler, group_commit)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services

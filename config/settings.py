@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Messages handled at once per server process (see bot/api/intake_calls.py).
     intake_threads: int = Field(default=4, ge=1, le=64)
+    # Group commit: webhook messages that arrive together are written by one thread in one
+    # transaction and one commit, each answered after it (bot/chat/intake.py GroupCommit).
+    intake_group_commit: bool = True
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.

@@ -8,6 +8,7 @@ messages wait their turn on the event loop, which keeps accepting connections me
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import partial
 
@@ -30,6 +31,13 @@ def _limiter(request: Request, services: AppServices) -> CapacityLimiter:
 async def take_in(
     request: Request, services: AppServices, incoming: IncomingMessage, effects: Sequence[Effect] = ()
 ) -> Outcome:
-    """`effects` are written in the message's own transaction (see bot/chat/intake.py)."""
-    handle = partial(services.intake.handle, incoming, effects)
-    return await to_thread.run_sync(handle, limiter=_limiter(request, services))
+    """`effects` are written in the message's own transaction (see bot/chat/intake.py).
+
+    With group commit on, the message is read (parsed) on a worker thread and then waits, on
+    the event loop and holding no thread, for the writer's commit of its batch.
+    """
+    limiter = _limiter(request, services)
+    if services.group_commit is None:
+        return await to_thread.run_sync(partial(services.intake.handle, incoming, effects), limiter=limiter)
+    message = await to_thread.run_sync(services.intake.read, incoming, limiter=limiter)
+    return await asyncio.wrap_future(services.group_commit.submit(message, effects))

@@ -56,6 +56,9 @@ class CommandMatch:
 @dataclass
 class CommandRegistry:
     commands: list[Command] = field(default_factory=list)
+    _compiled: tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def command(
         self,
@@ -89,6 +92,20 @@ class CommandRegistry:
 
         return register
 
+    def _patterns(self) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+        """The three command shapes, compiled once per set of verbs (every message is tried against them)."""
+        verbs = tuple(sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True))
+        if self._compiled is None or self._compiled[0] != verbs:
+            alternation = "|".join(map(re.escape, verbs))
+            number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
+            patterns = (
+                re.compile(rf"^(?P<verb>{alternation})\s*{number}(?P<rest>.*)$", re.S),
+                re.compile(rf"^#?\s*(?P<n>\d+)\s*号?\s*(?P<verb>{alternation})(?P<rest>.*)$", re.S),
+                re.compile(rf"^(?P<verb>{alternation})(?P<rest>.*)$", re.S),
+            )
+            self._compiled = (verbs, *patterns)
+        return self._compiled[1], self._compiled[2], self._compiled[3]
+
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
 
@@ -98,12 +115,10 @@ class CommandRegistry:
         `quoted_ticket` is the number a quoted message names (bot/chat/quotes.py): a command
         written without one ("已整改" quoting "已登记 #12") is about that ticket.
         """
-        verbs = sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True)
-        alternation = "|".join(map(re.escape, verbs))
-        number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
-        verb_first = re.match(rf"^(?P<verb>{alternation})\s*{number}(?P<rest>.*)$", text, re.S)
-        number_first = re.match(rf"^#?\s*(?P<n>\d+)\s*号?\s*(?P<verb>{alternation})(?P<rest>.*)$", text, re.S)
-        bare = re.match(rf"^(?P<verb>{alternation})(?P<rest>.*)$", text, re.S)
+        verb_first_re, number_first_re, bare_re = self._patterns()
+        verb_first = verb_first_re.match(text)
+        number_first = number_first_re.match(text)
+        bare = bare_re.match(text)
         for found in (verb_first, number_first):
             if found:
                 command = self.by_verb(found.group("verb"))

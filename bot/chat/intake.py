@@ -11,8 +11,12 @@ of it or none. What happens to a message is the list of steps in bot/chat/pipeli
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
+from queue import Empty, SimpleQueue
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +25,7 @@ from bot.chat import pipeline
 from bot.chat.commands import CommandRegistry
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.quotes import quoted_ticket
-from bot.chat.reading import read_message
+from bot.chat.reading import ReadMessage, read_message
 from bot.core.clock import Clock
 from bot.core.db import insert_unless_present
 from bot.parsing.loading import ParserSource
@@ -69,27 +73,80 @@ class Intake:
         """The parser in use now: a model the nightly job installed is picked up while running."""
         return self._parser.current() if isinstance(self._parser, ParserSource) else self._parser
 
+    def read(self, msg: IncomingMessage) -> ReadMessage:
+        """Everything about the message that needs no write: cleaning, parsing, the quoted #N."""
+        return read_message(msg, self.cfg, self.parser, self.registry, self._learned, self._quoted_ticket)
+
     def handle(self, msg: IncomingMessage, effects: Sequence[Effect] = ()) -> Outcome:
-        parser = self.parser  # one parser for the whole message, even if the nightly job swaps it
-        message = read_message(msg, self.cfg, parser, self.registry, self._learned, self._quoted_ticket)
-        msg = message.incoming
+        return self.handle_read(self.read(msg), effects)
+
+    def handle_read(self, message: ReadMessage, effects: Sequence[Effect] = ()) -> Outcome:
         with self.session_factory() as session:
             try:
                 with session.begin():
-                    now = self.clock.now()
-                    inbound_id = self._record(session, msg, now)
-                    turn = pipeline.Turn(session, self.cfg, parser, now, inbound_id, message)
-                    outcome = pipeline.run(self.steps, turn)
-                    if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
-                        answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
-                        session.connection().execute(_ANSWERED, answer)
-                    for effect in effects:
-                        effect(session, msg, outcome, now)
-                return outcome
+                    return self._within(session, message, effects)
             except _AlreadyRecorded:
                 pass
             with session.begin():
-                stored = self._stored_response(session, msg)
+                return self._answer_from_record(session, message.incoming)
+
+    def handle_batch(self, batch: Sequence[tuple[ReadMessage, Sequence[Effect]]]) -> list[Outcome | Exception]:
+        """Group commit: several messages in one transaction, one commit (and one fsync) for all.
+
+        Each message runs inside its own savepoint, so one that fails is rolled back alone and
+        gets its exception; the others are kept. Nobody is answered before the commit. If the
+        commit itself fails, nothing of the batch was stored: each message is then handled
+        again on its own, so one bad message never costs the others their answer.
+        """
+        results: list[Outcome | Exception | None] = [None] * len(batch)
+        duplicates: list[int] = []
+        with self.session_factory() as session:
+            try:
+                with session.begin():
+                    for i, (message, effects) in enumerate(batch):
+                        savepoint = session.begin_nested()
+                        try:
+                            results[i] = self._within(session, message, effects)
+                        except _AlreadyRecorded:
+                            savepoint.rollback()
+                            duplicates.append(i)
+                            continue
+                        except Exception as failed:  # it is this message's answer
+                            savepoint.rollback()
+                            results[i] = failed
+                            continue
+                        savepoint.commit()
+            except Exception:  # the commit failed: nothing was stored, try one by one
+                log.exception("group commit of %d messages failed; handling them one by one", len(batch))
+                return [self._alone(message, effects) for message, effects in batch]
+            if duplicates:
+                with session.begin():
+                    for i in duplicates:
+                        results[i] = self._answer_from_record(session, batch[i][0].incoming)
+        return [result if result is not None else RuntimeError("message not handled") for result in results]
+
+    def _alone(self, message: ReadMessage, effects: Sequence[Effect]) -> Outcome | Exception:
+        try:
+            return self.handle_read(message, effects)
+        except Exception as failed:  # returned as this message's answer
+            return failed
+
+    def _within(self, session: Session, message: ReadMessage, effects: Sequence[Effect]) -> Outcome:
+        """The message's work inside an open transaction; raises _AlreadyRecorded for a retry."""
+        msg = message.incoming
+        now = self.clock.now()
+        inbound_id = self._record(session, msg, now)
+        turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message)
+        outcome = pipeline.run(self.steps, turn)
+        if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
+            answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
+            session.connection().execute(_ANSWERED, answer)
+        for effect in effects:
+            effect(session, msg, outcome, now)
+        return outcome
+
+    def _answer_from_record(self, session: Session, msg: IncomingMessage) -> Outcome:
+        stored = self._stored_response(session, msg)
         if stored is None:
             raise RuntimeError(f"message {msg.msg_id!r} collided but no stored answer was found")
         log.info("duplicate delivery of %s/%s answered from the record", msg.platform, msg.msg_id)
@@ -134,3 +191,71 @@ class Intake:
         )
         response = session.execute(query).scalar_one_or_none()
         return Outcome.from_json(response) if response is not None else None
+
+
+@dataclass
+class _Waiting:
+    message: ReadMessage
+    effects: Sequence[Effect]
+    answer: Future[Outcome]
+
+
+class GroupCommit:
+    """One writer thread that hands the intake what has queued up since its last commit.
+
+    Messages that arrive together share a transaction and a commit (Intake.handle_batch);
+    each caller's future is answered only after that commit. Parsing happens before, in the
+    caller's thread, so the writer only writes. With one writer per process, SQLite's single
+    write lock is never fought over by the process's own threads.
+    """
+
+    def __init__(self, intake: Intake, max_batch: int = 32) -> None:
+        self.intake = intake
+        self.max_batch = max_batch
+        self._queue: SimpleQueue[_Waiting | None] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, message: ReadMessage, effects: Sequence[Effect] = ()) -> Future[Outcome]:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="intake-group-commit", daemon=True)
+                self._thread.start()
+        answer: Future[Outcome] = Future()
+        self._queue.put(_Waiting(message, effects, answer))
+        return answer
+
+    def stop(self) -> None:
+        """Finish what is queued, then end the writer thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            try:
+                results = self.intake.handle_batch([(w.message, w.effects) for w in batch])
+            except Exception as failed:  # never let the writer die with callers waiting
+                log.exception("group commit failed")
+                results = [failed] * len(batch)
+            for waiting, result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    waiting.answer.set_exception(result)
+                else:
+                    waiting.answer.set_result(result)

@@ -29,6 +29,9 @@ class ReadMessage:
     chatter: bool
     # None for a command or a malformed one (never parsed); otherwise the one parse.
     parsed: ParsedMessage | None
+    # The parser that read it: the whole message is handled with this one, even if the
+    # nightly job installs a new model meanwhile.
+    parser: MessageParser
 
 
 def read_message(
@@ -54,6 +57,6 @@ def read_message(
         if number is not None:
             command = registry.match(text, number) or command
     if command is not None:
-        return ReadMessage(msg, command, clean, chatter, None)
+        return ReadMessage(msg, command, clean, chatter, None, parser)
     parsed = parser.parse_clean(clean, None if chatter else learned())
-    return ReadMessage(msg, None, clean, chatter, parsed)
+    return ReadMessage(msg, None, clean, chatter, parsed, parser)

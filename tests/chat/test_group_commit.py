@@ -1,0 +1,101 @@
+"""Group commit: messages written together in one transaction, each answered after the commit,
+one message's failure never costing the others theirs, a retry in the same batch counted once."""
+
+from __future__ import annotations
+
+from concurrent.futures import wait
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.app import create_app
+from bot.app_services import AppServices
+from bot.chat.intake import GroupCommit
+from bot.chat.messages import IncomingMessage, Outcome
+from models import InboundMessage, Ticket
+
+REPORTS = ["府前街与南环路交叉口西北角垃圾堆了两天了", "东关大街12号门口井盖丢了", "妫水北街有人乱贴小广告"]
+
+
+def message(n: int, text: str, sender: str = "wgy_li") -> IncomingMessage:
+    return IncomingMessage("generic", f"gc-{n}", "demo", sender, "李网格", text)
+
+
+def counts(services: AppServices) -> tuple[int, int]:
+    with services.session_factory() as session:
+        inbound = session.scalar(select(func.count()).select_from(InboundMessage)) or 0
+        tickets = session.scalar(select(func.count()).select_from(Ticket)) or 0
+    return inbound, tickets
+
+
+def test_a_batch_is_stored_and_every_message_gets_its_own_answer(services: AppServices) -> None:
+    batch = [(services.intake.read(message(n, text)), ()) for n, text in enumerate(REPORTS)]
+    results = services.intake.handle_batch(batch)
+    assert all(isinstance(result, Outcome) for result in results)
+    numbers = [ticket for result in results if isinstance(result, Outcome) for ticket in result.tickets]
+    assert len(numbers) == 3 and len(set(numbers)) == 3
+    assert all("已登记" in result.replies[0].text for result in results if isinstance(result, Outcome))
+    assert counts(services) == (3, 3)
+
+
+def test_one_failing_message_is_rolled_back_alone(services: AppServices) -> None:
+    def break_the_second(session: Session, msg: IncomingMessage, outcome: Outcome, now: datetime) -> None:
+        if msg.msg_id == "gc-1":
+            raise RuntimeError("photo queue unavailable")
+
+    batch = [(services.intake.read(message(n, text)), (break_the_second,)) for n, text in enumerate(REPORTS)]
+    results = services.intake.handle_batch(batch)
+    assert isinstance(results[0], Outcome) and isinstance(results[2], Outcome)
+    assert isinstance(results[1], RuntimeError)
+    assert counts(services) == (2, 2)  # the failed message left no row and no ticket behind
+    with services.session_factory() as session:
+        stored = set(session.scalars(select(InboundMessage.msg_id)))
+    assert stored == {"gc-0", "gc-2"}
+    # the platform retries the failed one: it is taken in then, once
+    again = services.intake.handle(message(1, REPORTS[1]))
+    assert again.tickets and counts(services) == (3, 3)
+
+
+def test_a_retry_inside_the_same_batch_is_counted_once_and_gets_the_same_answer(services: AppServices) -> None:
+    first = message(7, REPORTS[0])
+    batch = [(services.intake.read(first), ()), (services.intake.read(first), ())]
+    results = services.intake.handle_batch(batch)
+    assert isinstance(results[0], Outcome) and isinstance(results[1], Outcome)
+    assert results[0].to_json() == results[1].to_json()
+    assert counts(services) == (1, 1)
+
+
+def test_the_writer_answers_each_caller_after_the_commit(services: AppServices) -> None:
+    writer = GroupCommit(services.intake, max_batch=4)
+    try:
+        futures = [writer.submit(services.intake.read(message(n % 3, text))) for n, text in enumerate(REPORTS * 3)]
+        done, _ = wait(futures, timeout=60)
+        assert len(done) == 9
+        results = [future.result() for future in futures]
+    finally:
+        writer.stop()
+    assert counts(services) == (3, 3)  # msg ids repeat every three: the repeats are retries
+    assert (
+        [r.to_json() for r in results[:3]] == [r.to_json() for r in results[3:6]] == [r.to_json() for r in results[6:]]
+    )
+
+
+@pytest.mark.parametrize("group_commit", [True, False])
+def test_webhook_messages_posted_together_are_all_answered_and_stored_once(
+    services: AppServices, group_commit: bool
+) -> None:
+    if not group_commit:
+        services.group_commit = None
+    assert (services.group_commit is not None) == group_commit
+    with TestClient(create_app(services)) as client:
+        bodies = [
+            {"msg_id": f"w-{n}", "group_id": "demo", "sender_id": "wgy_li", "sender_name": "李网格", "text": text}
+            for n, text in enumerate([*REPORTS, "收到", "好的"])
+        ]
+        answers = [client.post("/webhook/generic", json=body) for body in bodies + bodies[:2]]
+    assert [a.status_code for a in answers] == [200] * 7
+    assert answers[5].json() == answers[0].json() and answers[6].json() == answers[1].json()
+    assert counts(services) == (5, 3)
