@@ -41,9 +41,11 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         for p in parsed.problems
     ]
     # During the reporter's inspection round (督查) here, each problem is found at its point.
-    rounds = RoundService(ctx.service.session, ctx.cfg, ctx.service.clock)
-    for ticket, _ in registered:
-        rounds.link(ticket, ctx.actor, ctx.group_id)
+    # Only those who may inspect can have a round: everyone else's report skips the lookup.
+    if ctx.cfg.may_inspect(ctx.actor.id):
+        rounds = RoundService(ctx.service.session, ctx.cfg, ctx.service.clock)
+        for ticket, _ in registered:
+            rounds.link(ticket, ctx.actor, ctx.group_id)
     # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
     return report_outcome(ctx, registered, added=take_waiting_evidence(ctx, [t for t, _ in registered]))
 
