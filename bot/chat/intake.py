@@ -26,8 +26,9 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.quotes import quoted_ticket
 from bot.chat.reading import ReadMessage, read_message
+from bot.chat.suspects import AWAITING_QUESTION, awaiting_params
 from bot.core.clock import Clock
-from bot.core.db import insert_unless_present
+from bot.core.db import insert_unless_present_returning
 from bot.parsing.loading import ParserSource
 from bot.parsing.parser import Learned, MessageParser
 from bot.tickets.routing_memory import RoutingMemory
@@ -135,8 +136,8 @@ class Intake:
         """The message's work inside an open transaction; raises _AlreadyRecorded for a retry."""
         msg = message.incoming
         now = self.clock.now()
-        inbound_id = self._record(session, msg, now)
-        turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message)
+        inbound_id, awaiting = self._record(session, msg, now)
+        turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message, awaiting)
         outcome = pipeline.run(self.steps, turn)
         if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
             answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
@@ -161,10 +162,11 @@ class Intake:
         with self.session_factory() as session:
             return self.memory.learned(session)
 
-    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> int:
+    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> tuple[int, int | None]:
         """Take the (platform, msg_id) key first; a concurrent duplicate waits here for our commit.
 
-        A plain INSERT (no ORM unit of work): this runs for every message, so it is kept cheap.
+        One plain INSERT (no ORM unit of work), which also returns the question the bot asked
+        this sender lately (bot/chat/unreported.py), if any: chatter costs this one statement.
         """
         values = {
             "platform": msg.platform,
@@ -179,10 +181,17 @@ class Intake:
             "received_at": now,
             "response": _NO_ANSWER,
         }
-        inbound_id = insert_unless_present(session, InboundMessage, values, ["platform", "msg_id"])
-        if inbound_id is None:
+        row = insert_unless_present_returning(
+            session,
+            InboundMessage,
+            values,
+            ["platform", "msg_id"],
+            (AWAITING_QUESTION,),
+            awaiting_params(self.cfg, msg, now),
+        )
+        if row is None:
             raise _AlreadyRecorded
-        return inbound_id
+        return row[0], row[1]
 
     @staticmethod
     def _stored_response(session: Session, msg: IncomingMessage) -> Outcome | None:

@@ -61,6 +61,8 @@ class Turn:
     now: datetime  # one instant per message: the ticket, its events and the reply agree on it
     inbound_id: int
     message: ReadMessage
+    # The question the bot asked this sender lately, if still open (read when the message was recorded).
+    awaiting_question: int | None = None
 
     def actor(self) -> Actor:
         msg = self.message.incoming
@@ -129,7 +131,9 @@ class AnswerStep(Step[ReadMessage]):
         return message if message.parsed is not None else None
 
     def handle(self, turn: Turn, found: ReadMessage) -> Outcome | None:
-        return answer_question(turn.suspects(), self.cfg, turn.parser, found)
+        if turn.awaiting_question is None:
+            return None
+        return answer_question(turn.suspects(), self.cfg, turn.parser, found, turn.awaiting_question)
 
 
 class FollowupStep(Step[ParsedMessage]):

@@ -76,13 +76,11 @@ def not_a_report(suspects: SuspectService, cfg: GuanjiaConfig, message: ReadMess
 
 
 def answer_question(
-    suspects: SuspectService, cfg: GuanjiaConfig, parser: MessageParser, message: ReadMessage
+    suspects: SuspectService, cfg: GuanjiaConfig, parser: MessageParser, message: ReadMessage, asked_id: int
 ) -> Outcome | None:
-    """The sender's answer to the question the bot asked them lately, or None if none is open."""
+    """The sender's answer to the question the bot asked them lately (`asked_id`, still open)."""
     msg = message.incoming
-    asked = suspects.question_awaiting(msg)
-    if asked is None:
-        return None
+    asked = suspects.get(asked_id, for_update=True)
     now = suspects.clock.now()
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     clean = message.clean

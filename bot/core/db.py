@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Insert, Table, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Insert, Row, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -81,9 +81,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _insert_unless_present_statement(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
+def _insert_unless_present_statement(
+    dialect: str, table: Table, unique: tuple[str, ...], also: tuple[ColumnElement[Any], ...] = ()
+) -> Insert:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id, *also)
 
 
 def insert_unless_present(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> int | None:
@@ -97,3 +99,20 @@ def insert_unless_present(session: Session, model: Any, values: dict[str, Any], 
     statement = _insert_unless_present_statement(connection.dialect.name, model.__table__, tuple(unique))
     found: int | None = connection.execute(statement, values).scalar_one_or_none()
     return found
+
+
+def insert_unless_present_returning(
+    session: Session,
+    model: Any,
+    values: dict[str, Any],
+    unique: list[str],
+    also: tuple[ColumnElement[Any], ...],
+    params: dict[str, Any],
+) -> Row[Any] | None:
+    """insert_unless_present, also returning `also` (scalar subqueries with their `params`).
+
+    Asking a question the caller always asks in the same statement saves a round trip.
+    """
+    connection = session.connection()
+    statement = _insert_unless_present_statement(connection.dialect.name, model.__table__, tuple(unique), also)
+    return connection.execute(statement, {**values, **params}).one_or_none()
