@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from bot.chat.context import ChatContext
@@ -26,6 +26,23 @@ from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import InboundMessage, Ticket, TicketEvent
 from models.ticket_event import EventType
+
+# Whether the sender left a location or files here within the follow-up window: asked as a
+# column of the statement that records each message (bot/chat/intake.py), so a report without
+# any costs no statement of its own. The message's own row is not seen there (it is being written).
+EVIDENCE_WAITING = (
+    exists()
+    .where(InboundMessage.group_id == bindparam("evidence_group"))
+    .where(InboundMessage.sender_id == bindparam("evidence_sender"))
+    .where(InboundMessage.received_at >= bindparam("evidence_since"))
+    .where(InboundMessage.evidence.is_not(None))
+)
+
+
+def evidence_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> dict[str, object]:
+    since = now - timedelta(minutes=cfg.parser.followup_minutes)
+    return {"evidence_group": msg.group_id, "evidence_sender": msg.sender_id, "evidence_since": since}
+
 
 _KIND_NAMES = {"file": "文件", "video": "视频"}
 
@@ -73,10 +90,13 @@ def attach_evidence(
     return Outcome([Reply(f"已补充到 {numbers}：{describe(evidence)}")], [t.id for t in tickets])
 
 
-def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket]) -> str | None:
-    """Give new tickets the evidence their reporter sent shortly before; what was added, if any."""
+def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_waiting: bool = True) -> str | None:
+    """Give new tickets the evidence their reporter sent shortly before; what was added, if any.
+
+    `maybe_waiting` False: the caller knows there is none (EVIDENCE_WAITING said so), no query.
+    """
     targets = [t for t in tickets if t.duplicate_of is None]
-    if not targets:
+    if not targets or not maybe_waiting:
         return None
     session = ctx.service.session
     since = ctx.now - timedelta(minutes=ctx.cfg.parser.followup_minutes)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.chat.evidence import add_evidence, attach_evidence, describe
@@ -84,20 +85,39 @@ def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
 # Asked for most short messages, so built once. A report's tickets share its source_msg_id
 # (a message with several problems opens several); a duplicate adds to the ticket it
 # duplicates; cancelled or closed tickets take nothing.
-_LATEST_REPORT = (
-    select(Ticket.id, Ticket.source_msg_id)
-    .where(Ticket.group_id == bindparam("group_id"), Ticket.reporter_id == bindparam("sender_id"))
-    .where(Ticket.created_at >= bindparam("since"), Ticket.created_at <= bindparam("now"))
-    .order_by(Ticket.id.desc())
-    .limit(1)
-)
+def _latest_report(prefix: str) -> Select[Any]:
+    """The sender's latest report here within the follow-up window (bind names start with `prefix`)."""
+    return (
+        select(Ticket.id)
+        .where(Ticket.group_id == bindparam(f"{prefix}group"), Ticket.reporter_id == bindparam(f"{prefix}sender"))
+        .where(Ticket.created_at >= bindparam(f"{prefix}since"), Ticket.created_at <= bindparam(f"{prefix}now"))
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+_LATEST_REPORT = _latest_report("latest_")
+# The same lookup as a column of the statement that records the message (bot/chat/intake.py):
+# most messages have no recent report, and then it costs no statement of its own.
+LATEST_REPORT = _LATEST_REPORT.scalar_subquery()
+
+
+def latest_report_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> dict[str, object]:
+    since = now - timedelta(minutes=cfg.parser.followup_minutes)
+    return {"latest_group": msg.group_id, "latest_sender": msg.sender_id, "latest_since": since, "latest_now": now}
+
+
 _TARGETS = (
     select(Ticket)
     .where(
         Ticket.id.in_(
             select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(
                 Ticket.reporter_id == bindparam("sender_id"),
-                or_(Ticket.source_msg_id == bindparam("source_msg_id"), Ticket.id == bindparam("latest_id")),
+                or_(
+                    Ticket.source_msg_id
+                    == select(Ticket.source_msg_id).where(Ticket.id == bindparam("latest_id")).scalar_subquery(),
+                    Ticket.id == bindparam("latest_id"),
+                ),
             )
         ),
         Ticket.status.in_(OPEN_STATUSES),
@@ -106,18 +126,12 @@ _TARGETS = (
 )
 
 
-def recent_report(session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> list[Ticket]:
-    """The open tickets of the sender's latest report in this group, if it is recent enough.
-
-    Most messages have no recent report: the first query reads two columns only.
-    """
-    since = now - timedelta(minutes=cfg.parser.followup_minutes)
-    params = {"group_id": msg.group_id, "sender_id": msg.sender_id, "since": since, "now": now}
-    latest = session.connection().execute(_LATEST_REPORT, params).first()  # plain rows: no ORM work
-    if latest is None:
+def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None) -> list[Ticket]:
+    """The open tickets of the sender's latest report in this group (`latest_id`, read when the
+    message was recorded, None when there is none recent enough)."""
+    if latest_id is None:
         return []
-    latest_id, source_msg_id = latest
-    targets = {"sender_id": msg.sender_id, "source_msg_id": source_msg_id, "latest_id": latest_id}
+    targets = {"sender_id": msg.sender_id, "latest_id": latest_id}
     return list(session.scalars(_TARGETS, targets))
 
 
@@ -128,13 +142,15 @@ def attach_followup(
     message: ReadMessage,
     parsed: ParsedMessage,
     now: datetime,
+    latest_id: int | None,
 ) -> Outcome | None:
-    """Add a `followup_candidate` to the sender's recent report and answer briefly; None if it is not one."""
+    """Add a `followup_candidate` to the sender's recent report (`latest_id`, see recent_report)
+    and answer briefly; None if it is not one."""
     msg = message.incoming
     evidence = msg.evidence()
     if evidence is not None and not message.clean:  # a map pin or a file alone
-        return attach_evidence(session, cfg, msg, recent_report(session, cfg, msg, now), now)
-    tickets = recent_report(session, cfg, msg, now)
+        return attach_evidence(session, cfg, msg, recent_report(session, msg, latest_id), now)
+    tickets = recent_report(session, msg, latest_id)
     # Photos join only the sender's own tickets: a duplicate's follow-up must not put pictures
     # on the ticket it duplicates, which is someone else's report (issue 14, finding 7).
     own = {t.id for t in tickets if t.reporter_id == msg.sender_id}

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import pipeline
 from bot.chat.commands import CommandRegistry
+from bot.chat.evidence import EVIDENCE_WAITING, evidence_params
+from bot.chat.followups import LATEST_REPORT, latest_report_params
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.quotes import quoted_ticket
 from bot.chat.reading import ReadMessage, read_message
@@ -136,8 +138,8 @@ class Intake:
         """The message's work inside an open transaction; raises _AlreadyRecorded for a retry."""
         msg = message.incoming
         now = self.clock.now()
-        inbound_id, awaiting = self._record(session, msg, now)
-        turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message, awaiting)
+        inbound_id, sender = self._record(session, msg, now)
+        turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message, sender)
         outcome = pipeline.run(self.steps, turn)
         if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
             answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
@@ -162,11 +164,13 @@ class Intake:
         with self.session_factory() as session:
             return self.memory.learned(session)
 
-    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> tuple[int, int | None]:
+    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> tuple[int, pipeline.SenderState]:
         """Take the (platform, msg_id) key first; a concurrent duplicate waits here for our commit.
 
-        One plain INSERT (no ORM unit of work), which also returns the question the bot asked
-        this sender lately (bot/chat/unreported.py), if any: chatter costs this one statement.
+        One plain INSERT (no ORM unit of work), which also returns what the sender has going
+        here: a question the bot asked them (bot/chat/unreported.py), their recent report
+        (bot/chat/followups.py), evidence they sent for the next one (bot/chat/evidence.py).
+        Chatter costs this one statement; so do the lookups that find nothing, as most do.
         """
         values = {
             "platform": msg.platform,
@@ -186,12 +190,16 @@ class Intake:
             InboundMessage,
             values,
             ["platform", "msg_id"],
-            (AWAITING_QUESTION,),
-            awaiting_params(self.cfg, msg, now),
+            (AWAITING_QUESTION, LATEST_REPORT, EVIDENCE_WAITING),
+            {
+                **awaiting_params(self.cfg, msg, now),
+                **latest_report_params(self.cfg, msg, now),
+                **evidence_params(self.cfg, msg, now),
+            },
         )
         if row is None:
             raise _AlreadyRecorded
-        return row[0], row[1]
+        return row[0], pipeline.SenderState(row[1], row[2], bool(row[3]))
 
     @staticmethod
     def _stored_response(session: Session, msg: IncomingMessage) -> Outcome | None:

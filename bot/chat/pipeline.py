@@ -27,7 +27,7 @@ report to follow up), and the next step is tried. The last step answers every me
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -52,6 +52,15 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class SenderState:
+    """The sender's open conversation with the bot in this group, as of the message's arrival."""
+
+    awaiting_question: int | None = None  # the 疑似上报 the bot asked them about, still open
+    latest_report: int | None = None  # their latest ticket within the follow-up window
+    evidence_waiting: bool = True  # a location or files they sent lately (True: unknown, look)
+
+
+@dataclass(frozen=True)
 class Turn:
     """What a step may use while the message's transaction is open."""
 
@@ -61,8 +70,8 @@ class Turn:
     now: datetime  # one instant per message: the ticket, its events and the reply agree on it
     inbound_id: int
     message: ReadMessage
-    # The question the bot asked this sender lately, if still open (read when the message was recorded).
-    awaiting_question: int | None = None
+    # What the sender has going here, read in the statement that recorded the message.
+    sender: SenderState = field(default_factory=lambda: SenderState())
 
     def actor(self) -> Actor:
         msg = self.message.incoming
@@ -131,9 +140,9 @@ class AnswerStep(Step[ReadMessage]):
         return message if message.parsed is not None else None
 
     def handle(self, turn: Turn, found: ReadMessage) -> Outcome | None:
-        if turn.awaiting_question is None:
+        if turn.sender.awaiting_question is None:
             return None
-        return answer_question(turn.suspects(), self.cfg, turn.parser, found, turn.awaiting_question)
+        return answer_question(turn.suspects(), self.cfg, turn.parser, found, turn.sender.awaiting_question)
 
 
 class FollowupStep(Step[ParsedMessage]):
@@ -143,7 +152,8 @@ class FollowupStep(Step[ParsedMessage]):
         return message.parsed if message.parsed is not None and followup_candidate(self.cfg, message) else None
 
     def handle(self, turn: Turn, found: ParsedMessage) -> Outcome | None:
-        return attach_followup(turn.session, self.cfg, turn.parser, turn.message, found, turn.now)
+        latest = turn.sender.latest_report
+        return attach_followup(turn.session, self.cfg, turn.parser, turn.message, found, turn.now, latest)
 
 
 class AfterPhotoStep(Step[ReadMessage]):
@@ -163,7 +173,8 @@ class ReportStep(Step[ParsedMessage]):
         return message.parsed if message.parsed is not None and message.parsed.is_report else None
 
     def handle(self, turn: Turn, found: ParsedMessage) -> Outcome:
-        return handle_report(turn.chat_context(), found, turn.message.incoming.text)
+        evidence = turn.sender.evidence_waiting or turn.message.incoming.evidence() is not None
+        return handle_report(turn.chat_context(), found, turn.message.incoming.text, evidence)
 
 
 class UnreportedStep(Step[ReadMessage]):

@@ -35,7 +35,7 @@ PLACE_QUESTION = "请补充地点（直接回复地点即可）"
 Registered = list[tuple[Ticket, tuple[str, ...]]]  # each new ticket with the parser's suggestions
 
 
-def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome:
+def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str, evidence_waiting: bool = True) -> Outcome:
     registered = [
         (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
         for p in parsed.problems
@@ -47,7 +47,8 @@ def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str) -> Outcome
         for ticket, _ in registered:
             rounds.link(ticket, ctx.actor, ctx.group_id)
     # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
-    return report_outcome(ctx, registered, added=take_waiting_evidence(ctx, [t for t, _ in registered]))
+    added = take_waiting_evidence(ctx, [t for t, _ in registered], evidence_waiting)
+    return report_outcome(ctx, registered, added=added)
 
 
 def report_outcome(

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Insert, Row, Table, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -108,11 +108,12 @@ def insert_unless_present_returning(
     unique: list[str],
     also: tuple[ColumnElement[Any], ...],
     params: dict[str, Any],
-) -> Row[Any] | None:
+) -> tuple[Any, ...] | None:
     """insert_unless_present, also returning `also` (scalar subqueries with their `params`).
 
     Asking a question the caller always asks in the same statement saves a round trip.
     """
     connection = session.connection()
     statement = _insert_unless_present_statement(connection.dialect.name, model.__table__, tuple(unique), also)
-    return connection.execute(statement, {**values, **params}).one_or_none()
+    row = connection.execute(statement, {**values, **params}).one_or_none()
+    return tuple(row) if row is not None else None
