@@ -89,8 +89,9 @@ class DingTalkStream:
             payload = json.loads(data) if isinstance(data, str) else None
         except ValueError:
             payload = None
-        if isinstance(payload, dict) and self.cards is not None:
-            answer = await self.cards.click(http, payload, f"dingtalk-card:{headers.get('messageId') or ''}")
+        frame_id = headers.get("messageId")
+        if isinstance(payload, dict) and self.cards is not None and isinstance(frame_id, str) and frame_id:
+            answer = await self.cards.click(http, payload, f"dingtalk-card:{frame_id}")
         if answer is None:
             log.warning("dingtalk-stream: a card callback without a clicker, acknowledged")
         await websocket.send(ack(headers, json.dumps(answer or {}, ensure_ascii=False)))
