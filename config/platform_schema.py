@@ -20,7 +20,8 @@ class ContactConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mobile: str | None = None
-    # The person's user id on each platform (DingTalk staffId, WeCom userid, Feishu open_id).
+    # The person's id on each platform, the kind that holds across apps: DingTalk userId (staffId),
+    # WeCom userid, Feishu user_id (or union_id, or the app's open_id); README "Which id to put in people".
     dingtalk: str | None = None
     wecom: str | None = None
     feishu: str | None = None

@@ -21,7 +21,7 @@ from bot.adapters.identity import (
     default_group,
     group_for,
     mentions_for,
-    sender_id_for,
+    person_for,
     strip_bot_mention,
 )
 from bot.chat.messages import Attachment, IncomingMessage, Outcome
@@ -109,18 +109,34 @@ def _read(payload: dict[str, Any]) -> _Content | None:
     return None  # a type DingTalk may add (or one with nothing readable): answered, not an error
 
 
+def sender_of(payload: dict[str, Any], cfg: GuanjiaConfig) -> str:
+    """The config person behind a robot message, by the id that holds across the org's apps.
+
+    `senderStaffId` is the member's userId (staffId): the same in every app and robot of the
+    organisation, and what the card callbacks and `at.atUserIds` use, so it is the id `people`
+    lists. `senderId` is encrypted per robot; it is matched too (a config copied from a log may
+    hold it) and is the id of last resort for someone outside the organisation (no staffId).
+    """
+    staff, robot_scoped = payload.get("senderStaffId"), payload.get("senderId")
+    ids = [i for i in (staff, robot_scoped) if isinstance(i, str) and i]
+    if not ids:
+        raise NotAMessage("senderStaffId or senderId: required")
+    for platform_id in ids:
+        person = person_for(cfg, PLATFORM, platform_id)
+        if person is not None:
+            return person
+    return f"{PLATFORM}:{ids[0]}"
+
+
 def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
     """The chat message in a callback, or None for a message type with nothing to read."""
     msg_id = payload.get("msgId")
     if not isinstance(msg_id, str) or not msg_id:
         raise NotAMessage("msgId: required")
-    platform_sender = payload.get("senderStaffId") or payload.get("senderId")
-    if not isinstance(platform_sender, str) or not platform_sender:
-        raise NotAMessage("senderStaffId or senderId: required")
+    sender_id = sender_of(payload, cfg)
     read = _read(payload)
     if read is None:
         return None
-    sender_id = sender_id_for(cfg, PLATFORM, platform_sender)
     conversation = payload.get("conversationId")
     if str(payload.get("conversationType")) == "1" or not isinstance(conversation, str):
         group_id = default_group(cfg, PLATFORM, sender_id)

@@ -50,15 +50,24 @@ def read_event(data: dict[str, Any], verification_token: str | None) -> Challeng
     return data
 
 
+# Matched in this order: user_id is the person's id in the tenant (the same in every app of the
+# company; events carry it when the app may read it), union_id the same across one developer's
+# apps, open_id differs per app. Any of them may be what `people.<id>.feishu` holds.
+_ID_KINDS = ("user_id", "union_id", "open_id")
+# A stranger keeps an id the bot can @: `<at user_id=…>` takes a user_id or an open_id, never a union_id.
+_FALLBACK_KINDS = ("user_id", "open_id", "union_id")
+
+
 def person_of(cfg: GuanjiaConfig, ids: dict[str, Any]) -> str:
     """The person behind a message's sender ids or a card click's operator ids."""
-    for key in ("open_id", "user_id", "union_id"):
+    for key in _ID_KINDS:
         value = ids.get(key)
         if isinstance(value, str) and value:
             person = person_for(cfg, PLATFORM, value)
             if person:
                 return person
-    return f"{PLATFORM}:{ids.get('open_id') or ids.get('user_id') or ids.get('union_id')}"
+    fallback = next((ids[k] for k in _FALLBACK_KINDS if isinstance(ids.get(k), str) and ids[k]), None)
+    return f"{PLATFORM}:{fallback}"
 
 
 @dataclass(frozen=True)

@@ -44,20 +44,36 @@ def read_click(event: dict[str, Any], cfg: GuanjiaConfig) -> Click:
     return Click(feishu.PLATFORM, event_id, ticket_id, str(value.get("action") or ""), sender, group)
 
 
-def card_json(text: str, card: Card | None, title: str) -> dict[str, Any]:
-    """An interactive card: the text, then one button per action, each carrying {ticket, action}."""
-    elements: list[dict[str, Any]] = [{"tag": "div", "text": {"tag": "plain_text", "content": text}}]
-    if card is not None and card.actions:
-        buttons = [
+def _buttons(card: Card, numbered: bool) -> dict[str, Any]:
+    prefix = f"#{card.ticket_id} " if numbered else ""
+    return {
+        "tag": "action",
+        "actions": [
             {
                 "tag": "button",
-                "text": {"tag": "plain_text", "content": BUTTON_LABELS[Action(a)]},
+                "text": {"tag": "plain_text", "content": prefix + BUTTON_LABELS[Action(a)]},
                 "type": "primary" if a in _PRIMARY else "default",
                 "value": {"ticket": card.ticket_id, "action": a},
             }
             for a in card.actions
-        ]
-        elements.append({"tag": "action", "actions": buttons})
+        ],
+    }
+
+
+def card_json(text: str, card: Card | None, title: str) -> dict[str, Any]:
+    """An interactive card: the text, then one button per action, each carrying {ticket, action}."""
+    return reply_card_json(text, (card,) if card is not None and card.actions else (), title)
+
+
+def reply_card_json(text: str, cards: tuple[Card, ...], title: str, at_ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A reply as a card: its text (plain, so nothing a reporter typed renders as markdown), the
+    @s as `<at id=…>` (ids already checked by `mentionable_id`), a row of buttons per ticket;
+    with several tickets each button names its number."""
+    elements: list[dict[str, Any]] = [{"tag": "div", "text": {"tag": "plain_text", "content": text}}]
+    if at_ids:
+        tags = " ".join(f"<at id={u}></at>" for u in at_ids)
+        elements.append({"tag": "div", "text": {"tag": "lark_md", "content": tags}})
+    elements += [_buttons(c, len(cards) > 1) for c in cards if c.actions]
     return {
         "config": {"wide_screen_mode": True, "update_multi": True},
         "header": {"title": {"tag": "plain_text", "content": title}},

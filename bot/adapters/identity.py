@@ -63,6 +63,7 @@ def default_group(cfg: GuanjiaConfig, platform: str, sender_id: str) -> str:
 
 
 PLATFORMS = ("dingtalk", "wecom", "feishu")
+FEISHU_UNION_PREFIX = "on_"  # Feishu union_ids read on_…, open_ids ou_…
 # What a platform user id looks like (DingTalk staffId / $:LWCP senderId, WeCom userid, Feishu
 # open_id): no quotes, brackets or spaces that could leave an attribute or a <@…> tag.
 _PLATFORM_ID = re.compile(r"[A-Za-z0-9_.$:+=/-][A-Za-z0-9_.@$:+=/-]{0,127}")
@@ -109,6 +110,8 @@ def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | li
             platform_id = person.split(":", 1)[1]
         if platform_id is not None:
             platform_id = mentionable_id(platform_id)
+        if platform == "feishu" and platform_id and platform_id.startswith(FEISHU_UNION_PREFIX):
+            platform_id = None  # Feishu's <at> takes a user_id or an open_id, not a union_id: @ by name
         if platform_id:
             user_ids.append(platform_id)
             continue

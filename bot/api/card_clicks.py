@@ -8,31 +8,19 @@ changes nothing (the command's savepoint is rolled back) and only the clicker is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
 from bot.adapters import feishu, feishu_cards, wecom_cards
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
-from bot.chat.cards import CardView, Click, card_view, click_command
-from bot.chat.messages import IncomingMessage, Outcome
-from bot.outbound.outbox import enqueue_replies
-
-UNKNOWN_BUTTON = "无法识别的按钮，请改用文字命令"
-
-
-def _announce(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
-    """A click that did something is told to the group too (who claimed, who verified), like a
-    typed command's reply; a refused click is told to the clicker alone, in the toast."""
-    if outcome.tickets:
-        enqueue_replies(session, incoming, outcome, now)
+from bot.chat.cards import UNKNOWN_BUTTON, CardView, Click, ClickResult, card_view, click_message
+from bot.chat.messages import Outcome
+from bot.outbound.outbox import announce_click
 
 
 def _view(services: AppServices, ticket_id: int) -> CardView | None:
@@ -40,28 +28,12 @@ def _view(services: AppServices, ticket_id: int) -> CardView | None:
         return card_view(session, services.cfg, ticket_id)
 
 
-@dataclass(frozen=True)
-class ClickResult:
-    done: bool  # the command changed the ticket; False: refused, nothing changed
-    text: str  # what the command answered: the reason when refused
-    view: CardView | None  # the ticket's card now
-
-
 async def run_click(request: Request, services: AppServices, click: Click) -> ClickResult | None:
     """Run the command the button stands for, as the clicker; None for a button no card offers."""
-    command = click_command(click.ticket_id, click.action) if click.ticket_id is not None else None
-    if click.ticket_id is None or command is None:
+    incoming = click_message(click, services.cfg)
+    if incoming is None or click.ticket_id is None:
         return None
-    incoming = IncomingMessage(
-        platform=click.platform,
-        msg_id=f"card:{click.click_id}",
-        group_id=click.group_id,
-        sender_id=click.sender_id,
-        sender_name=services.cfg.display_name(click.sender_id),
-        text=command,
-        addressed=True,
-    )
-    outcome = await take_in(request, services, incoming, (_announce,))
+    outcome = await take_in(request, services, incoming, (announce_click,))
     done = click.ticket_id in outcome.tickets
     text = "\n".join(r.text for r in outcome.replies) or "已处理"
     view = await run_in_threadpool(_view, services, click.ticket_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.chat.messages import Card
+from bot.chat.messages import Card, IncomingMessage
 from bot.tickets.formatting import category_tag, place_text
 from bot.tickets.lifecycle import Action, card_actions
 from bot.tickets.status_labels import status_label
@@ -60,6 +60,33 @@ class Click:
     action: str
     sender_id: str
     group_id: str
+
+
+UNKNOWN_BUTTON = "无法识别的按钮，请改用文字命令"
+
+
+def click_message(click: Click, cfg: GuanjiaConfig) -> IncomingMessage | None:
+    """The text command a click stands for, as a message from the clicker; None for a button no
+    card offers. Its id is the platform's click id, so the intake dedupes a click pushed twice."""
+    command = click_command(click.ticket_id, click.action) if click.ticket_id is not None else None
+    if command is None:
+        return None
+    return IncomingMessage(
+        platform=click.platform,
+        msg_id=f"card:{click.click_id}",
+        group_id=click.group_id,
+        sender_id=click.sender_id,
+        sender_name=cfg.display_name(click.sender_id),
+        text=command,
+        addressed=True,
+    )
+
+
+@dataclass(frozen=True)
+class ClickResult:
+    done: bool  # the command changed the ticket; False: refused, nothing changed
+    text: str  # what the command answered: the reason when refused
+    view: CardView | None  # the ticket's card now
 
 
 @dataclass(frozen=True)

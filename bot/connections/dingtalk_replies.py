@@ -19,6 +19,7 @@ import httpx
 from bot.adapters import dingtalk
 from bot.app_services import AppServices
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.connections.dingtalk_cards import DingTalkCards
 from bot.outbound.outbox import enqueue_replies
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,17 @@ def session_webhook(payload: dict[str, Any], now: datetime) -> str | None:
 
 
 async def deliver(
-    services: AppServices, http: httpx.AsyncClient, payload: dict[str, Any], incoming: IncomingMessage, outcome: Outcome
+    services: AppServices,
+    http: httpx.AsyncClient,
+    payload: dict[str, Any],
+    incoming: IncomingMessage,
+    outcome: Outcome,
+    cards: DingTalkCards | None = None,
 ) -> None:
+    """A reply with buttons goes as an interactive card when the app can send one; else as text."""
     if not outcome.replies:
+        return
+    if cards is not None and await cards.send(http, payload, incoming.msg_id, outcome):
         return
     url = session_webhook(payload, services.clock.now())
     if url is not None:

@@ -15,7 +15,8 @@ committed. The protocol is small:
 A robot message (CALLBACK `/v1.0/im/bot/messages/get`) carries the same JSON as the HTTP robot
 callback, so bot/adapters/dingtalk.py translates it and it goes through the same intake. The ack
 is sent only after the intake returned; a frame redelivered after a drop is answered from the
-intake's record and sends no second reply.
+intake's record and sends no second reply. A card click (CALLBACK `/v1.0/card/instances/callback`)
+runs the command it stands for (bot/connections/dingtalk_cards.py); its ack carries the card.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ import httpx
 from sqlalchemy.orm import Session
 from websockets.asyncio.client import ClientConnection, connect
 
-from bot.adapters import dingtalk
+from bot.adapters import dingtalk, dingtalk_cards
 from bot.app_services import AppServices
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.connections import dingtalk_replies
+from bot.connections.dingtalk_cards import DingTalkCards
 from bot.media import downloads
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,28 @@ class DingTalkStream:
         self.services = services
         self._http = http
         self._background: set[asyncio.Task[object]] = set()
+        key, secret = services.settings.dingtalk_app_key, services.settings.dingtalk_app_secret
+        self.cards = DingTalkCards(services, key, secret.get_secret_value()) if key and secret else None
+
+    async def _card_click(
+        self, websocket: ClientConnection, http: httpx.AsyncClient, headers: dict[str, Any], data: Any
+    ) -> None:
+        """A card button pressed: run it as the clicker, then ack with the card redrawn.
+
+        The frame's messageId is the click's id: a callback DingTalk pushes again keeps it, and
+        the intake answers it from its record.
+        """
+        answer: dict[str, Any] | None = None
+        try:
+            payload = json.loads(data) if isinstance(data, str) else None
+        except ValueError:
+            payload = None
+        frame_id = headers.get("messageId")
+        if isinstance(payload, dict) and self.cards is not None and isinstance(frame_id, str) and frame_id:
+            answer = await self.cards.click(http, payload, f"dingtalk-card:{frame_id}")
+        if answer is None:
+            log.warning("dingtalk-stream: a card callback without a clicker, acknowledged")
+        await websocket.send(ack(headers, json.dumps(answer or {}, ensure_ascii=False)))
 
     async def open_ticket(self, http: httpx.AsyncClient) -> str:
         """The websocket address with its one-time ticket."""
@@ -80,7 +104,10 @@ class DingTalkStream:
         body = {
             "clientId": settings.dingtalk_app_key,
             "clientSecret": settings.dingtalk_app_secret.get_secret_value(),
-            "subscriptions": [{"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC}],
+            "subscriptions": [
+                {"type": "CALLBACK", "topic": BOT_MESSAGE_TOPIC},
+                {"type": "CALLBACK", "topic": dingtalk_cards.CALLBACK_TOPIC},
+            ],
             "ua": USER_AGENT,
             "localIp": "",
         }
@@ -135,6 +162,9 @@ class DingTalkStream:
         if kind == "CALLBACK" and topic == BOT_MESSAGE_TOPIC:
             await self._bot_message(websocket, http, headers, frame.get("data"))
             return None
+        if kind == "CALLBACK" and topic == dingtalk_cards.CALLBACK_TOPIC:
+            await self._card_click(websocket, http, headers, frame.get("data"))
+            return None
         log.info("dingtalk-stream: %s frame on %r acknowledged and ignored", kind, topic)
         await websocket.send(ack(headers, json.dumps({"status": "SUCCESS", "message": "ignored"})))
         return None
@@ -169,7 +199,7 @@ class DingTalkStream:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         if first:  # a redelivered frame was answered the first time
-            await dingtalk_replies.deliver(services, http, payload, message.incoming, outcome)
+            await dingtalk_replies.deliver(services, http, payload, message.incoming, outcome, self.cards)
 
 
 def _mark_first(first: list[bool]) -> Effect:

@@ -3,7 +3,9 @@
 Why the reply API and not the group robot: in 长连接 mode the app itself is in the chat and
 there may be no custom robot at all; a reply also threads under the report. Each reply
 carries `uuid` = message id + its index: Feishu sends at most one message per uuid an hour,
-so a redelivered event (its acknowledgement was lost) is answered once.
+so a redelivered event (its acknowledgement was lost) is answered once. A reply that carries
+buttons (a new or a fixed ticket) is sent as a message card; its clicks come back over the same
+connection (bot/connections/card_clicks.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from bot.adapters.feishu_cards import reply_card_json
 from bot.adapters.identity import mentions_for
 from bot.chat.messages import Outcome, Reply
 from bot.core.clock import Clock
@@ -43,7 +46,7 @@ class FeishuReplies:
                 token = await self._tenant_token(client)
                 for n, reply in enumerate(outcome.replies):
                     url = f"{self._domain}/open-apis/im/v1/messages/{message_id}/reply"
-                    body = {"msg_type": "text", "content": json.dumps({"text": self._text(reply)}, ensure_ascii=False)}
+                    body = self.body(reply)
                     body["uuid"] = f"{message_id}:{n}"[-50:]  # Feishu caps uuid at 50 characters
                     response = await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
                     code = _code(response)
@@ -58,6 +61,18 @@ class FeishuReplies:
             log.warning("feishu reply to %s failed: %s: %s", message_id, type(exc).__name__, exc)
             return False
         return True
+
+    def body(self, reply: Reply) -> dict[str, str]:
+        """A reply with buttons goes as a card (`interactive`, content = the card JSON as a string,
+        as the message API takes it); one without as text with <at> tags."""
+        if not reply.cards:
+            return {"msg_type": "text", "content": json.dumps({"text": self._text(reply)}, ensure_ascii=False)}
+        who = mentions_for(self._cfg, "feishu", reply.mentions)
+        names = " ".join(f"@{n}" for n in who.without_id)
+        text = no_mass_mentions(reply.text) + (f"\n{names}" if names else "")
+        title = "工单 " + "、".join(f"#{c.ticket_id}" for c in reply.cards)
+        card = reply_card_json(text, reply.cards, title, who.user_ids)
+        return {"msg_type": "interactive", "content": json.dumps(card, ensure_ascii=False)}
 
     def _text(self, reply: Reply) -> str:
         who = mentions_for(self._cfg, "feishu", reply.mentions)

@@ -13,7 +13,9 @@ The protocol, as lark-oapi implements it:
 3. method 0 = control (type ping / pong; a pong may carry a new ClientConfig), method 1 = data
    (type event / card; headers message_id, sum, seq, trace_id; payload = the event JSON, the
    same v2.0 body the HTTP callback gets). A payload in `sum` parts is reassembled first.
-4. A data frame is answered with the same frame whose payload is {"code": 200, ...}.
+   Card clicks (`card.action.trigger`) come as type event too; lark-oapi drops type card.
+4. A data frame is answered with the same frame whose payload is {"code": 200, ...}; a
+   callback's answer (a click's toast and redrawn card) is JSON, base64-encoded, in `data`.
 
 An event is answered only after the intake recorded it and its replies went out; until then
 Feishu pushes it again, and the intake (keyed on message_id) and the reply API's `uuid`
@@ -23,6 +25,7 @@ Feishu pushes it again, and the intake (keyed on message_id) and the reply API's
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import json
 import logging
@@ -35,11 +38,13 @@ import httpx
 from sqlalchemy.orm import Session
 from websockets.asyncio.client import ClientConnection, connect
 
-from bot.adapters import feishu
+from bot.adapters import feishu, feishu_cards
 from bot.adapters.identity import PlatformMessage
 from bot.app_services import AppServices
+from bot.chat.cards import UNKNOWN_BUTTON
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.connections import card_clicks
 from bot.connections.feishu_replies import FeishuReplies
 from bot.media import downloads
 
@@ -162,8 +167,10 @@ class FeishuWs:
         payload = self._assemble(headers, bytes(frame.payload))
         if payload is None:
             return None
-        code = await self._event(payload) if kind == "event" else 200  # card clicks: not here yet
-        frame.payload = json.dumps({"code": code, "headers": {}, "data": None}).encode()
+        code, data = await self._event(payload) if kind == "event" else (200, None)
+        # A callback's answer (a card click's toast and card) travels base64-encoded in `data`.
+        encoded = base64.b64encode(json.dumps(data, ensure_ascii=False).encode()).decode() if data else None
+        frame.payload = json.dumps({"code": code, "headers": {}, "data": encoded}).encode()
         return bytes(frame.SerializeToString())
 
     def _assemble(self, headers: dict[str, str], part: bytes) -> bytes | None:
@@ -188,32 +195,50 @@ class FeishuWs:
         del self._parts[key]
         return b"".join(p for p in parts if p is not None)
 
-    async def _event(self, payload: bytes) -> int:
-        """200 once the event is recorded and answered (or has nothing to read); 500: push it again."""
+    async def _event(self, payload: bytes) -> tuple[int, dict[str, Any] | None]:
+        """200 once the event is recorded and answered (or has nothing to read); 500: push it again.
+
+        A card click (`card.action.trigger`, pushed as an event) is answered with its toast and card.
+        """
         try:
             data = json.loads(payload)
             if not isinstance(data, dict):
                 raise feishu.NotAMessage("event must be a JSON object")
             event = feishu.read_event(data, None)  # the connection is authenticated by the app secret
             if isinstance(event, feishu.Challenge):
-                return 200
+                return 200, None
+            if feishu_cards.is_click(event):
+                return 200, await self._click(event)
             message = feishu.to_incoming(event, self.services.cfg)
         except (ValueError, PermissionError) as exc:
             log.warning("feishu-ws: event refused: %s", exc)
-            return 400  # the same bytes will never read better
+            return 400, None  # the same bytes will never read better
         if message is None:
-            return 200  # a type with nothing to read: answered, so Feishu does not push it again
+            return 200, None  # a type with nothing to read: answered, so Feishu does not push it again
         try:
             outcome = await asyncio.to_thread(self.services.intake.handle, message.incoming, _effects(message))
         except Exception:
             log.exception("feishu-ws: intake failed for %s", message.incoming.msg_id)
-            return 500
+            return 500, None
         if not await self.replies.send(message.incoming.msg_id, outcome):
-            return 500  # recorded; the retry is answered from the record and replies with the same uuid
+            return 500, None  # recorded; the retry is answered from the record and replies with the same uuid
         if message.media:
             worker = downloads.worker(self.services.settings, self.services.session_factory, self.services.clock)
             asyncio.get_running_loop().run_in_executor(None, worker.run_once)
-        return 200
+        return 200, None
+
+    async def _click(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The toast and the card redrawn for the ticket's new state (Feishu waits 3 s for it)."""
+        try:
+            click = feishu_cards.read_click(event, self.services.cfg)
+        except feishu.NotAMessage:
+            return feishu_cards.click_answer(UNKNOWN_BUTTON, False, None)
+        result = await card_clicks.run_click(self.services, click)
+        if result is None:
+            return feishu_cards.click_answer(UNKNOWN_BUTTON, False, None)
+        view = result.view
+        card = feishu_cards.card_json(view.text, view.card, view.title) if view is not None else None
+        return feishu_cards.click_answer(result.text, result.done, card)
 
 
 def _effects(message: PlatformMessage) -> Sequence[Effect]:

@@ -60,3 +60,10 @@ def enqueue_replies(
             now=now,
             dedupe_key=f"reply:{incoming.platform}:{incoming.msg_id}:{n}"[:200],
         )
+
+
+def announce_click(session: Session, incoming: IncomingMessage, outcome: Outcome, now: datetime) -> None:
+    """A card click that did something is told to the group too (who claimed, who verified), like
+    a typed command's reply; a refused click is told to the clicker alone, by the card's answer."""
+    if outcome.tickets:
+        enqueue_replies(session, incoming, outcome, now)

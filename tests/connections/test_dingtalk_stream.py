@@ -1,7 +1,8 @@
 """DingTalk Stream mode against a fake gateway on 127.0.0.1 speaking the real frames.
 
 What a district sees: a robot message sent over the Stream connection becomes a ticket and the
-reply appears in the group (its sessionWebhook), @-ing the unit; a dropped connection comes
+reply appears in the group (its sessionWebhook), @-ing the unit (here the app has no 互动卡片
+permission, so replies with buttons go as text too; the cards are tests/connections/test_dingtalk_cards.py); a dropped connection comes
 back and a message DingTalk redelivers is answered once; frames we do not handle are
 acknowledged so DingTalk does not redeliver them forever.
 """
@@ -57,10 +58,16 @@ Scenario = Callable[[FakeDingTalkStream, AppServices, ConnectionRunner], Awaitab
 
 
 def run_stream(
-    settings: Settings, cfg: GuanjiaConfig, clock: ManualClock, engine: Engine, scenario: Scenario, **extra: Any
+    settings: Settings,
+    cfg: GuanjiaConfig,
+    clock: ManualClock,
+    engine: Engine,
+    scenario: Scenario,
+    cards_allowed: bool = False,
+    **extra: Any,
 ) -> AppServices:
     async def main() -> AppServices:
-        async with FakeDingTalkStream(KEY, SECRET) as gateway:
+        async with FakeDingTalkStream(KEY, SECRET, cards_allowed) as gateway:
             stream_settings = settings.model_copy(
                 update={
                     "dingtalk_app_key": KEY,
@@ -270,7 +277,7 @@ def test_the_server_lifespan_runs_the_stream_client_and_stops_it(
     """`guanjia serve` needs nothing else: with the app's credentials the connection is up."""
 
     async def main() -> int:
-        async with FakeDingTalkStream(KEY, SECRET) as gateway:
+        async with FakeDingTalkStream(KEY, SECRET, cards_allowed=False) as gateway:
             stream_settings = settings.model_copy(
                 update={
                     "dingtalk_app_key": KEY,

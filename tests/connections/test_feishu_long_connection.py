@@ -7,8 +7,11 @@ class; every wait is on its conditions, with a timeout only so a broken client f
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
@@ -20,8 +23,8 @@ from bot.connections import feishu_ws
 from bot.connections.feishu_ws import frame_class
 from bot.core.clock import ManualClock
 from config.settings import Settings
-from models import InboundMessage, Ticket
-from tests.support.fake_feishu_ws import APP_ID, APP_SECRET, FakeFeishu, fake_feishu
+from models import InboundMessage, Ticket, TicketEvent
+from tests.support.fake_feishu_ws import APP_ID, APP_SECRET, FakeFeishu, card_buttons, click_event, fake_feishu
 from tests.support.platform_factories import REPORT, feishu_event, feishu_typed, platform_cfg
 
 LIMIT = 30  # seconds: only a hung client ever reaches it
@@ -79,10 +82,71 @@ def test_a_report_over_the_connection_becomes_a_ticket_and_is_answered_through_t
         assert ack["code"] == 200
         assert _count(services, Ticket) == 1  # recorded before the answer
         [reply] = fake.replies
-        assert reply["message_id"] == "om_1" and reply["msg_type"] == "text"
-        assert "已登记 #1" in reply["content"] and '<at user_id=\\"ou_chen\\"></at>' in reply["content"]
+        assert reply["message_id"] == "om_1" and reply["msg_type"] == "interactive" and fake.refused == []
+        card = json.loads(reply["content"])  # the card travels as a JSON string, as Feishu takes it
+        assert "已登记 #1" in card["elements"][0]["text"]["content"]
+        assert card["elements"][1]["text"] == {"tag": "lark_md", "content": "<at id=ou_chen></at>"}
+        assert card_buttons(card) == [
+            ("认领", {"ticket": 1, "action": "claim"}),
+            ("退回", {"ticket": 1, "action": "return"}),
+        ]
         stop.set()
         await task  # a stop ends the run cleanly
+
+    _run(database_url, tmp_path, clock, engine, scenario)
+
+
+def _status(services: AppServices) -> str:
+    with services.session_factory() as session:
+        ticket = session.get(Ticket, 1)
+        assert ticket is not None
+        return ticket.status
+
+
+def _answer(ack: dict[str, Any]) -> dict[str, Any]:
+    """A callback's answer: JSON, base64-encoded in the ack's `data` (as lark-oapi writes it)."""
+    return json.loads(base64.b64decode(ack["data"]))
+
+
+def test_a_click_on_the_sent_card_claims_the_ticket_and_the_answer_redraws_the_card(
+    database_url: str, tmp_path: Path, clock: ManualClock, engine: Engine
+) -> None:
+    async def scenario(fake: FakeFeishu, services: AppServices, stop: asyncio.Event) -> None:
+        task = await _connect(fake, services, stop, 1)
+        await fake.push(feishu_event("om_1", REPORT))
+        [(label, value), _] = card_buttons(json.loads(fake.replies[0]["content"]))
+        assert label == "认领"
+        ack = await fake.push(click_event("ev-click-1", value["ticket"], value["action"], "ou_chen"))
+        answer = _answer(ack)
+        assert ack["code"] == 200 and _status(services) == "claimed"
+        assert answer["toast"]["type"] == "success" and "已由陈环卫（环卫中心）认领" in answer["toast"]["content"]
+        card = answer["card"]["data"]
+        assert "状态：整改中" in card["elements"][0]["text"]["content"] and card_buttons(card) == []
+        again = await fake.push(click_event("ev-click-1", 1, "claim", "ou_chen"))  # Feishu pushes it again
+        assert _answer(again) == answer
+        with services.session_factory() as session:
+            claims = session.scalars(select(TicketEvent).where(TicketEvent.type == "claimed")).all()
+        assert len(claims) == 1  # counted once
+        stop.set()
+        await task
+
+    _run(database_url, tmp_path, clock, engine, scenario)
+
+
+def test_a_refused_click_over_the_connection_changes_nothing_and_says_why(
+    database_url: str, tmp_path: Path, clock: ManualClock, engine: Engine
+) -> None:
+    async def scenario(fake: FakeFeishu, services: AppServices, stop: asyncio.Event) -> None:
+        task = await _connect(fake, services, stop, 1)
+        await fake.push(feishu_event("om_1", REPORT))
+        answer = _answer(await fake.push(click_event("ev-x", 1, "claim", "ou_stranger")))
+        assert answer["toast"] == {"type": "error", "content": "#1 属于环卫中心，您不是该单位成员"}
+        assert [label for label, _ in card_buttons(answer["card"]["data"])] == ["认领", "退回"]
+        forged = _answer(await fake.push(click_event("ev-f", 1, "close_all", "ou_chen")))
+        assert forged == {"toast": {"type": "error", "content": "无法识别的按钮，请改用文字命令"}}
+        assert _status(services) == "dispatched" and len(fake.replies) == 1
+        stop.set()
+        await task
 
     _run(database_url, tmp_path, clock, engine, scenario)
 

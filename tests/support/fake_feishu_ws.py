@@ -31,6 +31,7 @@ class FakeFeishu:
     base: str = ""
     ws_url: str = ""
     replies: list[dict[str, Any]] = field(default_factory=list)  # accepted (one per uuid)
+    refused: list[str] = field(default_factory=list)  # why a reply's content was refused
     reply_calls: int = 0
     pings: int = 0
     connections: int = 0
@@ -126,12 +127,67 @@ class FakeFeishu:
         if found:
             if auth != f"Bearer {TOKEN}":
                 return 401, {"code": 99991663, "msg": "Invalid access token"}
+            problem = content_problem(body)
+            if problem is not None:
+                with self._lock:
+                    self.refused.append(problem)
+                return 400, {"code": 230001, "msg": f"Your request contains an invalid request parameter: {problem}"}
             with self._lock:
                 self.reply_calls += 1
                 if all(r["uuid"] != body.get("uuid") for r in self.replies) or not body.get("uuid"):
                     self.replies.append(body | {"message_id": found.group(1)})
             return 200, {"code": 0, "msg": "success", "data": {"message_id": f"om_reply_{len(self.replies)}"}}
         return 404, {"code": 404, "msg": "not found"}
+
+
+def content_problem(body: dict[str, Any]) -> str | None:
+    """What Feishu's message API would refuse in a reply body: `content` is a JSON *string*; for
+    `text` an object with `text`, for `interactive` a card with `elements` whose `action` rows hold
+    buttons, each with a text and a value."""
+    content = body.get("content")
+    if not isinstance(content, str):
+        return "content must be a string"
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return "content is not JSON"
+    if body.get("msg_type") == "text":
+        return None if isinstance(data, dict) and isinstance(data.get("text"), str) else "text content needs text"
+    if body.get("msg_type") != "interactive":
+        return f"msg_type {body.get('msg_type')!r} not supported here"
+    if not isinstance(data, dict) or not isinstance(data.get("elements"), list) or not data["elements"]:
+        return "card needs elements"
+    for element in data["elements"]:
+        if element.get("tag") == "action":
+            for button in element.get("actions") or [None]:
+                if not isinstance(button, dict) or button.get("tag") != "button":
+                    return "action row holds a non-button"
+                if not (button.get("text") or {}).get("content") or not isinstance(button.get("value"), dict):
+                    return "button needs text.content and a value object"
+        elif element.get("tag") not in ("div", "hr", "note", "markdown"):
+            return f"unknown card element {element.get('tag')!r}"
+    return None
+
+
+def card_buttons(card: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, value) of every button on a card."""
+    rows = [e for e in card.get("elements", []) if e.get("tag") == "action"]
+    return [(b["text"]["content"], b["value"]) for row in rows for b in row["actions"]]
+
+
+def click_event(event_id: str, ticket: Any, action: str, open_id: str) -> dict[str, Any]:
+    """A card.action.trigger as the long connection pushes it (no verification token over ws)."""
+    return {
+        "schema": "2.0",
+        "header": {"event_id": event_id, "event_type": "card.action.trigger", "create_time": "1700000000000"},
+        "event": {
+            "operator": {"open_id": open_id, "user_id": f"u-{open_id}"},
+            "token": "c-update-token",
+            "action": {"tag": "button", "value": {"ticket": ticket, "action": action}},
+            "host": "im_message",
+            "context": {"open_message_id": "om_reply_1", "open_chat_id": "oc_demo"},
+        },
+    }
 
 
 def _http_handler(fake: FakeFeishu) -> type[BaseHTTPRequestHandler]:
