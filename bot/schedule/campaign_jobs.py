@@ -2,14 +2,15 @@
 `campaign.escalation_time` on, one list of the overdue tickets @-ing the leaders.
 
 Why like the digests (bot/schedule/digest_jobs.py): the outbox row carries a dedupe key
-(day, group), so a second sweep, a restart or a second process never sends it twice, and a
-scheduler that was down at 09:00 still sends it later that day. A group with nothing overdue
-gets nothing (the leaders hear only when there is something to chase).
+(day, group), so a second sweep, a restart or a second process never sends it twice. It is
+due for WINDOW after its time, so a scheduler that was down at 09:00 still sends it when it
+comes back that morning, but a ticket going overdue in the afternoon does not make a second
+"morning" list. A group with nothing overdue gets nothing (leaders hear only of work to chase).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +21,8 @@ from bot.tickets.campaign import ActivePeriod, countdown_line, day_text, period_
 from config.schema import GuanjiaConfig
 
 NAME = "迎检督办"
+# How long after campaign.escalation_time the day's list may still go out.
+WINDOW = timedelta(hours=2)
 
 
 def _key(day: date, group_id: str) -> str:
@@ -42,9 +45,12 @@ def escalation_text(cfg: GuanjiaConfig, period: ActivePeriod, total: int, lines:
 
 def queue_escalations(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[str]:
     """Queue today's list for each target group if a period is on and its time has come."""
-    period = period_at(session, cfg, now)
     local = now.astimezone(ZoneInfo(cfg.timezone))
-    if period is None or local.time().replace(tzinfo=None) < cfg.campaign.escalation_time:
+    due = datetime.combine(local.date(), cfg.campaign.escalation_time, tzinfo=local.tzinfo)
+    if not due <= local < due + WINDOW:
+        return []
+    period = period_at(session, cfg, now)
+    if period is None:
         return []
     mentions = list(cfg.leaders) + [s for s in cfg.supervisors if s not in cfg.leaders]
     queued: list[str] = []

@@ -95,7 +95,7 @@ def _repeat_overdue(session: Session, cfg: GuanjiaConfig, now: datetime, quiet: 
                 TicketReminder.kind.in_((K.CLAIM_OVERDUE_AGAIN, K.FIX_OVERDUE_AGAIN)),
                 TicketReminder.deadline > now - every,
             )
-        ).tuples()
+        )
     )
     reminded: list[int] = []
     for ticket in tickets:
