@@ -18,6 +18,7 @@ from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
 from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
+from bot.schedule.campaign_jobs import CampaignEscalationProducer
 from bot.schedule.digest_jobs import digest_producers
 from bot.schedule.lease import SchedulerLease
 from bot.schedule.rechecks import RecheckProducer
@@ -56,7 +57,12 @@ def build_services(
     session_factory = make_session_factory(engine)
     intake = Intake(session_factory, cfg, clock, ParserSource(cfg, settings.parser_model, clock), load_handlers())
     sender = OutboxSender(session_factory, cfg, clock, transports or default_transports(clock))
-    producers: list[DueProducer] = [*digest_producers(), RoundTimeoutProducer(), RecheckProducer()]
+    producers: list[DueProducer] = [
+        *digest_producers(),
+        RoundTimeoutProducer(),
+        RecheckProducer(),
+        CampaignEscalationProducer(),
+    ]
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=producers)
     scheduler.lease = SchedulerLease(engine)
     group_commit = GroupCommit(intake) if settings.intake_group_commit else None

@@ -51,6 +51,12 @@ def _cross_reference_errors(cfg: GuanjiaConfig) -> list[str]:
     for group_id in cfg.digests.district_groups:
         if group_id not in cfg.groups:
             errors.append(f"digests.district_groups: unknown group {group_id!r}")
+    for group_id in cfg.campaign.escalation_groups:
+        if group_id not in cfg.groups:
+            errors.append(f"campaign.escalation_groups: unknown group {group_id!r}")
+    for code in cfg.campaign.factors:
+        if code not in cfg.categories:
+            errors.append(f"campaign.factors.{code}: unknown category {code!r}")
     return errors
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 from datetime import time
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PositiveFloat,
@@ -23,11 +22,12 @@ from pydantic import (
 )
 
 from config.aftercare_schema import RecheckConfig, SatisfactionConfig
+from config.campaign_schema import CampaignConfig
 from config.gazetteer_schema import GazetteerConfig
 from config.hotspots_schema import HotspotsConfig
 from config.platform_schema import ContactConfig, PlatformName, split_people
 from config.points_schema import PointsConfig
-from config.timing_schema import CalendarConfig, OutboxConfig, RemindersConfig
+from config.timing_schema import CalendarConfig, ClockTime, OutboxConfig, RemindersConfig
 
 
 class _Strict(BaseModel):
@@ -202,17 +202,6 @@ class RankingWeights(_Strict):
     first_pass_rate: float = Field(default=0.1, ge=0)
 
 
-def _clock_time(value: object) -> object:
-    # YAML reads an unquoted 17:30 as the base-60 integer 1050; refuse it instead of
-    # letting it become 00:17:30.
-    if isinstance(value, int | float):
-        raise ValueError("write the time in quotes, e.g. '17:30'")
-    return value
-
-
-ClockTime = Annotated[time, BeforeValidator(_clock_time)]
-
-
 class DigestConfig(_Strict):
     """When the digests go out (deployment time zone) and how units are ranked."""
 
@@ -276,6 +265,8 @@ class GuanjiaConfig(_Strict):
     hotspots: HotspotsConfig = HotspotsConfig()
     recheck: RecheckConfig = RecheckConfig()
     satisfaction: SatisfactionConfig = SatisfactionConfig()
+    # 迎检: a campaign period before the assessment (shorter deadlines, more reminders).
+    campaign: CampaignConfig = CampaignConfig()
 
     @model_validator(mode="before")
     @classmethod

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PositiveFloat, field_validator
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -16,6 +16,17 @@ def _parse_hhmm(value: str) -> time:
         raise ValueError(f"expected a time like 09:00, got {value!r}")
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
+
+
+def _clock_time(value: object) -> object:
+    # YAML reads an unquoted 17:30 as the base-60 integer 1050; refuse it instead of
+    # letting it become 00:17:30.
+    if isinstance(value, int | float):
+        raise ValueError("write the time in quotes, e.g. '17:30'")
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 
 
 class _Strict(BaseModel):

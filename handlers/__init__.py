@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "handlers.digest",
     "handlers.suspects",
     "handlers.inspection",
+    "handlers.campaign",
     "handlers.help",
 )
 

@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
 from models.base import Base, UTCDateTime
+from models.campaign import CampaignEvent, CampaignEventType, CampaignPeriod
 from models.inbound_message import InboundMessage
 from models.inspection import InspectionEvent, InspectionRound, RoundEventType
 from models.labelled_example import LabelledExample
@@ -21,6 +22,9 @@ __all__ = [
     "MAX_TICKET_ID",
     "OPEN_STATUSES",
     "Base",
+    "CampaignEvent",
+    "CampaignEventType",
+    "CampaignPeriod",
     "EventType",
     "InboundMessage",
     "InspectionEvent",

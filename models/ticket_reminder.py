@@ -20,6 +20,10 @@ class ReminderKind:
     CLAIM_OVERDUE = "claim_overdue"
     FIX_OVERDUE = "fix_overdue"
     FIX_OVERDUE_LEADERS = "fix_overdue_leaders"
+    # 迎检 only: the overdue alarm again every campaign.overdue_repeat_hours; the key's
+    # `deadline` is the repeat's slot (deadline + n × interval), so each slot is sent once.
+    CLAIM_OVERDUE_AGAIN = "claim_overdue_again"
+    FIX_OVERDUE_AGAIN = "fix_overdue_again"
 
 
 class TicketReminder(Base):

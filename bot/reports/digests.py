@@ -10,6 +10,7 @@ lists show tickets' current state.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.reports import periods
 from bot.reports.digest_format import Digest, late, ticket_head
 from bot.reports.summaries import monthly_summary, weekly_summary
+from bot.tickets.campaign import countdown_line, period_at
 from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
 from models import OPEN_STATUSES, EventType, SuspectedReport, SuspectStatus, Ticket, TicketEvent, TicketStatus
@@ -74,9 +76,11 @@ def overdue_condition(as_of: datetime) -> Any:
     return or_(claim_late, fix_late)
 
 
-def _overdue_lines(
-    session: Session, cfg: GuanjiaConfig, as_of: datetime, group_id: str | None
+def overdue_lines(
+    session: Session, cfg: GuanjiaConfig, as_of: datetime, group_id: str | None, limit: int | None = None
 ) -> tuple[int, list[str]]:
+    """How many tickets are overdue at `as_of` (of a group, or all), and a line for the first
+    `limit` (default `digests.list_limit`): 超期未整改 first, the longest late first."""
     where = overdue_condition(as_of)
     total = session.scalar(_for_group(select(func.count()).select_from(Ticket).where(where), group_id)) or 0
     # 超期未整改 first, then 超时未认领; the latest first within each.
@@ -84,7 +88,7 @@ def _overdue_lines(
     missed = case((fix_late, Ticket.fix_deadline), else_=Ticket.claim_deadline)
     query = _for_group(select(Ticket).where(where), group_id).order_by(case((fix_late, 0), else_=1), missed, Ticket.id)
     lines = []
-    for t in session.scalars(query.limit(cfg.digests.list_limit)):
+    for t in session.scalars(query.limit(limit or cfg.digests.list_limit)):
         assert t.fix_deadline is not None and t.claim_deadline is not None
         if t.fix_deadline < as_of:
             what = f"超期未整改 {late(as_of - t.fix_deadline)}"
@@ -102,7 +106,7 @@ def _urgent_lines(session: Session, cfg: GuanjiaConfig, group_id: str | None) ->
     return total, lines
 
 
-def _listing(title: str, total: int, lines: list[str]) -> list[str]:
+def listing(title: str, total: int, lines: list[str]) -> list[str]:
     if not total:
         return [f"{title}：无"]
     more = [f"……另有{total - len(lines)}条"] if total > len(lines) else []
@@ -127,8 +131,8 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
         )
     else:
         lines.append("未办结：无")
-    lines += _listing("超时超期", *_overdue_lines(session, cfg, as_of, group_id))
-    lines += _listing("紧急未办结", *_urgent_lines(session, cfg, group_id))
+    lines += listing("超时超期", *overdue_lines(session, cfg, as_of, group_id))
+    lines += listing("紧急未办结", *_urgent_lines(session, cfg, group_id))
     suspected = _pending_suspects(session, as_of, group_id)
     if suspected:
         lines.append(f"疑似上报 {suspected} 条，请到台账查看")
@@ -156,10 +160,19 @@ def digest(
     """The one entry point for commands, CLI and scheduler; `on` defaults to today (local)."""
     on = on or periods.local_date(cfg, now)
     if kind == "daily":
-        return daily_digest(session, cfg, on, now, group_id)
+        return with_countdown(session, cfg, daily_digest(session, cfg, on, now, group_id), now)
     if kind == "weekly":
-        return weekly_summary(session, cfg, on, now, chart=chart)
+        return with_countdown(session, cfg, weekly_summary(session, cfg, on, now, chart=chart), now)
     return monthly_summary(session, cfg, on, now, chart=chart)
+
+
+def with_countdown(session: Session, cfg: GuanjiaConfig, result: Digest, now: datetime) -> Digest:
+    """During 迎检, the countdown line under the digest's title (bot/tickets/campaign/)."""
+    period = period_at(session, cfg, now)
+    if period is None:
+        return result
+    title, _, body = result.text.partition("\n")
+    return replace(result, text="\n".join(part for part in (title, countdown_line(cfg, period, now), body) if part))
 
 
 def scheduled_digests(

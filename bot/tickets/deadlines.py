@@ -2,6 +2,8 @@
 
 A category counts in natural hours or in working hours (config `clock`); urgent tickets
 always count in natural hours — a missing manhole cover does not wait for Monday.
+During 迎检 (bot/tickets/campaign/) the hours are multiplied by the campaign's factor,
+never below `campaign.min_hours`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,21 @@ class TimeLimits:
     working_time: bool = False
 
 
-def time_limits(cfg: GuanjiaConfig, category: str, urgent: bool) -> TimeLimits:
+def time_limits(cfg: GuanjiaConfig, category: str, urgent: bool, factor: float = 1.0) -> TimeLimits:
+    """The category's (or the urgent rule's) hours, × `factor` (迎检) with the campaign's floor."""
     if urgent:
-        return TimeLimits(cfg.urgent.claim_hours, cfg.urgent.fix_hours)
-    spec = cfg.categories[category]
-    return TimeLimits(spec.claim_hours, spec.fix_hours, spec.clock == "working")
+        limits = TimeLimits(cfg.urgent.claim_hours, cfg.urgent.fix_hours)
+    else:
+        spec = cfg.categories[category]
+        limits = TimeLimits(spec.claim_hours, spec.fix_hours, spec.clock == "working")
+    if factor == 1.0:
+        return limits
+    floor = cfg.campaign.min_hours
+    return TimeLimits(
+        max(limits.claim_hours * factor, min(floor, limits.claim_hours)),
+        max(limits.fix_hours * factor, min(floor, limits.fix_hours)),
+        limits.working_time,
+    )
 
 
 def deadlines_from(cfg: GuanjiaConfig, start: datetime, limits: TimeLimits) -> tuple[datetime, datetime]:

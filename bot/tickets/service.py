@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.parsing.parsed import Problem
 from bot.tickets import lifecycle
+from bot.tickets.campaign import deadline_factor
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
 from bot.tickets.gazetteer import area_for, by_area
@@ -307,7 +308,8 @@ class TicketService:
     # --- internals -------------------------------------------------------------------
 
     def _dispatch(self, ticket: Ticket, unit: str, now: datetime) -> None:
-        limits = time_limits(self.cfg, ticket.category, ticket.urgent)
+        factor = deadline_factor(self.session, self.cfg, ticket.category, ticket.urgent, now)  # 迎检
+        limits = time_limits(self.cfg, ticket.category, ticket.urgent, factor)
         ticket.unit = unit
         ticket.status = S.DISPATCHED
         ticket.dispatched_at = now

@@ -12,6 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 from bot.reports.ledger_export import XLSX, file_chunks
 from bot.reports.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
 from bot.reports.periods import local_date
+from bot.tickets.campaign import period_at
 from bot.tickets.status_labels import STATUS_LABELS
 from bot.web.accounts.users import WebUser
 from bot.web.deps import CurrentUser, Services, render
@@ -36,6 +37,7 @@ def ledger(request: Request, services: Services, user: CurrentUser) -> Response:
     with services.session_factory() as session:
         page = ledger_page(session, cfg, flt, now, user.scope_unit)
         areas = known_areas(session, cfg)
+        campaign = period_at(session, cfg, now)
     context = {
         "user": user,
         "flt": flt,
@@ -47,6 +49,9 @@ def ledger(request: Request, services: Services, user: CurrentUser) -> Response:
         "units": [(code, u.name) for code, u in cfg.units.items()],
         "categories": [(code, c.name) for code, c in cfg.categories.items()],
         "nav": "ledger",
+        # 迎检: the banner over the ledger while a campaign period is on.
+        "campaign": campaign,
+        "campaign_days_left": campaign.days_left(cfg, now) if campaign else None,
     }
     return render(request, "ledger.html", context)
 

@@ -57,6 +57,14 @@ def test_default_config_ships_the_taxonomy() -> None:
         (lambda d: d.update(timezone="Mars/Olympus"), "timezone: Value error, unknown time zone 'Mars/Olympus'"),
         (lambda d: d["groups"]["demo"].update(outbound={"platform": "generic"}), "groups.demo.outbound.url: required"),
         (lambda d: d.pop("urgent"), "urgent: Field required"),
+        (lambda d: d["campaign"]["factors"].update(nothing=0.5), "campaign.factors.nothing: unknown category"),
+        (lambda d: d["campaign"]["factors"].update(garbage=2), "campaign: Value error, factors.garbage: 2"),
+        (lambda d: d["campaign"].update(factor=0), "campaign.factor: Input should be greater than 0"),
+        (lambda d: d["campaign"].update(escalation_groups=["x"]), "campaign.escalation_groups: unknown group 'x'"),
+        (
+            lambda d: d["campaign"].update(period={"start": "2026-12-15", "end": "2026-12-01"}),
+            "campaign.period: Value error, end 2026-12-01 is before start 2026-12-15",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path: Path, mutate: object, expected: str) -> None:
