@@ -18,6 +18,9 @@ class OutboxStatus:
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # A reply kept in case its own way failed (a DingTalk Stream sessionWebhook), and that way
+    # delivered it: the group robot must not send it again.
+    SUPERSEDED = "superseded"
 
 
 class OutboxMessage(Base):

@@ -187,7 +187,7 @@ class DingTalkStream:
             await websocket.send(ack(headers, json.dumps({"response": None})))
             return
         first: list[bool] = []
-        effects: list[Effect] = [_mark_first(first)]
+        effects: list[Effect] = [_mark_first(first), dingtalk_replies.keep_for_group_robot]
         if message.media:
             refs = message.media
             effects.append(lambda session, _m, _o, now: downloads.queue(session, now, refs))

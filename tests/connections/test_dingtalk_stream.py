@@ -28,7 +28,7 @@ from bot.connections.runner import ConnectionRunner
 from bot.core.clock import ManualClock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
-from models import InboundMessage, OutboxMessage, Ticket
+from models import InboundMessage, OutboxMessage, OutboxStatus, Ticket
 from tests.support.fake_dingtalk_stream import FakeDingTalkStream
 from tests.support.platform_factories import REPORT, dingtalk_message, platform_cfg
 
@@ -114,8 +114,14 @@ def test_a_stream_message_becomes_a_ticket_and_the_reply_reaches_the_session_web
         seen["tickets_at_ack"] = count(engine, Ticket)
         await gateway.wait_for(lambda: len(gateway.replies) == 1)
         seen["replies"] = gateway.replies
+        # Frames are handled in turn: a second frame's ack proves the first one is settled.
+        await gateway.ack_for(await gateway.push("SYSTEM", "ping", {"opaque": "x"}))
 
     run_stream(settings, cfg, clock, engine, scenario)
+    with engine.connect() as connection:
+        kept = connection.execute(select(OutboxMessage.dedupe_key, OutboxMessage.status)).all()
+    # Kept for the group robot in the message's transaction, superseded once the webhook took it.
+    assert [tuple(row) for row in kept] == [("reply:dingtalk:ding-1:0", OutboxStatus.SUPERSEDED)]
     ack = seen["ack"]
     assert ack["code"] == 200 and ack["message"] == "OK"
     assert ack["headers"]["messageId"].startswith("frame-")

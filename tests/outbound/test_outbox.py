@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.app_services import AppServices, build_services
+from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.connections.dingtalk_replies import FALLBACK_DELAY, keep_for_group_robot
 from bot.core.clock import ManualClock
-from bot.outbound.outbox import enqueue
+from bot.outbound.outbox import enqueue, settle_replies
 from config.schema import GuanjiaConfig
 from config.settings import Settings
-from models import OutboxMessage
+from models import OutboxMessage, OutboxStatus
 from tests.support.config_factory import config_with
 from tests.support.generic_target import FakeTarget, running_target
 
@@ -142,3 +144,51 @@ def test_unknown_group_fails_with_a_reason(services: AppServices) -> None:
         enqueue(session, group_id="nowhere", kind="notice", text="x", now=services.clock.now())
     assert services.sender.run_once().failed == 1
     assert "not configured" in (rows(services)[0].last_error or "")
+
+
+def _stream_message(n: int) -> IncomingMessage:
+    return IncomingMessage("dingtalk", f"ding-{n}", "demo", "wgy_li", "李网格", "府前街垃圾堆了两天了")
+
+
+def test_a_reply_held_for_its_own_way_is_sent_by_the_robot_when_that_way_never_reported(
+    sending: AppServices, target: FakeTarget, clock: ManualClock
+) -> None:
+    """A Stream reply queued in the message's transaction, then the process died before the
+    sessionWebhook post: the group robot sends it once the hold is over, and only then."""
+    outcome = Outcome([Reply("已登记 #1")])
+    with sending.session_factory() as session, session.begin():
+        keep_for_group_robot(session, _stream_message(1), outcome, clock.now())
+    assert sending.sender.run_once().sent == 0
+    clock.advance(FALLBACK_DELAY - timedelta(seconds=1))
+    assert sending.sender.run_once().sent == 0
+    clock.advance(timedelta(seconds=1))
+    assert sending.sender.run_once().sent == 1
+    assert [m["text"] for m in target.accepted] == ["已登记 #1"]
+
+
+def test_a_reply_its_own_way_delivered_is_never_sent_by_the_robot(
+    sending: AppServices, target: FakeTarget, clock: ManualClock
+) -> None:
+    outcome = Outcome([Reply("已登记 #1"), Reply("请补充地点")])
+    message = _stream_message(2)
+    with sending.session_factory() as session, session.begin():
+        keep_for_group_robot(session, message, outcome, clock.now())
+    with sending.session_factory() as session, session.begin():
+        settle_replies(session, message, 2, clock.now(), delivered=True)
+    clock.advance(FALLBACK_DELAY * 10)
+    assert sending.sender.run_once().sent == 0
+    assert target.accepted == []
+    assert {row.status for row in rows(sending)} == {OutboxStatus.SUPERSEDED}
+
+
+def test_a_reply_its_own_way_refused_is_sent_by_the_robot_at_once(
+    sending: AppServices, target: FakeTarget, clock: ManualClock
+) -> None:
+    outcome = Outcome([Reply("已登记 #1")])
+    message = _stream_message(3)
+    with sending.session_factory() as session, session.begin():
+        keep_for_group_robot(session, message, outcome, clock.now())
+    with sending.session_factory() as session, session.begin():
+        settle_replies(session, message, 1, clock.now(), delivered=False)
+    assert sending.sender.run_once().sent == 1
+    assert [m["text"] for m in target.accepted] == ["已登记 #1"]
