@@ -31,7 +31,7 @@ from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent,
 S = TicketStatus
 # Asked for every report: built once (building a statement costs more than running it here).
 _OPEN_DUPLICATE = (
-    select(Ticket)
+    select(Ticket.id)
     .where(Ticket.category == bindparam("category"), Ticket.location == bindparam("location"))
     .where(Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None))
     .order_by(Ticket.id)
@@ -56,10 +56,11 @@ class TicketService:
         return ticket
 
     def open_duplicate_of(self, category: str, location: str | None) -> Ticket | None:
-        """The earliest open ticket of the same category at the same place, if any."""
+        """The earliest open ticket of the same category here; an id lookup first (usually none)."""
         if not location:
             return None
-        return self.session.scalars(_OPEN_DUPLICATE, {"category": category, "location": location}).first()
+        found = self.session.execute(_OPEN_DUPLICATE, {"category": category, "location": location}).scalar()
+        return self.session.get(Ticket, found) if found is not None else None
 
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
         query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
