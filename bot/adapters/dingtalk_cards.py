@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from bot.adapters.identity import default_group, group_for, mentionable_id, sender_id_for
+from bot.adapters.identity import default_group, group_for, mentionable_id, person_platform_id, sender_id_for
 from bot.chat.cards import BUTTON_LABELS, Click
 from bot.chat.messages import Card
 from bot.core.echo_safety import no_mass_mentions
@@ -151,11 +151,7 @@ def at_users(cfg: GuanjiaConfig, people: list[str]) -> tuple[dict[str, str], lis
     ids: dict[str, str] = {}
     without: list[str] = []
     for person in people:
-        contact = cfg.contacts.get(person)
-        platform_id = contact.platform_id(PLATFORM) if contact else None
-        if platform_id is None and person.startswith(f"{PLATFORM}:"):
-            platform_id = person.split(":", 1)[1]
-        checked = mentionable_id(platform_id) if platform_id else None
+        checked = person_platform_id(cfg, PLATFORM, person)
         if checked:
             ids[checked] = cfg.display_name(person)
         else:

@@ -98,6 +98,15 @@ class Mentions:
     without_id: tuple[str, ...] = ()  # display names of people with no id on this platform
 
 
+def person_platform_id(cfg: GuanjiaConfig, platform: str, person: str) -> str | None:
+    """The id `person` is @-ed by on `platform` (from `people`, or a "platform:id" sender), if safe."""
+    contact = cfg.contacts.get(person)
+    platform_id = contact.platform_id(platform) if contact else None
+    if platform_id is None and person.startswith(f"{platform}:"):
+        platform_id = person.split(":", 1)[1]
+    return mentionable_id(platform_id) if platform_id is not None else None
+
+
 def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | list[str]) -> Mentions:
     user_ids: list[str] = []
     mobiles: list[str] = []
@@ -105,11 +114,7 @@ def mentions_for(cfg: GuanjiaConfig, platform: str, people: tuple[str, ...] | li
     without_id: list[str] = []
     for person in people:
         contact = cfg.contacts.get(person)
-        platform_id = contact.platform_id(platform) if contact else None
-        if platform_id is None and person.startswith(f"{platform}:"):
-            platform_id = person.split(":", 1)[1]
-        if platform_id is not None:
-            platform_id = mentionable_id(platform_id)
+        platform_id = person_platform_id(cfg, platform, person)
         if platform == "feishu" and platform_id and platform_id.startswith(FEISHU_UNION_PREFIX):
             platform_id = None  # Feishu's <at> takes a user_id or an open_id, not a union_id: @ by name
         if platform_id:

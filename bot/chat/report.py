@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.chat.cards import cards_for
 from bot.chat.context import ChatContext
 from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
+from bot.inspections.points import point_name
 from bot.inspections.rounds import RoundService
 from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
@@ -36,16 +39,22 @@ Registered = list[tuple[Ticket, tuple[str, ...]]]  # each new ticket with the pa
 
 
 def handle_report(ctx: ChatContext, parsed: ParsedMessage, text: str, evidence_waiting: bool = True) -> Outcome:
+    # During the reporter's inspection round (督查) here, each problem is found at its point, and
+    # one written without a place is at the point itself: the inspector is not asked where.
+    # Only those who may inspect can have a round: everyone else's report skips the lookup.
+    rounds = RoundService(ctx.service.session, ctx.cfg, ctx.service.clock)
+    round_ = rounds.open_round(ctx.actor.id, ctx.group_id) if ctx.cfg.may_inspect(ctx.actor.id) else None
+    problems = parsed.problems
+    if round_ is not None:
+        at_point = point_name(ctx.cfg, round_.point_id)
+        problems = tuple(p if p.location else replace(p, location=at_point) for p in problems)
     registered = [
         (ctx.service.report(ctx.actor, group_id=ctx.group_id, text=text, problem=p, images=ctx.images), p.suggestions)
-        for p in parsed.problems
+        for p in problems
     ]
-    # During the reporter's inspection round (督查) here, each problem is found at its point.
-    # Only those who may inspect can have a round: everyone else's report skips the lookup.
-    if ctx.cfg.may_inspect(ctx.actor.id):
-        rounds = RoundService(ctx.service.session, ctx.cfg, ctx.service.clock)
+    if round_ is not None:
         for ticket, _ in registered:
-            rounds.link(ticket, ctx.actor, ctx.group_id)
+            rounds.attach(round_, ticket, ctx.actor)
     # A pin or file sent just before: the report takes it (its place too, so nothing is asked).
     added = take_waiting_evidence(ctx, [t for t, _ in registered], evidence_waiting)
     return report_outcome(ctx, registered, added=added)

@@ -106,10 +106,14 @@ class RoundService:
         round_ = self.open_round(actor.id, group_id)
         if round_ is None:
             return None
+        self.attach(round_, ticket, actor)
+        return round_
+
+    def attach(self, round_: InspectionRound, ticket: Ticket, actor: Actor) -> None:
+        """`ticket` was found during `round_`: it counts at the round's point."""
         ticket.point_id = round_.point_id
         ticket.round_id = round_.id
         self._event(round_, RoundEventType.PROBLEM_LINKED, actor, {"ticket": ticket.id})
-        return round_
 
     def end(self, actor: Actor, group_id: str) -> InspectionRound:
         round_ = self._require_open(actor, group_id)

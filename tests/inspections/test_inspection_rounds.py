@@ -134,3 +134,24 @@ def test_the_sweep_ends_a_forgotten_round_and_posts_its_summary_once(
     assert f"#{ticket_id}【" in message.text and "发现问题 1 个" in message.text
     [round_] = rounds(services)
     assert round_.ended_at is not None and round_.ended_at - round_.started_at == timedelta(hours=2)
+
+
+def test_a_problem_written_without_a_place_during_a_round_is_at_the_point_and_nothing_is_asked(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """An inspector at the market writes what they see, not where they are: the point is the place,
+    so the bot does not ask for one, and the next problem is not taken for the answer."""
+    chat.say("督查 妫水农贸市场", sender=INSPECTOR)
+    first = chat.send("东门外垃圾桶满溢了", sender=INSPECTOR)
+    assert "地点：妫水农贸市场" in first.replies[0].text
+    assert "请补充地点" not in first.replies[0].text
+    clock.advance(timedelta(minutes=3))
+    second = chat.send("北侧通道有人占道经营", sender=INSPECTOR)
+    assert second.replies[0].text.startswith(f"已登记 #{first.tickets[0] + 1}")
+    found = tickets(services, [first.tickets[0], first.tickets[0] + 1])
+    assert [(t.location, t.point_id) for t in found] == [("妫水农贸市场", "gs-market")] * 2
+
+
+def test_outside_a_round_a_report_without_a_place_is_still_asked_for_one(chat: Chat) -> None:
+    answer = chat.send("东门外垃圾桶满溢了", sender=INSPECTOR)
+    assert "请补充地点" in answer.replies[0].text

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.tickets.campaign.dates import day_text
@@ -76,12 +76,25 @@ def period_at(session: Session, cfg: GuanjiaConfig, at: datetime) -> ActivePerio
     return configured_period_at(cfg, at)
 
 
+# Asked at every dispatch (every report): built once, run as plain Core on the session's
+# connection, an id only — no ORM row, no autoflush.
+_IN_FORCE = (
+    select(CampaignPeriod.id)
+    .where(CampaignPeriod.starts_at <= bindparam("at"), CampaignPeriod.ends_at > bindparam("at"))
+    .where(or_(CampaignPeriod.stopped_at.is_(None), CampaignPeriod.stopped_at > bindparam("at")))
+    .limit(1)
+)
+
+
 def deadline_factor(session: Session, cfg: GuanjiaConfig, category: str, urgent: bool, at: datetime) -> float:
     """What a ticket dispatched at `at` multiplies its category's hours by: 1 outside a period.
 
     Urgent tickets keep their hours: they are set for danger to people and already short.
     """
-    if urgent or period_at(session, cfg, at) is None:
+    if urgent:
+        return 1.0
+    in_force = session.connection().execute(_IN_FORCE, {"at": at}).first() is not None
+    if not in_force and configured_period_at(cfg, at) is None:
         return 1.0
     return cfg.campaign.factor_for(category)
 
