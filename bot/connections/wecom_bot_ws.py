@@ -194,7 +194,13 @@ class WeComBotConnection:
         """Handle a push on its own task, so a slow database never holds up reading frames."""
         task = asyncio.create_task(work)
         handlers.add(task)
-        task.add_done_callback(handlers.discard)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            handlers.discard(finished)
+            if not finished.cancelled() and (error := finished.exception()) is not None:
+                log.error("%s: handling a push failed", NAME, exc_info=error)
+
+        task.add_done_callback(done)
 
     async def _send(self, ws: ClientConnection, cmd: str, req_id: str | None, body: dict[str, Any]) -> None:
         await ws.send(_frame(cmd, req_id or _req_id(cmd), body))
