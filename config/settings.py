@@ -238,6 +238,9 @@ class Settings(BaseSettings):
     # A WeCom 智能机器人 answers a new or fixed ticket with a template card (认领/退回, 验收通过/不通过)
     # instead of markdown. Off by default: a template card cannot @ the unit as the markdown does.
     wecom_bot_cards: bool = False
+    # Over the 智能机器人 long connection the answer stays the markdown stream (it @s the unit) and
+    # the card follows it as a pushed message, so nothing is lost: on unless turned off.
+    wecom_bot_ws_cards: bool = True
 
 
 def get_settings() -> Settings:

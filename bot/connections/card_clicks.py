@@ -20,6 +20,11 @@ def _view(services: AppServices, ticket_id: int) -> CardView | None:
         return card_view(session, services.cfg, ticket_id)
 
 
+async def current_view(services: AppServices, ticket_id: int) -> CardView | None:
+    """Ticket `ticket_id`'s card as it stands now, read on a worker thread."""
+    return await asyncio.to_thread(_view, services, ticket_id)
+
+
 async def run_click(services: AppServices, click: Click) -> ClickResult | None:
     """Run the command the button stands for, as the clicker; None for a button no card offers."""
     incoming = click_message(click, services.cfg)
@@ -28,5 +33,4 @@ async def run_click(services: AppServices, click: Click) -> ClickResult | None:
     outcome = await asyncio.to_thread(services.intake.handle, incoming, (announce_click,))
     done = click.ticket_id in outcome.tickets
     text = "\n".join(r.text for r in outcome.replies) or "已处理"
-    view = await asyncio.to_thread(_view, services, click.ticket_id)
-    return ClickResult(done, text, view)
+    return ClickResult(done, text, await current_view(services, click.ticket_id))

@@ -14,6 +14,9 @@ lease, and tests must drive heartbeats without sleeping. The frames here are the
 The protocol has no separate acknowledgement of a pushed message: the answer is the reply,
 sent only after the intake has recorded the message, and always as a finished stream (a form
 the robot displays). A message redelivered after a drop is answered from the intake's record.
+A reply with buttons is followed by a template card per ticket, and a click on one
+(`aibot_event_callback`, event `template_card_event`) is answered by redrawing the card
+(bot/connections/wecom_bot_cards.py, formats in bot/adapters/wecom_bot_cards.py).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
@@ -31,12 +34,13 @@ from anyio import CapacityLimiter, to_thread
 from sqlalchemy.orm import Session
 from websockets.asyncio.client import ClientConnection, connect
 
-from bot.adapters import wecom
+from bot.adapters import wecom, wecom_bot_cards
 from bot.adapters.identity import MediaRef, PlatformMessage
 from bot.app_services import AppServices
 from bot.chat.intake import Effect
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.connections.base import LongConnection
+from bot.connections.wecom_bot_cards import WeComBotCards
 from bot.media import downloads
 
 log = logging.getLogger(__name__)
@@ -114,6 +118,7 @@ class WeComBotConnection:
         self.pacer = pacer or IntervalPacer()
         self._limiter: CapacityLimiter | None = None
         self._pings: set[str] = set()
+        self.cards = WeComBotCards(services, secret) if services.settings.wecom_bot_ws_cards else None
 
     @property
     def name(self) -> str:
@@ -124,7 +129,7 @@ class WeComBotConnection:
             await self._subscribe(ws)
             log.info("%s: subscribed as %s", NAME, self.bot_id)
             self._pings.clear()
-            handlers: set[asyncio.Task[None]] = set()
+            handlers: set[asyncio.Task[Any]] = set()
             tasks = [
                 asyncio.create_task(self._read(ws, handlers)),
                 asyncio.create_task(self._heartbeat(ws)),
@@ -163,7 +168,7 @@ class WeComBotConnection:
             self._pings.add(req_id)
             await ws.send(_frame(PING, req_id))
 
-    async def _read(self, ws: ClientConnection, handlers: set[asyncio.Task[None]]) -> None:
+    async def _read(self, ws: ClientConnection, handlers: set[asyncio.Task[Any]]) -> None:
         async for raw in ws:
             frame = _parse(raw)
             if frame is None:
@@ -171,18 +176,34 @@ class WeComBotConnection:
                 continue
             cmd, req_id = frame.get("cmd"), str((frame.get("headers") or {}).get("req_id") or "")
             if cmd == CALLBACK:
-                task = asyncio.create_task(self._answer(ws, req_id, frame.get("body")))
-                handlers.add(task)
-                task.add_done_callback(handlers.discard)
+                self._spawn(handlers, self._answer(ws, req_id, frame.get("body")))
             elif cmd == EVENT:
                 event = ((frame.get("body") or {}).get("event") or {}).get("eventtype")
-                if event == "disconnected_event":
+                if event == wecom_bot_cards.CLICK_EVENT and self.cards is not None and req_id:
+                    self._spawn(handlers, self.cards.click(partial(self._send, ws), req_id, frame.get("body")))
+                elif event == "disconnected_event":
                     # Another connection subscribed as this robot; WeCom keeps only the newest.
                     log.warning("%s: WeCom closed this connection for a newer one", NAME)
                     return
             elif cmd is None:
                 self._answered(req_id, frame)
             # Other pushes (types WeCom may add) need no answer.
+
+    @staticmethod
+    def _spawn(handlers: set[asyncio.Task[Any]], work: Coroutine[Any, Any, Any]) -> None:
+        """Handle a push on its own task, so a slow database never holds up reading frames."""
+        task = asyncio.create_task(work)
+        handlers.add(task)
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            handlers.discard(finished)
+            if not finished.cancelled() and (error := finished.exception()) is not None:
+                log.error("%s: handling a push failed", NAME, exc_info=error)
+
+        task.add_done_callback(done)
+
+    async def _send(self, ws: ClientConnection, cmd: str, req_id: str | None, body: dict[str, Any]) -> None:
+        await ws.send(_frame(cmd, req_id or _req_id(cmd), body))
 
     def _answered(self, req_id: str, frame: dict[str, Any]) -> None:
         if req_id in self._pings:
@@ -210,6 +231,8 @@ class WeComBotConnection:
         if outcome.replies:
             reply = wecom.stream_reply(outcome, self.services.cfg, f"gj-{message.incoming.msg_id}")
             await ws.send(_frame(RESPOND, req_id, reply))
+            if self.cards is not None:
+                await self.cards.push(partial(self._send, ws), body, message.incoming.msg_id, outcome)
         if message.media:
             worker = downloads.worker(self.services.settings, self.services.session_factory, self.services.clock)
             await to_thread.run_sync(worker.run_once)
