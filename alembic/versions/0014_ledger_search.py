@@ -1,0 +1,87 @@
+"""ledger search index: substrings of any length, Chinese included
+
+Revision ID: 0014_ledger_search
+Revises: 0013
+Create Date: 2026-11-30
+
+`?q=` is a substring search over a ticket's text and place (LIKE '%term%'), which scans every
+ticket. Trigram indexes (pg_trgm, FTS5 trigram) serve substrings of three characters or more,
+and the most common Chinese terms are two (垃圾, 井盖) or one. So the index is over the
+*tripled* text: every character written three times (垃圾 → 垃垃垃圾圾圾). A term of n
+characters, tripled, is 3n ≥ 3 characters and occurs in the tripled text exactly where the
+term occurs in the text, so one trigram index answers terms of every length. The page still
+applies the LIKE itself, so the rows are always exactly LIKE's; the index only narrows.
+Text and place are joined by U+001F, which a whitespace-split term never contains.
+
+PostgreSQL: an immutable SQL function builds the tripled text and a GIN trigram index is over
+that expression. SQLite: a contentless FTS5 table (`tokenize='trigram'`) kept by triggers; a
+recursive CTE builds the tripled text in order (group_concat's order is not guaranteed).
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0014_ledger_search"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PG_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION guanjia_search_body(body text, place text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT regexp_replace(coalesce(body, '') || E'\x1f' || coalesce(place, ''), '(.)', '\1\1\1', 'g') $$
+"""
+
+
+def _sqlite_body(row: str) -> str:
+    """The tripled text of `row` (new/old/tickets) as an SQLite expression."""
+    joined = f"coalesce({row}.text, '') || char(31) || coalesce({row}.location, '')"
+    return (
+        "(WITH RECURSIVE s(i, out) AS (SELECT 0, '' UNION ALL "
+        f"SELECT i + 1, out || substr({joined}, i + 1, 1) || substr({joined}, i + 1, 1) "
+        f"|| substr({joined}, i + 1, 1) FROM s WHERE i < length({joined})) "
+        "SELECT out FROM s ORDER BY i DESC LIMIT 1)"
+    )
+
+
+SQLITE_UP = (
+    "CREATE VIRTUAL TABLE ticket_search USING fts5(body, content='', tokenize='trigram', detail='none')",
+    f"INSERT INTO ticket_search(rowid, body) SELECT tickets.id, {_sqlite_body('tickets')} FROM tickets",
+    "CREATE TRIGGER ticket_search_ai AFTER INSERT ON tickets BEGIN "
+    f"INSERT INTO ticket_search(rowid, body) VALUES (new.id, {_sqlite_body('new')}); END",
+    "CREATE TRIGGER ticket_search_ad AFTER DELETE ON tickets BEGIN "
+    f"INSERT INTO ticket_search(ticket_search, rowid, body) VALUES ('delete', old.id, {_sqlite_body('old')}); END",
+    "CREATE TRIGGER ticket_search_au AFTER UPDATE OF text, location ON tickets BEGIN "
+    f"INSERT INTO ticket_search(ticket_search, rowid, body) VALUES ('delete', old.id, {_sqlite_body('old')}); "
+    f"INSERT INTO ticket_search(rowid, body) VALUES (new.id, {_sqlite_body('new')}); END",
+)
+SQLITE_DOWN = (
+    "DROP TRIGGER IF EXISTS ticket_search_au",
+    "DROP TRIGGER IF EXISTS ticket_search_ad",
+    "DROP TRIGGER IF EXISTS ticket_search_ai",
+    "DROP TABLE IF EXISTS ticket_search",
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute(PG_FUNCTION)
+        op.execute(
+            "CREATE INDEX ix_tickets_search_trgm ON tickets "
+            "USING gin (guanjia_search_body(text, location) gin_trgm_ops)"
+        )
+    else:
+        for statement in SQLITE_UP:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_tickets_search_trgm")
+        op.execute("DROP FUNCTION IF EXISTS guanjia_search_body(text, text)")
+        # pg_trgm stays: other databases' objects may use it, and dropping an extension needs more rights.
+    else:
+        for statement in SQLITE_DOWN:
+            op.execute(statement)

@@ -1,0 +1,64 @@
+"""The ledger's `?q=` through the search index of migration 0014 (the one dialect-specific module).
+
+The index is over the *tripled* text and place (every character three times, joined by U+001F),
+so its trigrams are the text's characters (`aaa`) and adjacent pairs (`aab`): a one- or
+two-character Chinese term is served like a long one. The index only narrows: the caller keeps
+the LIKE of each term, so the rows are exactly what LIKE returns (the index's case folding is
+wider than LIKE's, never narrower).
+
+PostgreSQL: `guanjia_search_body(text, location) ILIKE '%tripled term%'` on the GIN pg_trgm index.
+SQLite: a join with the FTS5 table, which must drive the query and give the order (its rowid is
+the ticket id, and FTS5 returns rowids in either order lazily), so a page of a common term reads
+50 matches, not all of them. Its query is the AND of the term's pair tokens (`"aab"`), not the
+tripled phrase: a phrase would also read the posting lists of every single character (`街街街`
+is in nearly every ticket), and the LIKE checks the order anyway.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, func, table
+from sqlalchemy.sql import text as sql_text
+
+from models import Ticket
+
+SEARCH = table("ticket_search", column("rowid"))  # SQLite: the contentless FTS5 table, rowid = tickets.id
+
+
+def tripled(term: str) -> str:
+    """`term` with every character written three times, as the index stores text."""
+    return "".join(ch * 3 for ch in term)
+
+
+def fts_query(terms: list[str]) -> str:
+    """The FTS5 query every row containing all `terms` matches: each term's pair tokens, ANDed."""
+    tokens: list[str] = []
+    for term in terms:
+        if len(term) == 1:
+            tokens.append(term * 3)
+        tokens += [a + a + b for a, b in pairwise(term)]
+    unique = list(dict.fromkeys(tokens))
+    return " AND ".join('"' + token.replace('"', '""') + '"' for token in unique)
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select[Any], ColumnElement[int]]:
+    """`query` (over tickets) narrowed by the index to rows that may hold all `terms`, and the
+    ticket-id column to order and page it by. Without terms, or without an index (another
+    dialect), `query` is returned as it is and the LIKE alone searches."""
+    if not terms:
+        return query, Ticket.id
+    if dialect == "postgresql":
+        body: Any = func.guanjia_search_body(Ticket.text, Ticket.location)
+        conds = [body.ilike(f"%{_like_escaped(tripled(t))}%", escape="\\") for t in terms]
+        return query.where(and_(*conds)), Ticket.id
+    if dialect == "sqlite":
+        match = sql_text("ticket_search MATCH :ledger_q").bindparams(ledger_q=fts_query(terms))
+        rowid: ColumnElement[int] = SEARCH.c.rowid
+        return query.join_from(Ticket, SEARCH, rowid == Ticket.id).where(match), rowid
+    return query, Ticket.id
