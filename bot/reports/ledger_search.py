@@ -6,12 +6,17 @@ two-character Chinese term is served like a long one. The index only narrows: th
 the LIKE of each term, so the rows are exactly what LIKE returns (the index's case folding is
 wider than LIKE's, never narrower).
 
-PostgreSQL: `guanjia_search_body(text, location) ILIKE '%tripled term%'` on the GIN pg_trgm index.
+Both search by the term's *pair tokens* (`aab` for each adjacent pair `ab`; `aaa` for a
+one-character term), ANDed, not by the whole tripled term: that would also read the posting
+lists of every single character (`街街街` is in nearly every ticket), and the LIKE checks the
+order anyway.
+
+PostgreSQL: `tickets.search_body ILIKE '%aab%'` for each token, on the GIN pg_trgm index (a
+three-character pattern is exactly one trigram). pg_trgm only makes trigrams of letters and
+digits: a pair with anything else gives no token (a term of punctuation only is LIKE alone).
 SQLite: a join with the FTS5 table, which must drive the query and give the order (its rowid is
 the ticket id, and FTS5 returns rowids in either order lazily), so a page of a common term reads
-50 matches, not all of them. Its query is the AND of the term's pair tokens (`"aab"`), not the
-tripled phrase: a phrase would also read the posting lists of every single character (`街街街`
-is in nearly every ticket), and the LIKE checks the order anyway.
+50 matches, not all of them.
 """
 
 from __future__ import annotations
@@ -19,28 +24,29 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, table
+from sqlalchemy import ColumnElement, Select, Text, and_, column, literal_column, table
 from sqlalchemy.sql import text as sql_text
 
 from models import Ticket
 
 SEARCH = table("ticket_search", column("rowid"))  # SQLite: the contentless FTS5 table, rowid = tickets.id
+SEARCH_BODY: Any = literal_column("tickets.search_body", Text)  # PostgreSQL: the generated column
 
 
-def tripled(term: str) -> str:
-    """`term` with every character written three times, as the index stores text."""
-    return "".join(ch * 3 for ch in term)
+
+def tokens(terms: list[str]) -> list[str]:
+    """The index tokens every row containing all `terms` has (each once)."""
+    found: list[str] = []
+    for term in terms:
+        if len(term) == 1:
+            found.append(term * 3)
+        found += [a + a + b for a, b in pairwise(term)]
+    return list(dict.fromkeys(found))
 
 
 def fts_query(terms: list[str]) -> str:
-    """The FTS5 query every row containing all `terms` matches: each term's pair tokens, ANDed."""
-    tokens: list[str] = []
-    for term in terms:
-        if len(term) == 1:
-            tokens.append(term * 3)
-        tokens += [a + a + b for a, b in pairwise(term)]
-    unique = list(dict.fromkeys(tokens))
-    return " AND ".join('"' + token.replace('"', '""') + '"' for token in unique)
+    """The FTS5 query every row containing all `terms` matches: their tokens, ANDed."""
+    return " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens(terms))
 
 
 def _like_escaped(value: str) -> str:
@@ -54,9 +60,9 @@ def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select
     if not terms:
         return query, Ticket.id
     if dialect == "postgresql":
-        body: Any = func.guanjia_search_body(Ticket.text, Ticket.location)
-        conds = [body.ilike(f"%{_like_escaped(tripled(t))}%", escape="\\") for t in terms]
-        return query.where(and_(*conds)), Ticket.id
+        usable = [t for t in tokens(terms) if t.isalnum()]
+        conds = [SEARCH_BODY.ilike(f"%{_like_escaped(t)}%", escape="\\") for t in usable]
+        return (query.where(and_(*conds)) if conds else query), Ticket.id
     if dialect == "sqlite":
         match = sql_text("ticket_search MATCH :ledger_q").bindparams(ledger_q=fts_query(terms))
         rowid: ColumnElement[int] = SEARCH.c.rowid
