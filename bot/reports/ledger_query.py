@@ -14,18 +14,19 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.core.date_range import lenient_date
 from bot.reports import periods
 from bot.reports.digests import overdue_condition
-from bot.reports.ledger_search import narrowed
+from bot.reports.ledger_search import IdColumn, narrowed
 from config.schema import GuanjiaConfig
 from models import ALL_STATUSES, OPEN_STATUSES, Ticket
 
 PER_PAGE = 50
 COUNT_CAP = 1000
+MAX_AREAS = 500
 MAX_QUERY = 100
 SORTS = {"new": "最新上报", "old": "最早上报", "deadline": "整改期限最近"}
 OPEN = "open"
@@ -126,7 +127,7 @@ def selected(
     scope_unit: str | None,
     columns: tuple[Any, ...] = (Ticket.id,),
     indexed: bool = True,
-) -> tuple[Select[Any], ColumnElement[int]]:
+) -> tuple[Select[Any], IdColumn]:
     """`columns` of the tickets `flt` selects, through the search index when there is a `q`
     (unless not `indexed`); and the ticket-id column to order and page by (the index's own, on
     SQLite)."""
@@ -134,7 +135,7 @@ def selected(
     return narrowed(query, dialect_of(session), flt.q.split() if indexed else [])
 
 
-def ordered(query: Select[Any], sort: str, ticket_id: ColumnElement[int] = Ticket.id) -> Select[Any]:
+def ordered(query: Select[Any], sort: str, ticket_id: IdColumn = Ticket.id) -> Select[Any]:
     if sort == "old":
         return query.order_by(ticket_id)
     if sort == "deadline":
@@ -187,8 +188,18 @@ def ledger_page(
 
 
 def known_areas(session: Session, cfg: GuanjiaConfig) -> list[str]:
-    """Areas for the filter: the groups' areas and those tickets carry (an index-only scan)."""
+    """Areas for the filter: the groups' areas and those tickets carry.
+
+    A loose index scan (each step the next area after the last, from the (area, id) index): a
+    plain DISTINCT reads every ticket on PostgreSQL, 300 ms at a million.
+    """
     found = {g.area for g in cfg.groups.values() if g.area}
-    query = select(Ticket.area).where(Ticket.area.is_not(None)).distinct().limit(500)
-    found |= {a for a in session.scalars(query) if a}
+    loose = text(
+        "WITH RECURSIVE found(area, n) AS ("
+        " SELECT min(area), 1 FROM tickets"
+        " UNION ALL SELECT (SELECT min(area) FROM tickets WHERE area > found.area), n + 1"
+        " FROM found WHERE found.area IS NOT NULL AND n < :most)"
+        " SELECT area FROM found WHERE area IS NOT NULL"
+    )
+    found |= {a for a in session.scalars(loose, {"most": MAX_AREAS}) if a}
     return sorted(a for a in found if a)

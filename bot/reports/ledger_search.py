@@ -25,13 +25,14 @@ from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, and_, column, literal_column, table
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import text as sql_text
 
 from models import Ticket
 
+IdColumn = ColumnElement[int] | InstrumentedAttribute[int]  # the ticket id a search is ordered and paged by
 SEARCH = table("ticket_search", column("rowid"))  # SQLite: the contentless FTS5 table, rowid = tickets.id
 SEARCH_BODY: Any = literal_column("tickets.search_body", Text)  # PostgreSQL: the generated column
-
 
 
 def tokens(terms: list[str]) -> list[str]:
@@ -53,7 +54,7 @@ def _like_escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select[Any], ColumnElement[int]]:
+def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select[Any], IdColumn]:
     """`query` (over tickets) narrowed by the index to rows that may hold all `terms`, and the
     ticket-id column to order and page it by. Without terms, or without an index (another
     dialect), `query` is returned as it is and the LIKE alone searches."""
@@ -65,6 +66,6 @@ def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select
         return (query.where(and_(*conds)) if conds else query), Ticket.id
     if dialect == "sqlite":
         match = sql_text("ticket_search MATCH :ledger_q").bindparams(ledger_q=fts_query(terms))
-        rowid: ColumnElement[int] = SEARCH.c.rowid
+        rowid: IdColumn = SEARCH.c.rowid
         return query.join_from(Ticket, SEARCH, rowid == Ticket.id).where(match), rowid
     return query, Ticket.id

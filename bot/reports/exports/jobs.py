@@ -113,7 +113,7 @@ class ExportWorker:
                     .where(ExportJob.id == job_id, ExportJob.status == status, same_heartbeat)
                     .values(status=RUNNING, heartbeat_at=now, rows_done=0)
                 )
-                if won.rowcount == 1:
+                if getattr(won, "rowcount", 0) == 1:  # an UPDATE's result is a CursorResult
                     return int(job_id)
         return None
 
