@@ -111,7 +111,7 @@ def _urgent_lines(session: Session, cfg: GuanjiaConfig, group_id: str | None) ->
         where = (Ticket.status == status) & Ticket.urgent.is_(True)
         ids += session.scalars(_for_group(select(Ticket.id).where(where), group_id))
     first = sorted(ids)[: cfg.digests.list_limit]
-    tickets = session.scalars(select(Ticket).where(Ticket.id.in_(first)).order_by(Ticket.id)) if first else []
+    tickets: list[Ticket] = list(session.scalars(select(Ticket).where(Ticket.id.in_(first)).order_by(Ticket.id)))
     return len(ids), [f"{ticket_head(cfg, t)} · {status_label(t.status)}" for t in tickets]
 
 
