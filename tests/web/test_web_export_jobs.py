@@ -127,6 +127,7 @@ def test_only_the_requester_or_the_office_downloads(
     assert client.get(f"{page_url}/download").status_code == 404
     login(client, "wang")
     assert client.get(f"{page_url}/download").status_code == 200
+    assert client.get("/exports/99999999999").status_code == 404  # beyond a database integer: no 500
 
 
 def test_files_are_removed_after_a_day(

@@ -25,7 +25,7 @@ from bot.core.clock import Clock
 from bot.reports.exports.writer import write_filtered_ledger
 from bot.reports.ledger_query import LedgerFilter, bounded_count, selected
 from config.schema import GuanjiaConfig
-from models import ExportJob
+from models import MAX_TICKET_ID, ExportJob
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ def request_export(session: Session, user_id: int, scope_unit: str | None, flt: 
 
 def job_for(session: Session, job_id: int, user_id: int, supervisor: bool) -> ExportJob | None:
     """The job if this user may see it: the requester's own, or any for the 创城办."""
+    if not 0 < job_id <= MAX_TICKET_ID:  # a 32-bit id on PostgreSQL; a larger one names no job
+        return None
     job = session.get(ExportJob, job_id)
     if job is None or not (supervisor or job.requested_by == user_id):
         return None
