@@ -18,6 +18,7 @@ from bot.outbound.sender import OutboxSender
 from bot.outbound.transports import default_transports
 from bot.parsing.learning import nightly, train_in_subprocess
 from bot.parsing.loading import ParserSource
+from bot.reports.exports.jobs import ExportWorker
 from bot.schedule.campaign_jobs import CampaignEscalationProducer
 from bot.schedule.digest_jobs import digest_producers
 from bot.schedule.lease import SchedulerLease
@@ -68,6 +69,7 @@ def build_services(
     group_commit = GroupCommit(intake) if settings.intake_group_commit else None
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler, group_commit)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
+    scheduler.export_worker = ExportWorker(session_factory, cfg, clock, settings.export_dir).run_once
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services
 

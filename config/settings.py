@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     parser_model: Path = PROJECT_ROOT / "var" / "models" / "parser_model.npz"
     # Where photos from the platforms are stored.
     media_dir: Path = PROJECT_ROOT / "var" / "media"
+    # Ledger exports of more rows than this run as a job (progress page, file kept a day here).
+    export_job_rows: int = 5000
+    export_dir: Path = PROJECT_ROOT / "var" / "exports"
     # Photos (bot/media, README "Photos"): fetched only from each platform's media API at these
     # bases, capped while streaming, checked for pixels before decoding, then re-encoded.
     dingtalk_api_base: str = "https://api.dingtalk.com"

@@ -14,7 +14,7 @@ from models.ticket_event import EventType, TicketEvent
 from models.ticket_image import TicketImage
 from models.ticket_reminder import ReminderKind, TicketReminder
 from models.user import User, UserRole
-from models.web_account import LoginThrottle, ShareLink, WebSession
+from models.web_account import ExportJob, LoginThrottle, ShareLink, WebSession
 from models.webhook_nonce import WebhookNonce
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "CampaignEventType",
     "CampaignPeriod",
     "EventType",
+    "ExportJob",
     "InboundMessage",
     "InspectionEvent",
     "InspectionRound",

@@ -1,4 +1,4 @@
-"""Server-side state of web accounts: sessions, share links and login throttling.
+"""Server-side state of web accounts: sessions, share links, login throttling, export jobs.
 
 Kept in the database (not in a process's memory or in a signed cookie) so that every
 worker sees the same state, a restart forgets nothing, and logout, a password change or a
@@ -56,3 +56,27 @@ class LoginThrottle(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class ExportJob(Base):
+    """A large ledger export, written off the request path by the scheduler's export worker.
+
+    The filter is the ledger's query string and the requester's unit scope, so the worker
+    selects exactly what the requester's page showed; only the requester (or the 创城办) may
+    download the file, and it is removed a day after it was made.
+    """
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, failed
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope_unit: Mapped[str | None] = mapped_column(String(32))
+    filter_query: Mapped[str] = mapped_column(String(2000))
+    rows_done: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    file_path: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime | None]  # the running worker's last progress; stale = the worker died
+    finished_at: Mapped[datetime | None]

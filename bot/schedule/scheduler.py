@@ -59,6 +59,8 @@ class Scheduler:
         self.media_worker: Callable[[], object] | None = None
         # The nightly parser retraining check (bot/parsing/learning.py); set with the app's services.
         self.parser_retrainer: Callable[[datetime], object] | None = None
+        # Large ledger exports (bot/reports/exports/jobs.py); set with the app's services.
+        self.export_worker: Callable[[], object] | None = None
         self.lease: SchedulerLease | None = None
         self._background: Any = None
 
@@ -125,6 +127,7 @@ JOBS: tuple[Job, ...] = (
     Job("deadline_sweep", 60, lambda s: s.run_due(s.clock.now())),
     Job("outbox_sender", 2, lambda s: s.sender.run_once()),
     Job("media_downloads", 15, lambda s: s.media_worker() if s.media_worker else None),
+    Job("ledger_exports", 3, lambda s: s.export_worker() if s.export_worker else None),
     Job("parser_retrain", 3600, lambda s: s.parser_retrainer(s.clock.now()) if s.parser_retrainer else None),
 )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from bot.web import (
+    export,
     hotspots_routes,
     ledger_routes,
     media_routes,
@@ -24,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 for _module in (
     auth_routes,
     ledger_routes,
+    export,
     ticket_routes,
     units_routes,
     suspects_routes,

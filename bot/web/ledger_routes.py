@@ -1,22 +1,17 @@
-"""The ledger (台账) at `/`: filters, search, sort, pages; and its xlsx export."""
+"""The ledger (台账) at `/`: filters, search, sort, pages (its xlsx export: bot/web/export.py)."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
-from bot.reports.ledger_export import XLSX, file_chunks
 from bot.reports.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
-from bot.reports.periods import local_date
 from bot.tickets.campaign import period_at
 from bot.tickets.status_labels import STATUS_LABELS
 from bot.web.accounts.users import WebUser
 from bot.web.deps import CurrentUser, Services, render
-from bot.web.export import write_filtered_ledger
 from bot.web.templating import Fmt
 from config.schema import GuanjiaConfig
 
@@ -54,18 +49,3 @@ def ledger(request: Request, services: Services, user: CurrentUser) -> Response:
         "campaign_days_left": campaign.days_left(cfg, now) if campaign else None,
     }
     return render(request, "ledger.html", context)
-
-
-@router.get("/ledger.xlsx")
-def ledger_xlsx(request: Request, services: Services, user: CurrentUser) -> Response:
-    cfg = services.cfg
-    now = services.clock.now()
-    flt = _filter(request, cfg, user)
-    file = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by file_chunks
-    with services.session_factory() as session:
-        write_filtered_ledger(session, cfg, file, flt, now, user.scope_unit)
-    name = f"台账{local_date(cfg, now):%Y%m%d}.xlsx"
-    disposition = f"attachment; filename=ledger.xlsx; filename*=UTF-8''{quote(name)}"
-    return StreamingResponse(
-        file_chunks(file), media_type=XLSX, headers={"Content-Disposition": disposition, "Cache-Control": "no-store"}
-    )

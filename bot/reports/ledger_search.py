@@ -1,0 +1,71 @@
+"""The ledger's `?q=` through the search index of migration 0014 (the one dialect-specific module).
+
+The index is over the *tripled* text and place (every character three times, joined by U+001F),
+so its trigrams are the text's characters (`aaa`) and adjacent pairs (`aab`): a one- or
+two-character Chinese term is served like a long one. The index only narrows: the caller keeps
+the LIKE of each term, so the rows are exactly what LIKE returns (the index's case folding is
+wider than LIKE's, never narrower).
+
+Both search by the term's *pair tokens* (`aab` for each adjacent pair `ab`; `aaa` for a
+one-character term), ANDed, not by the whole tripled term: that would also read the posting
+lists of every single character (`街街街` is in nearly every ticket), and the LIKE checks the
+order anyway.
+
+PostgreSQL: `tickets.search_body ILIKE '%aab%'` for each token, on the GIN pg_trgm index (a
+three-character pattern is exactly one trigram). pg_trgm only makes trigrams of letters and
+digits: a pair with anything else gives no token (a term of punctuation only is LIKE alone).
+SQLite: a join with the FTS5 table, which must drive the query and give the order (its rowid is
+the ticket id, and FTS5 returns rowids in either order lazily), so a page of a common term reads
+50 matches, not all of them.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, and_, column, literal_column, table
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import text as sql_text
+
+from models import Ticket
+
+IdColumn = ColumnElement[int] | InstrumentedAttribute[int]  # the ticket id a search is ordered and paged by
+SEARCH = table("ticket_search", column("rowid"))  # SQLite: the contentless FTS5 table, rowid = tickets.id
+SEARCH_BODY: Any = literal_column("tickets.search_body", Text)  # PostgreSQL: the generated column
+
+
+def tokens(terms: list[str]) -> list[str]:
+    """The index tokens every row containing all `terms` has (each once)."""
+    found: list[str] = []
+    for term in terms:
+        if len(term) == 1:
+            found.append(term * 3)
+        found += [a + a + b for a, b in pairwise(term)]
+    return list(dict.fromkeys(found))
+
+
+def fts_query(terms: list[str]) -> str:
+    """The FTS5 query every row containing all `terms` matches: their tokens, ANDed."""
+    return " AND ".join('"' + token.replace('"', '""') + '"' for token in tokens(terms))
+
+
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def narrowed(query: Select[Any], dialect: str, terms: list[str]) -> tuple[Select[Any], IdColumn]:
+    """`query` (over tickets) narrowed by the index to rows that may hold all `terms`, and the
+    ticket-id column to order and page it by. Without terms, or without an index (another
+    dialect), `query` is returned as it is and the LIKE alone searches."""
+    if not terms:
+        return query, Ticket.id
+    if dialect == "postgresql":
+        usable = [t for t in tokens(terms) if t.isalnum()]
+        conds = [SEARCH_BODY.ilike(f"%{_like_escaped(t)}%", escape="\\") for t in usable]
+        return (query.where(and_(*conds)) if conds else query), Ticket.id
+    if dialect == "sqlite":
+        match = sql_text("ticket_search MATCH :ledger_q").bindparams(ledger_q=fts_query(terms))
+        rowid: IdColumn = SEARCH.c.rowid
+        return query.join_from(Ticket, SEARCH, rowid == Ticket.id).where(match), rowid
+    return query, Ticket.id
