@@ -43,8 +43,8 @@ _AWAITING = (
     .order_by(SuspectedReport.id.desc())
     .limit(1)
 )
-# The same lookup as a column: the intake asks it in the statement that records the message,
-# so chatter costs one INSERT (bot/chat/intake.py).
+# Asked as a column of the statement that records each message, so chatter costs one INSERT
+# (bot/chat/intake.py).
 AWAITING_QUESTION = _AWAITING.scalar_subquery()
 
 
@@ -101,12 +101,6 @@ class SuspectService:
         if before is not None:
             query = query.where(SuspectedReport.received_at < before)
         return self.session.scalar(query) or 0
-
-    def question_awaiting(self, msg: IncomingMessage) -> SuspectedReport | None:
-        """The question the bot asked this sender in this group, if still open and recent."""
-        params = awaiting_params(self.cfg, msg, self.clock.now())
-        found = self.session.connection().execute(_AWAITING, params).scalar()
-        return self.get(found, for_update=True) if found is not None else None
 
     # --- changes ---------------------------------------------------------------------
 

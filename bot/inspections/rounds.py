@@ -101,14 +101,6 @@ class RoundService:
         self._event(round_, RoundEventType.ITEMS_FAILED, actor, {"items": sorted(set(items))})
         return round_
 
-    def link(self, ticket: Ticket, actor: Actor, group_id: str) -> InspectionRound | None:
-        """Tie a new report to the reporter's running round here, if there is one."""
-        round_ = self.open_round(actor.id, group_id)
-        if round_ is None:
-            return None
-        self.attach(round_, ticket, actor)
-        return round_
-
     def attach(self, round_: InspectionRound, ticket: Ticket, actor: Actor) -> None:
         """`ticket` was found during `round_`: it counts at the round's point."""
         ticket.point_id = round_.point_id
