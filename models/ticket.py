@@ -93,6 +93,8 @@ class Ticket(Base):
         Index("ix_tickets_unit_id", "unit", "id"),
         Index("ix_tickets_area_id", "area", "id"),
         Index("ix_tickets_fix_deadline", "fix_deadline"),
+        # Every message asks for its sender's latest report here (bot/chat/followups.py).
+        Index("ix_tickets_reporter_group_created", "reporter_id", "group_id", "created_at"),
     )
 
     @property
