@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,14 @@ from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import InboundMessage, Ticket, TicketEvent
 from models.ticket_event import EventType
+
+
+class Numbered(Protocol):
+    """A ticket, or a plain row of one (bot/chat/followups.py): evidence needs only its number."""
+
+    @property
+    def id(self) -> int: ...
+
 
 # Whether the sender left a location or files here within the follow-up window: asked as a
 # column of the statement that records each message (bot/chat/intake.py), so a report without
@@ -62,7 +70,7 @@ def describe(evidence: dict[str, Any]) -> str:
     return "、".join(parts)
 
 
-def add_evidence(service: TicketService, tickets: Sequence[Ticket], actor: Actor, evidence: dict[str, Any]) -> None:
+def add_evidence(service: TicketService, tickets: Sequence[Numbered], actor: Actor, evidence: dict[str, Any]) -> None:
     location = evidence.get("location")
     details: dict[str, Any] = {"evidence": evidence}
     if location:
@@ -73,7 +81,7 @@ def add_evidence(service: TicketService, tickets: Sequence[Ticket], actor: Actor
 
 
 def attach_evidence(
-    session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, tickets: Sequence[Ticket], now: datetime
+    session: Session, cfg: GuanjiaConfig, msg: IncomingMessage, tickets: Sequence[Numbered], now: datetime
 ) -> Outcome | None:
     """Add a location or files to `tickets`, the sender's recent report; None if the message
     carries neither. Without a recent report the answer is empty: the evidence stays in the

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -72,7 +72,18 @@ def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, note: str) -> str
     return None
 
 
-def _adds_to(parsed: ParsedMessage, tickets: list[Ticket]) -> bool:
+class RecentTicket(NamedTuple):
+    """What deciding on a follow-up needs of a recent ticket: read as plain columns, since most
+    short messages after one's own report turn out not to be follow-ups (a next report)."""
+
+    id: int
+    category: str
+    location: str | None
+    reporter_id: str
+    area: str | None
+
+
+def _adds_to(parsed: ParsedMessage, tickets: list[RecentTicket]) -> bool:
     """Not a report, or one about the same problems at the same place: "垃圾也越堆越多"."""
     if not parsed.is_report:
         return True
@@ -108,7 +119,7 @@ def latest_report_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime
 
 
 _TARGETS = (
-    select(Ticket)
+    select(Ticket.id, Ticket.category, Ticket.location, Ticket.reporter_id, Ticket.area)
     .where(
         Ticket.id.in_(
             select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(
@@ -126,13 +137,13 @@ _TARGETS = (
 )
 
 
-def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None) -> list[Ticket]:
+def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None) -> list[RecentTicket]:
     """The open tickets of the sender's latest report in this group (`latest_id`, read when the
     message was recorded, None when there is none recent enough)."""
     if latest_id is None:
         return []
     targets = {"sender_id": msg.sender_id, "latest_id": latest_id}
-    return list(session.scalars(_TARGETS, targets))
+    return [RecentTicket(*row) for row in session.connection().execute(_TARGETS, targets)]
 
 
 def attach_followup(
@@ -171,10 +182,10 @@ def attach_followup(
         return None
     service = TicketService(session, cfg, FixedClock(now))
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
-    areas = {t.id: t.area for t in tickets}
+    supplemented: list[Ticket] = []
     for ticket in tickets:
         images = msg.images if ticket.id in own else ()
-        service.supplement(ticket.id, actor, note or msg.text.strip() or None, images, place)
+        supplemented.append(service.supplement(ticket.id, actor, note or msg.text.strip() or None, images, place))
     if evidence is not None:  # words with a file or a pin (a Feishu post with a video)
         add_evidence(service, tickets, actor, evidence)
     numbers = "、".join(f"#{t.id}" for t in tickets)
@@ -183,11 +194,11 @@ def attach_followup(
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     what += f"及{describe(evidence)}" if evidence is not None else ""
     text, mentions = f"已补充到 {numbers}：{what}", []
-    for ticket in tickets:
-        if ticket.area != areas[ticket.id] and territorial_members(cfg, ticket.unit, ticket.area):
+    for after, before in zip(supplemented, tickets, strict=True):
+        if after.area != before.area and territorial_members(cfg, after.unit, after.area):
             # A territorial ticket now lies in a known community: that community is @-ed.
-            text += f"\n#{ticket.id} 属地：{echo(ticket.area)}"
-            mentions += [m for m in unit_mentions(cfg, ticket.unit, ticket.area) if m not in mentions]
+            text += f"\n#{after.id} 属地：{echo(after.area)}"
+            mentions += [m for m in unit_mentions(cfg, after.unit, after.area) if m not in mentions]
     return Outcome([Reply(text, tuple(mentions))], [t.id for t in tickets])
 
 

@@ -54,6 +54,14 @@ class _AlreadyRecorded(Exception):
     """This (platform, msg_id) was taken in before: answer from the record."""
 
 
+class _Abandoned(Exception):
+    """The message at `index` failed: its batch's transaction is rolled back and run without it."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
 class Intake:
     def __init__(
         self,
@@ -96,37 +104,58 @@ class Intake:
     def handle_batch(self, batch: Sequence[tuple[ReadMessage, Sequence[Effect]]]) -> list[Outcome | Exception]:
         """Group commit: several messages in one transaction, one commit (and one fsync) for all.
 
-        Each message runs inside its own savepoint, so one that fails is rolled back alone and
-        gets its exception; the others are kept. Nobody is answered before the commit. If the
-        commit itself fails, nothing of the batch was stored: each message is then handled
-        again on its own, so one bad message never costs the others their answer.
+        Nobody is answered before the commit. A message that fails takes the transaction down
+        with it, so the batch is run again without it (it gets its exception); failures are rare,
+        and a savepoint around every message cost two statements each time. A retry of a message
+        already stored writes nothing and is answered from the record after the commit. If the
+        commit itself fails, nothing of the batch was stored: each message is then handled again
+        on its own, so one bad message never costs the others their answer.
         """
         results: list[Outcome | Exception | None] = [None] * len(batch)
+        pending = list(range(len(batch)))
+        while pending:
+            failed = self._run_together(batch, pending, results)
+            if failed is None:
+                break
+            pending.remove(failed)
+        return [result if result is not None else RuntimeError("message not handled") for result in results]
+
+    def _run_together(
+        self,
+        batch: Sequence[tuple[ReadMessage, Sequence[Effect]]],
+        pending: list[int],
+        results: list[Outcome | Exception | None],
+    ) -> int | None:
+        """Run `pending` in one transaction and fill their `results`; the index of a message that
+        failed (everything rolled back, its exception kept), or None when all was committed."""
         duplicates: list[int] = []
         with self.session_factory() as session:
             try:
                 with session.begin():
-                    for i, (message, effects) in enumerate(batch):
-                        savepoint = session.begin_nested()
+                    for i in pending:
+                        message, effects = batch[i]
                         try:
                             results[i] = self._within(session, message, effects)
-                        except _AlreadyRecorded:
-                            savepoint.rollback()
+                        except _AlreadyRecorded:  # it wrote nothing: answered after the commit
                             duplicates.append(i)
-                            continue
                         except Exception as failed:  # it is this message's answer
-                            savepoint.rollback()
                             results[i] = failed
-                            continue
-                        savepoint.commit()
+                            raise _Abandoned(i) from failed
+            except _Abandoned as abandoned:
+                for i in pending:
+                    if i != abandoned.index:
+                        results[i] = None
+                return abandoned.index
             except Exception:  # the commit failed: nothing was stored, try one by one
-                log.exception("group commit of %d messages failed; handling them one by one", len(batch))
-                return [self._alone(message, effects) for message, effects in batch]
+                log.exception("group commit of %d messages failed; handling them one by one", len(pending))
+                for i in pending:
+                    results[i] = self._alone(*batch[i])
+                return None
             if duplicates:
                 with session.begin():
                     for i in duplicates:
                         results[i] = self._answer_from_record(session, batch[i][0].incoming)
-        return [result if result is not None else RuntimeError("message not handled") for result in results]
+        return None
 
     def _alone(self, message: ReadMessage, effects: Sequence[Effect]) -> Outcome | Exception:
         try:
