@@ -13,7 +13,7 @@ from fastapi import HTTPException, Request
 from bot.app_services import Services
 
 
-def require_api_token(request: Request, services: Services) -> None:
+async def require_api_token(request: Request, services: Services) -> None:
     token = services.settings.api_token
     if token is None:
         return

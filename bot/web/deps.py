@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.app_services import AppServices, Services
-from bot.app_services import request_services as _services
+from bot.app_services import services_of as _services
 from bot.web.accounts import sessions
 from bot.web.accounts.client_address import Network
 from bot.web.accounts.security import Signer, secret_key
