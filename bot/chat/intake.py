@@ -31,6 +31,7 @@ from bot.chat.reading import ReadMessage, read_message
 from bot.chat.suspects import AWAITING_QUESTION, awaiting_params
 from bot.core.clock import Clock
 from bot.core.db import insert_unless_present_returning
+from bot.core.hot_statements import HotStatement
 from bot.parsing.loading import ParserSource
 from bot.parsing.parser import Learned, MessageParser
 from bot.tickets.routing_memory import RoutingMemory
@@ -40,7 +41,7 @@ from models import InboundMessage
 log = logging.getLogger(__name__)
 _NO_ANSWER = Outcome().to_json()
 # The answer is stored in the message's row, in the transaction that produced it.
-_ANSWERED = (
+_ANSWERED = HotStatement(
     update(InboundMessage).where(InboundMessage.id == bindparam("inbound_id")).values(response=bindparam("answer"))
 )
 
@@ -172,7 +173,7 @@ class Intake:
         outcome = pipeline.run(self.steps, turn)
         if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
             answer = {"inbound_id": inbound_id, "answer": outcome.to_json()}
-            session.connection().execute(_ANSWERED, answer)
+            _ANSWERED.rows(session, answer)
         for effect in effects:
             effect(session, msg, outcome, now)
         return outcome

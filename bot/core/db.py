@@ -13,6 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.hot_statements import HotStatement
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -113,7 +115,16 @@ def insert_unless_present_returning(
 
     Asking a question the caller always asks in the same statement saves a round trip.
     """
-    connection = session.connection()
-    statement = _insert_unless_present_statement(connection.dialect.name, model.__table__, tuple(unique), also)
-    row = connection.execute(statement, {**values, **params}).one_or_none()
-    return tuple(row) if row is not None else None
+    key = (model.__table__, tuple(unique), also, tuple(values))
+    statement = _hot_inserts.get(key)
+    if statement is None:
+        table, columns = model.__table__, tuple(unique)
+        statement = _hot_inserts[key] = HotStatement(
+            lambda dialect: _insert_unless_present_statement(dialect, table, columns, also), values
+        )
+    rows = statement.rows(session, {**values, **params})
+    return rows[0] if rows else None
+
+
+# The intake records every message with this: run on the cursor (bot/core/hot_statements.py).
+_hot_inserts: dict[tuple[Any, ...], HotStatement] = {}

@@ -13,11 +13,14 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from bot.core.hot_statements import HotStatement
 from models import Ticket, TicketEvent, TicketImage
 
 _TICKET_COLUMNS = tuple(column.key for column in Ticket.__table__.columns if column.key != "id")
-_INSERT_TICKET = insert(Ticket).returning(Ticket.id)
-_INSERT_EVENT = insert(TicketEvent)
+# Run on the cursor (bot/core/hot_statements.py): every report writes these.
+_INSERT_TICKET = HotStatement(insert(Ticket).returning(Ticket.id), _TICKET_COLUMNS)
+_EVENT_COLUMNS = ("ticket_id", "type", "actor_id", "actor_name", "at", "note", "source_msg_id", "source_platform")
+_INSERT_EVENT = HotStatement(insert(TicketEvent), (*_EVENT_COLUMNS, "actor_kind", "data"))
 _INSERT_EVENT_RETURNING = insert(TicketEvent).returning(TicketEvent.id)
 _INSERT_IMAGE = insert(TicketImage)
 
@@ -35,15 +38,14 @@ def insert_new_ticket(
     for key, value in values.items():
         if key not in ticket.__dict__:  # unset (None): loaded as it is, not expired and reread
             setattr(ticket, key, value)
-    ticket.id = connection.execute(_INSERT_TICKET, values).scalar_one()
+    ticket.id = _INSERT_TICKET.rows(session, values)[0][0]
     rows = [{**event, "ticket_id": ticket.id} for event in events]
     if before_photos and rows:
         first_id = connection.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()
         photos = [{"ticket_id": ticket.id, "kind": "before", "url": url, "event_id": first_id} for url in before_photos]
         connection.execute(_INSERT_IMAGE, photos)
         rows = rows[1:]
-    if rows:
-        connection.execute(_INSERT_EVENT, rows)
+    _INSERT_EVENT.run_many(session, rows)
     make_transient_to_detached(ticket)
     session.add(ticket)
     return ticket
