@@ -3,26 +3,55 @@
 Every report takes this path, so it is kept to two or three statements with no flush
 bookkeeping: the ticket is complete before it is written (status, unit, deadlines), its
 events follow in one executemany, and the object then joins the session as if loaded.
+The open ticket a report repeats is looked up here too, as the four columns the reply names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.core.hot_statements import HotStatement
-from models import Ticket, TicketEvent, TicketImage
+from models import OPEN_STATUSES, Ticket, TicketEvent, TicketImage
 
 _TICKET_COLUMNS = tuple(column.key for column in Ticket.__table__.columns if column.key != "id")
 # Run on the cursor (bot/core/hot_statements.py): every report writes these.
 _INSERT_TICKET = HotStatement(insert(Ticket).returning(Ticket.id), _TICKET_COLUMNS)
 _EVENT_COLUMNS = ("ticket_id", "type", "actor_id", "actor_name", "at", "note", "source_msg_id", "source_platform")
 _INSERT_EVENT = HotStatement(insert(TicketEvent), (*_EVENT_COLUMNS, "actor_kind", "data"))
+# The IN list is rendered with its constants, which needs the binds declared not required here.
+_OPEN_REPEATED = HotStatement(
+    select(Ticket.id, Ticket.unit, Ticket.status, Ticket.location)
+    .where(Ticket.category == bindparam("category", required=False))
+    .where(Ticket.location == bindparam("location", required=False))
+    .where(Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None))
+    .order_by(Ticket.id)
+    .limit(1)
+)
 _INSERT_EVENT_RETURNING = insert(TicketEvent).returning(TicketEvent.id)
 _INSERT_IMAGE = insert(TicketImage)
+
+
+class Repeated(NamedTuple):
+    """The open ticket a new report repeats: what its reply says about it."""
+
+    id: int
+    unit: str
+    status: str
+    location: str | None
+
+
+def open_repeated(session: Session, category: str, location: str | None) -> Repeated | None:
+    """The earliest open ticket of the same category at the same place (a report without a
+    place repeats nothing). One statement and no ORM object: in a busy group several people
+    report the same overflowing bin, and most reports find none."""
+    if not location:
+        return None
+    rows = _OPEN_REPEATED.rows(session, {"category": category, "location": location})
+    return Repeated(*rows[0]) if rows else None
 
 
 def insert_new_ticket(

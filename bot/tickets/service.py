@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.actor import BOT, Actor
 from bot.core.clock import Clock
@@ -23,20 +22,12 @@ from bot.tickets.campaign import deadline_factor
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
 from bot.tickets.gazetteer import area_for, by_area
-from bot.tickets.insert import insert_new_ticket
+from bot.tickets.insert import Repeated, insert_new_ticket, open_repeated
 from bot.tickets.lifecycle import Action, Rule
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
 S = TicketStatus
-# Asked for every report: built once (building a statement costs more than running it here).
-_OPEN_DUPLICATE = (
-    select(Ticket.id)
-    .where(Ticket.category == bindparam("category"), Ticket.location == bindparam("location"))
-    .where(Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None))
-    .order_by(Ticket.id)
-    .limit(1)
-)
 
 
 class TicketService:
@@ -44,6 +35,7 @@ class TicketService:
         self.session = session
         self.cfg = cfg
         self.clock = clock
+        self.repeated: dict[int, Repeated] = {}  # new duplicates -> the ticket each repeats
 
     # --- reading ---------------------------------------------------------------------
 
@@ -54,13 +46,6 @@ class TicketService:
         if ticket is None:
             raise TicketNotFound(ticket_id)
         return ticket
-
-    def open_duplicate_of(self, category: str, location: str | None) -> Ticket | None:
-        """The earliest open ticket of the same category here; an id lookup first (usually none)."""
-        if not location:
-            return None
-        found = self.session.execute(_OPEN_DUPLICATE, {"category": category, "location": location}).scalar()
-        return self.session.get(Ticket, found) if found is not None else None
 
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
         query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
@@ -98,7 +83,7 @@ class TicketService:
         """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
         now = self.clock.now()
         # Looked up before the new ticket exists, so the ticket is written once, complete.
-        earlier = self.open_duplicate_of(problem.category, problem.location)
+        earlier = open_repeated(self.session, problem.category, problem.location)
         ticket = Ticket(
             status=S.TRIAGE,
             category=problem.category,
@@ -132,8 +117,8 @@ class TicketService:
                 self._dispatch(ticket, routing.unit, now)
                 events.append(self._event_row(EventType.DISPATCHED, BOT, data={"unit": routing.unit}))
         insert_new_ticket(self.session, ticket, events, images)
-        # Known already: the reply names it, and the session would otherwise reread it.
-        set_committed_value(ticket, "original", earlier)
+        if earlier is not None:  # the reply names it (bot/chat/report.py), no need to reread it
+            self.repeated[ticket.id] = earlier
         return ticket
 
     # --- unit actions ----------------------------------------------------------------
