@@ -216,9 +216,10 @@ class PlaceExtractor:
                 break
             step = self._step(text, end)
             if step is None and (at := self._v.positions.match(text, end)):
-                # A position (上, 外) stays at a clause end or before a refinement: 的路 + 上,
-                # 迎滨路 + 上 + 一家…店铺.
-                step = (at, False) if at >= len(text) or not is_name_char(text[at]) else self._step(text, at)
+                # A position (上, 外) stays, as people write it (…车道 + 上 + 一个井盖), and a
+                # refinement may follow it: 迎滨路 + 上 + 一家…店铺.
+                more = self._step(text, at) if at < len(text) and is_name_char(text[at]) else None
+                step = more or (at, False)
             if step is None:
                 break
             end, broad = step
@@ -229,7 +230,7 @@ class PlaceExtractor:
         step = (
             self._match_number(text, end)
             or self._match_distance(text, end)
-            or v.tails.match(text, end)
+            or v.refinements.match(text, end)
             or self._match_bracket(text, end)
             or self._match_joined(text, end, v.joiners)
             or self._match_joined(text, end, v.links, linked=True)
@@ -271,7 +272,7 @@ class PlaceExtractor:
             return m.end()
         if linked:
             named = self._match_named(text, after, 0)
-            return named[0] if named else v.tails.match(text, after)
+            return named[0] if named else v.refinements.match(text, after)
         named = self._match_named(text, after, _MAX_TAIL_NAME)
         return named[0] if named else None
 
@@ -299,7 +300,7 @@ class PlaceExtractor:
                 return m.end(), False
             if word in v.suffixes.set and not v.is_false(text, m.start()) and (n >= 2 or word not in v.rare):
                 return m.end(), word in v.areas
-            if word in v.tails.set and 2 <= n <= tail_name:
+            if word in v.refinements.set and 2 <= n <= tail_name:
                 return m.end(), False
         if (after := v.pointers.match(text, pos)) and after < len(text):
             return self._match_named(text, after, 0)  # 一家 + 纯净水店铺, 一条 + 公共停车道

@@ -15,10 +15,11 @@ from config.schema import ParserConfig
 _NUM = r"(?:\d+(?:[-~至]\d+)?|[一二三四五六七八九十百零两]+)"
 # Units a number refines a place with, longest first so 号楼 wins over 号. 期/区/座 are
 # phases and blocks of an estate (二期, B区); 弄/支弄 are Shanghai lanes; 组/队 villages.
-# 第2个 counts stairways along a building (1号楼的第2个楼梯口).
+# 第2个 counts stairways along a building (1号楼的第2个楼梯口); 室 is a flat (2单元402室),
+# 段 a numbered stretch of road (一环路北二段), 地块 a building plot (03-04地块).
 _UNITS = (
     "号楼|号院|号门|号杆|号线|号出口|号口|号街坊|号|单元|栋|幢|座|层|楼梯口|楼梯|楼|梯|期|街坊|区|弄|支弄|组|队|排|巷"
-    "|门|出口|口"
+    "|门|出口|口|室|段|地块"
 )
 NUMBER_RE = re.compile(
     rf"(?:第{_NUM}个?(?:{_UNITS})|{_NUM}(?:{_UNITS})|[A-Za-z]\d* ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?"
@@ -40,7 +41,9 @@ BRACKET_RE = re.compile(r"[(（]([^()（）]{2,24})[)）]")
 LIST_SEPARATORS = "、,，/"
 TRIM = " :：,，.。、-—"
 LEAD_RE = re.compile(r"在|位于|家住|住在")
-TRAIL_RE = re.compile(r"(?:附近|一带|这块儿?|那块儿?|这边|那边|周围)$")
+# Pointing words that end a phrase say nothing of the place (XX路这边); 附近, 一带 and
+# 周围 do (near the school is not in it) and stay.
+TRAIL_RE = re.compile(r"(?:这块儿?|那块儿?|这边|那边)$")
 # Latin letters and digits belong to coded names (A3区, G107国道, K8县); "·" to brand names.
 _LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
@@ -118,8 +121,10 @@ class Vocabulary:
         self.landmarks = Words([*pc.place_landmarks, *pc.place_problem_landmarks])
         directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
         self.tails = Words([*pc.place_tails, *directional])
+        # Refinements after a place: the tails and the parts that make no place alone (围墙).
+        self.refinements = Words([*self.tails.words, *pc.place_parts])
         # Every ending a name may carry after a place, scanned in one pass.
-        self.endings = Words([*self.suffixes.words, *self.landmarks.words, *self.tails.words])
+        self.endings = Words([*self.suffixes.words, *self.landmarks.words, *self.refinements.words])
         self.joiners = Words(pc.place_joiners)
         self.links = Words(pc.place_links)
         self.stops = Words(pc.place_stop_words)

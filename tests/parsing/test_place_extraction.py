@@ -218,7 +218,23 @@ REAL_TEXT_FORMS = [
     ("在各条路边的宣传栏、十字路口有许多小广告,更有人在竹县政务公开宣传栏上喷广告", "竹县政务公开宣传栏"),
 ]
 
+# Parts and sides of a place that people name after it, and positions kept as written.
+PARTS_AND_SIDES = [
+    ("和平花园5号楼架空层堆满了杂物", "和平花园5号楼架空层"),
+    ("青竹小区东侧围墙上贴满小广告", "青竹小区东侧围墙"),
+    ("金桂苑8栋1单元地下室进水了", "金桂苑8栋1单元地下室"),
+    ("长青路菜场一角堆满垃圾", "长青路菜场一角"),
+    ("纺织厂院落内杂物乱堆", "纺织厂院落"),
+    ("建设路路南侧有一堆垃圾", "建设路路南侧"),
+    ("红枫路中段北端路灯不亮", "红枫路中段北端"),
+    ("光华街一带有人摆摊", "光华街一带"),
+    ("柳林路上一个井盖不见了", "柳林路上"),
+    ("松鹤小区1栋402室漏水", "松鹤小区1栋402室"),
+    ("环湖路北二段经常夜间施工", "环湖路北二段"),
+]
+
 CASES = [
+    *PARTS_AND_SIDES,
     *ROADS_AND_CROSSINGS,
     *ESTATES_AND_BUILDINGS,
     *SHOPS_AND_LANDMARKS,
@@ -245,13 +261,14 @@ def test_place_as_people_write_it(places: PlaceExtractor, text: str, want: str) 
         ("幸福里小区3号楼2单元门口堆满杂物", "幸福里小区3号楼2单元门口"),
         ("新华书店门口好多共享单车倒了一地", "新华书店门口"),
         ("我现在在杏林村东头", "杏林村东头"),
-        ("人民医院附近有人乱扔垃圾", "人民医院"),
+        ("人民医院附近有人乱扔垃圾", "人民医院附近"),
         ("关于XX路段夜间施工噪音扰民的投诉", "XX路段"),
         ("地铁站B口共享单车乱停", "地铁站B口"),
     ],
 )
 def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
-    """The phrase itself, without 在 before it or 附近 after it."""
+    """The phrase itself, without 在 before it; 附近 stays, as people write it: a place near
+    the hospital is not the hospital, and labels that keep it are still inside the phrase."""
     assert places.extract(text) == want
 
 
@@ -283,6 +300,11 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         "商贩占道经营太严重了",
         "我也不知道该找谁",
         "有一栋楼的外墙掉皮了",
+        # parts of a place make none alone
+        "工地围挡长期未拆",
+        "在水产区域有人宰杀活禽",
+        "楼下门面装修",
+        "水坑边缘有些碎石",
     ],
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:
