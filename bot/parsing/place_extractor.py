@@ -3,7 +3,9 @@
 Places are written as a name plus an ending (槐香里 + 小区), often behind the areas that hold
 them (湖北省洪湖市 + 新堤农机巷), and refined by numbers (8号楼2单元, 121弄), compass words
 and tails (东北角, 对面, 两侧), distances (往南50米), a second road (府前街与南环路交叉口), a
-range (顾龙路到李村镇路段) or a thing at the place (…的人行道, 一家店铺). Chinese has no
+range (顾龙路到李村镇路段), a thing or part at the place (…的人行道, 一家店铺, 围墙), a quoted
+shop name (利安路“欧吉”门店前) or one more place listed after it (北湖路北段,大田小区东门; a
+form's line break, 同心路⏎中国银行门口). Chinese has no
 spaces, so a name's start is found by walking back from its ending and cutting after the
 last word that cannot be part of a name ("记者来到位于大梁门外的" -> 大梁门外).
 
@@ -43,11 +45,14 @@ _MAX_STEPS = 12  # refinements chained after a place (号楼, 单元, 东侧, �
 _QUANTITY_CHARS = set("两几好每些排个条段片处辆棵")
 _NUMBERED = set("号楼栋幢弄单元座期区组门口")
 # Characters other than a name's that may start a refinement (3号楼, (…), - …, 、129弄).
-_STEP_CHARS = frozenset(" (（-—、,，/")
+_STEP_CHARS = frozenset(' (（-—、,，/“"「『')
 
 
 # A name chained after a place has no digits: 社区3号楼 is a number, not 社区3号 + 楼.
 _CHAIN_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z]*")
+# A quoted name after a place (…路“欧吉”门店前) and the marks a second, listed place follows.
+_QUOTED = re.compile(r"[“\"「『][^“”\"「」『』]{0,15}[\u4e00-\u9fff][^“”\"「」『』]{0,15}[”\"」』]")
+_LIST_MARKS = "、,， "
 # A form line's head: "XX国际 - 未设置清洗槽".
 _FORM_HEAD = re.compile(r"\s*([\u4e00-\u9fffA-Za-z0-9·]{2,12})\s*(?: - | — |——)")
 # The run of name characters that ends where a place ending begins (see is_name_char).
@@ -211,6 +216,7 @@ class PlaceExtractor:
 
     def _expand(self, text: str, end: int, broad: bool = False) -> tuple[int, bool]:
         """The end of the phrase after its refinements, and whether it names an area only."""
+        listed = False
         for _ in range(_MAX_STEPS):
             if end >= len(text) or not (is_name_char(text[end]) or text[end] in _STEP_CHARS):
                 break
@@ -220,6 +226,10 @@ class PlaceExtractor:
                 # refinement may follow it: 迎滨路 + 上 + 一家…店铺.
                 more = self._step(text, at) if at < len(text) and is_name_char(text[at]) else None
                 step = more or (at, False)
+            if step is None and not broad and (after := self._match_quoted(text, end)):
+                step = (after, False)  # a quoted name after an area is a platform ("12345"), not a shop
+            if step is None and not listed and (after := self._match_listed(text, end)):
+                step, listed = (after, False), True  # one listed place: a list is not one place
             if step is None:
                 break
             end, broad = step
@@ -236,6 +246,26 @@ class PlaceExtractor:
             or self._match_joined(text, end, v.links, linked=True)
         )
         return (step, False) if step else self._match_named(text, end, _MAX_LANDMARK_NAME)
+
+    @staticmethod
+    def _match_quoted(text: str, pos: int) -> int | None:
+        """A quoted shop or building name right after a place: 利安路 + “欧吉” + 门店前."""
+        m = _QUOTED.match(text, pos)
+        return m.end() if m else None
+
+    def _match_listed(self, text: str, pos: int) -> int | None:
+        """A named place after a list mark or a line break (a space once cleaned) that says
+        more about the first: 长安街、东四条路路口, 北湖路北段,大田小区东门, 同心路⏎中国银行门口.
+        Its name must have two characters or more, so "XX小区，小区门口…" stops at the comma."""
+        if text[pos : pos + 1] not in _LIST_MARKS:
+            return None
+        after = pos + 1
+        if text.startswith(" ", after):
+            after += 1
+        if self._v.pointers.match(text, after) or self._v.generic_prefix(text, after):
+            return None  # ",一个配电箱…" is the thing, ",小区门口…" the same place again
+        named = self._match_named(text, after, _MAX_TAIL_NAME, min_name=2)
+        return named[0] if named else None
 
     @staticmethod
     def _match_number(text: str, pos: int) -> int | None:
@@ -276,7 +306,7 @@ class PlaceExtractor:
         named = self._match_named(text, after, _MAX_TAIL_NAME)
         return named[0] if named else None
 
-    def _match_named(self, text: str, pos: int, tail_name: int) -> tuple[int, bool] | None:
+    def _match_named(self, text: str, pos: int, tail_name: int, min_name: int = 0) -> tuple[int, bool] | None:
         """A name plus an ending right after a place: 农商 + 银行, 港村 + 龙口寺 + 组, 邮局 + 门口.
 
         One scan for the first ending within reach, then the ending's own rule: a landmark
@@ -293,9 +323,9 @@ class PlaceExtractor:
         while (m := v.endings.re.search(text, at, limit + v.endings.longest)) and m.start() <= limit:
             at = m.start() + 1
             name, word = text[pos : m.start()], m.group()
-            if name in v.generic:
-                continue
             n = len(name)
+            if name in v.generic or n < min_name:
+                continue
             if word in v.landmarks.set and n <= _MAX_LANDMARK_NAME and not _QUANTITY_CHARS & set(name):
                 return m.end(), False
             if word in v.suffixes.set and not v.is_false(text, m.start()) and (n >= 2 or word not in v.rare):

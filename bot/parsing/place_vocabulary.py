@@ -137,8 +137,13 @@ class Vocabulary:
         self.seen = Words(pc.place_seen_words)
         self.false = Words(pc.place_false_words)
         self.generic = frozenset(nfkc_sorted(pc.place_generic_names))
+        self._generic_words = Words([w for w in self.generic if len(w) >= 2])
         labels = "|".join(map(re.escape, nfkc_sorted(pc.place_labels)))
         self.label_re = re.compile(rf"(?:{labels})\s*:\s*([^\s,.;!?，。；！？]+)") if labels else None
+
+    def generic_prefix(self, text: str, pos: int) -> bool:
+        """A generic name of two characters or more starts at `pos` (小区门口, 马路边)."""
+        return self._generic_words.match(text, pos) is not None
 
     def is_false(self, text: str, start: int) -> bool:
         """A place ending at `start` that is part of an ordinary word (路面, 道路, 城市)."""

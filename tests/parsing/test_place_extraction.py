@@ -233,8 +233,17 @@ PARTS_AND_SIDES = [
     ("环湖路北二段经常夜间施工", "环湖路北二段"),
 ]
 
+# A quoted shop name, and a second place listed after the first that says more about it.
+QUOTED_AND_LISTED = [
+    ("金水路“阿福”面馆门前污水横流", "金水路“阿福”面馆门前"),
+    ("青松街、白杨路路口有人摆摊", "青松街、白杨路路口"),
+    ("丰收路北段,阳光小区东门有个大坑", "丰收路北段,阳光小区东门"),
+    ("枫桥新村,百花大厦后面堆满了建筑垃圾", "枫桥新村,百花大厦后面"),
+]
+
 CASES = [
     *PARTS_AND_SIDES,
+    *QUOTED_AND_LISTED,
     *ROADS_AND_CROSSINGS,
     *ESTATES_AND_BUILDINGS,
     *SHOPS_AND_LANDMARKS,
@@ -309,6 +318,26 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:
     assert places.extract(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # the same place again, a thing at it, a long list: only the first place, or one more
+        ("花园小区，小区门口的垃圾没人清", "花园小区"),
+        ("迎宾路,一个井盖坏了", "迎宾路"),
+        ("东风路、西湖路、南山路、北海路都有人摆摊", "东风路、西湖路"),
+        # a quoted name after an area is a platform, not a shop there
+        ("网友在长宁县“便民论坛”反映垃圾没人清", "长宁县"),
+    ],
+)
+def test_a_listed_place_stops_where_the_place_does(places: PlaceExtractor, text: str, want: str) -> None:
+    assert places.extract(text) == want
+
+
+def test_a_form_line_break_joins_the_road_and_the_spot(parser: MessageParser) -> None:
+    """ "同心路⏎中国银行门口…": the spot on the second line refines the road on the first."""
+    assert parser.locate("建设路\n人民银行门口有人乱停车") == "建设路 人民银行门口"
 
 
 def test_the_name_span_is_the_proper_name_only(places: PlaceExtractor) -> None:
