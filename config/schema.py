@@ -156,6 +156,8 @@ class ParserConfig(_Strict):
     place_joiners: list[str] = []
     # Endings of areas (市, 区, 街道): a phrase ending in one is broad, and a later spot wins.
     place_areas: list[str] = []
+    # Endings that name an area after a one-character name (省城, 春城: a city's nickname).
+    place_short_name_areas: list[str] = []
     # Words linking a place to a thing at it (汉口银行 + 这边的 + 人行道).
     place_links: list[str] = []
     # Stop words after which a name without a place ending may still begin (在 新华书店门口).

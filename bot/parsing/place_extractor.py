@@ -126,7 +126,8 @@ class PlaceExtractor:
             start = self._name_start(text, m.start(), m.end(), floor)
             if start is None:
                 continue
-            end, is_broad = self._expand(text, m.end(), m.group() in v.areas)
+            area = m.group() in v.areas or (m.group() in v.short_name_areas and m.start() - start == 1)
+            end, is_broad = self._expand(text, m.end(), area)
             if v.agents.match(text, end) or text.endswith(v.agencies, start, end):
                 floor = pos = end  # the reporter's unit (XX社区 + 网格员) or an agency (XX督查组)
                 continue

@@ -118,6 +118,7 @@ class Vocabulary:
         self.suffixes = Words([*pc.place_suffixes, *pc.place_rare_suffixes])
         self.rare = frozenset(nfkc_sorted(pc.place_rare_suffixes)) - frozenset(nfkc_sorted(pc.place_suffixes))
         self.areas = frozenset(nfkc_sorted(pc.place_areas))
+        self.short_name_areas = frozenset(nfkc_sorted(pc.place_short_name_areas))
         self.landmarks = Words([*pc.place_landmarks, *pc.place_problem_landmarks])
         directional = [d + t for d in pc.place_directions for t in pc.place_direction_tails]
         self.tails = Words([*pc.place_tails, *directional])

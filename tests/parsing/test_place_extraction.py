@@ -241,8 +241,18 @@ QUOTED_AND_LISTED = [
     ("枫桥新村,百花大厦后面堆满了建筑垃圾", "枫桥新村,百花大厦后面"),
 ]
 
+# A city's nickname (省城, 江城) and a 社区 are areas: a spot named after them wins.
+AREAS_BEFORE_THE_SPOT = [
+    ("省城的李女士反映，在桃源路一处工地外墙上贴满广告", "桃源路一处工地外墙"),
+    ("勤奋的江城人反映称，农机学校斜对面公交站牌玻璃碎了", "农机学校斜对面公交站牌"),
+    ("前进社区收到居民反映：青松苑小区的烧烤店油烟扰民", "青松苑小区的烧烤店"),
+    ("万达新城门口有人摆摊", "万达新城门口"),
+    ("20天前，人民路口最东侧快车道路面下陷", "人民路口最东侧快车道"),
+]
+
 CASES = [
     *PARTS_AND_SIDES,
+    *AREAS_BEFORE_THE_SPOT,
     *QUOTED_AND_LISTED,
     *ROADS_AND_CROSSINGS,
     *ESTATES_AND_BUILDINGS,
@@ -314,6 +324,9 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         "在水产区域有人宰杀活禽",
         "楼下门面装修",
         "水坑边缘有些碎石",
+        # a part of the city is no place; a time is not a place before which something lies
+        "市区部分路段下水道堵了",
+        "3年前就反映过井盖的事",
     ],
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:
