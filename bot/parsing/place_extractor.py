@@ -38,6 +38,7 @@ from config.schema import ParserConfig
 
 _MAX_NAME = 8  # characters of a name before its ending (水上国际花城 + 小区)
 _MAX_LANDMARK_NAME = 4  # characters before a landmark ending (农商 + 银行)
+_MAX_LINKED_NAME = 6  # …大道的 + 恒大美丽沙 + 工地: a thing pointed at by 的 may have a longer name
 _MAX_TAIL_NAME = 8  # characters of a name before a tail alone (新华书店 + 门口)
 _MAX_STEPS = 12  # refinements chained after a place (号楼, 单元, 东侧, 草坪...)
 # Quantities make a phrase a description, not a landmark name ("一排店铺"); "一家" is the
@@ -302,12 +303,14 @@ class PlaceExtractor:
         if m := NUMBER_RE.match(text, after):
             return m.end()
         if linked:
-            named = self._match_named(text, after, 0)
+            named = self._match_named(text, after, 0, landmark_name=_MAX_LINKED_NAME)
             return named[0] if named else v.refinements.match(text, after)
         named = self._match_named(text, after, _MAX_TAIL_NAME)
         return named[0] if named else None
 
-    def _match_named(self, text: str, pos: int, tail_name: int, min_name: int = 0) -> tuple[int, bool] | None:
+    def _match_named(
+        self, text: str, pos: int, tail_name: int, min_name: int = 0, landmark_name: int = _MAX_LANDMARK_NAME
+    ) -> tuple[int, bool] | None:
         """A name plus an ending right after a place: 农商 + 银行, 港村 + 龙口寺 + 组, 邮局 + 门口.
 
         One scan for the first ending within reach, then the ending's own rule: a landmark
@@ -327,7 +330,7 @@ class PlaceExtractor:
             n = len(name)
             if name in v.generic or n < min_name:
                 continue
-            if word in v.landmarks.set and n <= _MAX_LANDMARK_NAME and not _QUANTITY_CHARS & set(name):
+            if word in v.landmarks.set and n <= landmark_name and not _QUANTITY_CHARS & set(name):
                 return m.end(), False
             if word in v.suffixes.set and not v.is_false(text, m.start()) and (n >= 2 or word not in v.rare):
                 return m.end(), word in v.areas

@@ -250,8 +250,20 @@ AREAS_BEFORE_THE_SPOT = [
     ("20天前，人民路口最东侧快车道路面下陷", "人民路口最东侧快车道"),
 ]
 
+# Things at a place that people point at with 的: road markings, culverts, sites, gates.
+THINGS_AT_A_PLACE = [
+    ("青山路的一处斑马线被车压坏了", "青山路的一处斑马线"),
+    ("铁路桥与滨江路交叉口的涵洞前积水很深", "铁路桥与滨江路交叉口的涵洞前"),
+    ("光明大道的金辉国际工地门前堆满渣土", "光明大道的金辉国际工地门前"),
+    ("文化路与新华街的丁字路口红绿灯坏了", "文化路与新华街的丁字路口"),
+    ("实验小学的校门口每天堵车", "实验小学的校门口"),
+    ("石桥村至高家湾的公路坑坑洼洼", "石桥村至高家湾的公路"),
+    ("北部湾一号3期在建工地围挡破损", "北部湾一号3期在建工地"),
+]
+
 CASES = [
     *PARTS_AND_SIDES,
+    *THINGS_AT_A_PLACE,
     *AREAS_BEFORE_THE_SPOT,
     *QUOTED_AND_LISTED,
     *ROADS_AND_CROSSINGS,
