@@ -129,8 +129,11 @@ class PlaceExtractor:
                 continue
             area = m.group() in v.areas or (m.group() in v.short_name_areas and m.start() - start == 1)
             end, is_broad = self._expand(text, m.end(), area)
-            if v.agents.match(text, end) or text.endswith(v.agencies, start, end):
-                floor = pos = end  # the reporter's unit (XX社区 + 网格员) or an agency (XX督查组)
+            agent = v.agents.match(text, end) and not text.endswith(v.refinements.tuple, start, end)
+            if agent or text.endswith(v.agencies, start, end):
+                # The reporter's unit (XX社区 + 网格员) or an agency (XX督查组); not a spot where
+                # someone stood (XX社区附近 + 记者看到).
+                floor = pos = end
                 continue
             if not is_broad:
                 return broad, (start, end, m.start())
@@ -194,6 +197,11 @@ class PlaceExtractor:
             if i == 0 or not is_name_char(text[i - 1]) or any(text.endswith(w, 0, i) for w in v.leads):
                 found.append((i, self._expand(text, i)[0], m.end()))
                 break
+            j = _name_run_start(text, max(0, i - _MAX_NAME), i)
+            name = text[j:i]
+            if (j == 0 or not is_name_char(text[j - 1])) and self._plain_name(name):
+                found.append((j, self._expand(text, i)[0], i))  # 金色阳光 + 4幢2单元, opening a clause
+                break
         if v.visits.re:
             for m in v.visits.re.finditer(text):
                 if (name_end := self._visit_name_end(text, m.end())) is not None:
@@ -204,6 +212,11 @@ class PlaceExtractor:
             if not v.stops.search(name) and name not in v.generic:
                 found.append((head.start(1), head.end(1), head.end(1)))
         return min(found) if found else None
+
+    def _plain_name(self, name: str) -> bool:
+        """Two characters or more, no stop word, not generic: a name without an ending."""
+        v = self._v
+        return len(name) >= 2 and not v.stops.search(name) and name not in v.generic and not v.generic_prefix(name, 0)
 
     def _visit_name_end(self, text: str, pos: int) -> int | None:
         v = self._v

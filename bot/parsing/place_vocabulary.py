@@ -22,7 +22,7 @@ _UNITS = (
     "|门|出口|口|室|段|地块"
 )
 NUMBER_RE = re.compile(
-    rf"(?:第{_NUM}个?(?:{_UNITS})|{_NUM}(?:{_UNITS})|[A-Za-z]\d* ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?"
+    rf"(?:第{_NUM}个?(?:{_UNITS})|{_NUM}(?:{_UNITS})|[A-Za-z](?:-?\d+(?:-\d+)?)? ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?"
 )
 # A numbered building is a place on its own when it opens a clause ("17号楼有人…").
 # A count is no building: "一栋楼" is not 1栋, "三号楼" is.
@@ -46,6 +46,11 @@ LEAD_RE = re.compile(r"在|位于|家住|住在")
 TRAIL_RE = re.compile(r"(?:这块儿?|那块儿?|这边|那边)$")
 # Latin letters and digits belong to coded names (A3区, G107国道, K8县); "·" to brand names.
 _LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+_NUMERALS = frozenset("0123456789一二三四五六七八九十")
+# After a number 马路 is a road's name (二马路, 六马路); 四车道 is still a count of lanes.
+_NUMBERED_ROAD = "马路"
 
 
 def is_cjk(ch: str) -> bool:
@@ -79,6 +84,7 @@ class Words:
         self.words = nfkc_sorted(words)
         self.re = re.compile("|".join(map(re.escape, self.words))) if self.words else None
         self.set = frozenset(self.words)
+        self.tuple = tuple(self.words)
         self.longest = len(self.words[0]) if self.words else 0
         # Every occurrence, overlapping ones too: the longest word at each position.
         self._any = re.compile(f"(?=({self.re.pattern}))") if self.re else None
@@ -147,5 +153,10 @@ class Vocabulary:
         return self._generic_words.match(text, pos) is not None
 
     def is_false(self, text: str, start: int) -> bool:
-        """A place ending at `start` that is part of an ordinary word (路面, 道路, 城市)."""
-        return bool(self.false.match(text, start)) or self.false.covers(text, start)
+        """A place ending at `start` that is part of an ordinary word (路面, 道路, 城市), unless
+        a number makes that word a name: 二马路, 六马路 are roads, not "the road"."""
+        if self.false.match(text, start):
+            return True
+        if not self.false.covers(text, start):
+            return False
+        return not (start >= 2 and text[start - 2] in _NUMERALS and text.startswith(_NUMBERED_ROAD, start - 1))

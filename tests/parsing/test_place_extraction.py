@@ -261,8 +261,20 @@ THINGS_AT_A_PLACE = [
     ("北部湾一号3期在建工地围挡破损", "北部湾一号3期在建工地"),
 ]
 
+# Names the rules used to cut or skip: 商住 holds 住, 三马路 is a road, a spot before 记者.
+NAMES_KEPT_WHOLE = [
+    ("绿洲商住小区工地晚上还在施工", "绿洲商住小区工地"),
+    ("一辆货车占据了三马路一侧的车道", "三马路一侧"),
+    ("在青禾社区附近记者看到墙面斑驳", "青禾社区附近"),
+    ("前进社区工作人员接到反映,翠竹园5幢2单元煤气泄漏", "翠竹园5幢2单元"),
+    ("我是水利局宿舍的居民,小区垃圾没人清", "水利局宿舍"),
+    ("华庭B-02地块现场黄土裸露", "华庭B-02地块"),
+    ("江口城区很多井盖下陷", "江口城区"),
+]
+
 CASES = [
     *PARTS_AND_SIDES,
+    *NAMES_KEPT_WHOLE,
     *THINGS_AT_A_PLACE,
     *AREAS_BEFORE_THE_SPOT,
     *QUOTED_AND_LISTED,
@@ -339,6 +351,8 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         # a part of the city is no place; a time is not a place before which something lies
         "市区部分路段下水道堵了",
         "3年前就反映过井盖的事",
+        "四车道变成两车道以后天天堵",
+        "记者走访城区发现很多井盖下陷",
     ],
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:
