@@ -54,6 +54,7 @@ _CHAIN_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z]*")
 # A quoted name after a place (…路“欧吉”门店前) and the marks a second, listed place follows.
 _QUOTED = re.compile(r"[“\"「『][^“”\"「」『』]{0,15}[\u4e00-\u9fff][^“”\"「」『』]{0,15}[”\"」』]")
 _LIST_MARKS = "、,， "
+_NAME_ONLY = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]+")
 # A form line's head: "XX国际 - 未设置清洗槽".
 _FORM_HEAD = re.compile(r"\s*([\u4e00-\u9fffA-Za-z0-9·]{2,12})\s*(?: - | — |——)")
 # The run of name characters that ends where a place ending begins (see is_name_char).
@@ -298,11 +299,15 @@ class PlaceExtractor:
         return m.end() if m else None
 
     def _match_bracket(self, text: str, pos: int) -> int | None:
-        """A bracket that says more about the place: 霍侯一级路(旅游路口至洪古路口)."""
+        """A bracket that says more about the place: 霍侯一级路(旅游路口至洪古路口), 石坊路南段
+        (新华书店南), XX家园(一期): a place word in it, or a short name without a stop word."""
         m = BRACKET_RE.match(text, pos)
-        if m and (self._v.suffixes.search(m.group(1)) or self._v.tails.search(m.group(1))):
+        if m is None:
+            return None
+        inner, v = m.group(1), self._v
+        if v.suffixes.search(inner) or v.tails.search(inner) or v.landmarks.search(inner):
             return m.end()
-        return None
+        return m.end() if len(inner) <= _MAX_NAME and _NAME_ONLY.fullmatch(inner) and self._plain_name(inner) else None
 
     def _match_joined(self, text: str, pos: int, joiners: Words, linked: bool = False) -> int | None:
         """A second place after a joiner or a link: 府前街 + 与 + 南环路, 3栋 + 与 + 5栋,

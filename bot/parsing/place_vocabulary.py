@@ -34,6 +34,10 @@ DISTANCE_RE = re.compile(
     rf"(?:(?:往|向|朝)?正?{_DIR}(?:方向|侧|边)?(?:走|行)?)?"
     r"(?:约|大约)?(?:\d+(?:\.\d+)?|[一二三四五六七八九十百几两]+)多?(?:米|公里|km|m)(?:左右)?处?"
     rf"|(?:往|向|朝)正?{_DIR}(?:方向)?"
+    # the way along a place towards another, or from one side to the other: 往三江方向,
+    # 往7路公交车总站方向约500米处, 由东向西, 南往北方向
+    rf"|(?:由?{_DIR}(?:往|向){_DIR}(?:方向)?|(?:往|向|朝)[\u4e00-\u9fffA-Za-z0-9]{{1,10}}?方向)"
+    r"(?:(?:约|大约)?(?:\d+|[一二三四五六七八九十百几两]+)多?(?:米|公里)(?:左右)?(?:处|范围内)?)?"
 )
 # A bracket right after a place that says more about it: 霍侯一级路(旅游路口至洪古路口).
 BRACKET_RE = re.compile(r"[(（]([^()（）]{2,24})[)）]")

@@ -272,8 +272,20 @@ NAMES_KEPT_WHOLE = [
     ("江口城区很多井盖下陷", "江口城区"),
 ]
 
+# The way along a place (往…方向, 由东向西), a bracket naming more, a thing pointed at.
+WAYS_AND_BRACKETS = [
+    ("长江大桥往江北方向每天都有电瓶车", "长江大桥往江北方向"),
+    ("枫林路由东向西车道货车逆行", "枫林路由东向西车道"),
+    ("松山路百货大楼往火车站方向约300米处路面塌陷", "松山路百货大楼往火车站方向约300米处"),
+    ("解放路南段(人民公园西)有人摆摊", "解放路南段(人民公园西)"),
+    ("翠竹家园(二期)垃圾没人清", "翠竹家园(二期)"),
+    ("幸福村委会旁边的这条河道又脏又臭", "幸福村委会旁边的这条河道"),
+    ("体育场路的几个公交车站都没有顶棚", "体育场路的几个公交车站"),
+]
+
 CASES = [
     *PARTS_AND_SIDES,
+    *WAYS_AND_BRACKETS,
     *NAMES_KEPT_WHOLE,
     *THINGS_AT_A_PLACE,
     *AREAS_BEFORE_THE_SPOT,
