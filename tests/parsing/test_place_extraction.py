@@ -270,6 +270,8 @@ NAMES_KEPT_WHOLE = [
     ("我是水利局宿舍的居民,小区垃圾没人清", "水利局宿舍"),
     ("华庭B-02地块现场黄土裸露", "华庭B-02地块"),
     ("江口城区很多井盖下陷", "江口城区"),
+    ("八一路有个井盖坏了", "八一路"),
+    ("建设一路路灯不亮", "建设一路"),
 ]
 
 # The way along a place (往…方向, 由东向西), a bracket naming more, a thing pointed at.
@@ -364,6 +366,11 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         "市区部分路段下水道堵了",
         "3年前就反映过井盖的事",
         "四车道变成两车道以后天天堵",
+        # words that end in 路 or 街 without naming one, and one's own door
+        "楼道里的电路老化了",
+        "每天扫街的师傅说狗太多",
+        "这是我们的必经之路却堆满垃圾",
+        "一楼住户在自家门前搭了棚子",
         "记者走访城区发现很多井盖下陷",
     ],
 )
