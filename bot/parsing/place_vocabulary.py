@@ -67,13 +67,22 @@ def is_name_char(ch: str) -> bool:
 
 
 def trim_digits(name: str) -> str:
-    """Digits belong to a coded name (A3, G107) but not to a bare count ("3个小区")."""
+    """Digits belong to a coded name (A3, G107) and to a number (阳光水岸8号 + 小区, 12号 +
+    居民楼), but not to a bare count ("3个小区")."""
     if any(c in _LATIN for c in name):
         return name
-    i = len(name)
+    i = _cjk_start(name, len(name))
+    while i > 0 and name.startswith("号", i) and name[i - 1].isdigit():
+        while i > 0 and name[i - 1].isdigit():
+            i -= 1
+        i = _cjk_start(name, i)
+    return name[i:]
+
+
+def _cjk_start(name: str, i: int) -> int:
     while i > 0 and (is_cjk(name[i - 1]) or name[i - 1] == "·"):
         i -= 1
-    return name[i:]
+    return i
 
 
 def nfkc_sorted(words: list[str]) -> list[str]:
