@@ -39,7 +39,10 @@ from config.schema import ParserConfig
 _MAX_NAME = 8  # characters of a name before its ending (水上国际花城 + 小区)
 _MAX_LANDMARK_NAME = 4  # characters before a landmark ending (农商 + 银行)
 _MAX_LINKED_NAME = 6  # …大道的 + 恒大美丽沙 + 工地: a thing pointed at by 的 may have a longer name
-_MAX_TAIL_NAME = 8  # characters of a name before a tail alone (新华书店 + 门口)
+_MAX_TAIL_NAME = 8
+_CODED_ROADS = frozenset({"国道", "省道", "县道", "乡道"})
+# A name that starts by counting (一条, 两间, 几个) describes a thing, it does not name one.
+_COUNTED = re.compile(r"[一两几][条个间处座栋家所片块]")  # characters of a name before a tail alone (新华书店 + 门口)
 _MAX_STEPS = 12  # refinements chained after a place (号楼, 单元, 东侧, 草坪...)
 # Quantities make a phrase a description, not a landmark name ("一排店铺"); "一家" is the
 # way a shop is pointed at ("中段一家店铺") and stays.
@@ -153,15 +156,18 @@ class PlaceExtractor:
             j = v.joiners.re.search(text, i + 1, at)
             if j:
                 i = _name_run_start(text, max(floor, j.start() - _MAX_NAME), j.start())
-        name = trim_digits(v.stops.cut(text[i:at]))
+        raw = v.stops.cut(text[i:at])
+        name = trim_digits(raw)
         if rare and len(name) < 2:
             return None
+        if not name and raw.isdigit() and text[at:suffix_end] in _CODED_ROADS:
+            return at - len(raw)  # 820县道, 324国道: the number is the road's name
         if not name:
             # A numbered part of a nameless place is specific enough: 地铁站B口, 小区3号楼.
             nameless_ok = suffix_end - at >= 2 and text[at:suffix_end] not in v.areas
             return at if nameless_ok and NUMBER_RE.match(text, suffix_end) else None
-        if name in v.generic:
-            return None
+        if name in v.generic or _COUNTED.match(name):
+            return None  # 一条背街小巷, 两间大门: a thing counted, not a place named
         return at - len(name)
 
     def _tail_place(self, text: str, before: int) -> tuple[int, int, int] | None:
@@ -180,7 +186,7 @@ class PlaceExtractor:
             i = _name_run_start(text, max(0, m.start() - _MAX_TAIL_NAME), m.start())
             name = v.stops.cut(text[i : m.start()])
             start = m.start() - len(name)
-            if len(name) < 2 or name in v.generic:
+            if len(name) < 2 or name in v.generic or _COUNTED.match(name):
                 continue
             opens = start == i and (i == 0 or not is_name_char(text[i - 1]))
             if opens or any(text.endswith(lead, 0, start) for lead in v.leads):
