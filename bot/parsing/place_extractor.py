@@ -37,8 +37,10 @@ from bot.parsing.place_vocabulary import (
 from config.schema import ParserConfig
 
 _MAX_NAME = 8  # characters of a name before its ending (水上国际花城 + 小区)
-_MAX_LANDMARK_NAME = 4  # characters before a landmark ending (农商 + 银行)
-_MAX_LINKED_NAME = 6  # …大道的 + 恒大美丽沙 + 工地: a thing pointed at by 的 may have a longer name
+_MAX_LANDMARK_NAME = 4  # characters before a landmark ending after a joiner or pointer (农商 + 银行)
+# Right after a place, or after its 的, a landmark's name may be longer: …路 + 康味源早餐 + 店,
+# …大道的 + 恒大美丽沙 + 工地.
+_MAX_LINKED_NAME = 6
 _MAX_TAIL_NAME = 8
 _CODED_ROADS = frozenset({"国道", "省道", "县道", "乡道"})
 # A name that starts by counting (一条, 两间, 几个) describes a thing, it does not name one.
@@ -267,7 +269,7 @@ class PlaceExtractor:
             or self._match_joined(text, end, v.joiners)
             or self._match_joined(text, end, v.links, linked=True)
         )
-        return (step, False) if step else self._match_named(text, end, _MAX_LANDMARK_NAME)
+        return (step, False) if step else self._match_named(text, end, _MAX_TAIL_NAME, landmark_name=_MAX_LINKED_NAME)
 
     @staticmethod
     def _match_quoted(text: str, pos: int) -> int | None:
@@ -338,7 +340,7 @@ class PlaceExtractor:
         """A name plus an ending right after a place: 农商 + 银行, 港村 + 龙口寺 + 组, 邮局 + 门口.
 
         One scan for the first ending within reach, then the ending's own rule: a landmark
-        takes a name of up to 4 characters without a quantity ("一排店铺" is a description),
+        takes a name of up to `landmark_name` characters without a quantity ("一排店铺" is a description),
         a place ending up to 8 characters and not inside an ordinary word ("…门口路面"), a
         tail (门口, 东侧) a name of 2 to `tail_name` characters. Returns (end, area only).
         """

@@ -261,6 +261,10 @@ THINGS_AT_A_PLACE = [
     ("实验小学的校门口每天堵车", "实验小学的校门口"),
     ("石桥村至高家湾的公路坑坑洼洼", "石桥村至高家湾的公路"),
     ("北部湾一号3期在建工地围挡破损", "北部湾一号3期在建工地"),
+    # a shop right after a place may have a longer name; a side gate (西大门)
+    ("建设大道与民主路交叉口金色年华KTV门前堆满垃圾", "建设大道与民主路交叉口金色年华KTV门前"),
+    ("胜利北路张记早餐店前污水横流", "胜利北路张记早餐店前"),
+    ("翠湖公园西大门内有个井盖坏了", "翠湖公园西大门内"),
 ]
 
 # Names the rules used to cut or skip: 商住 holds 住, 三马路 is a road, a spot before 记者.
