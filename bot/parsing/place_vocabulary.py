@@ -16,10 +16,11 @@ _NUM = r"(?:\d+(?:[-~至]\d+)?|[一二三四五六七八九十百零两]+)"
 # Units a number refines a place with, longest first so 号楼 wins over 号. 期/区/座 are
 # phases and blocks of an estate (二期, B区); 弄/支弄 are Shanghai lanes; 组/队 villages.
 # 第2个 counts stairways along a building (1号楼的第2个楼梯口); 室 is a flat (2单元402室),
-# 段 a numbered stretch of road (一环路北二段), 地块 a building plot (03-04地块).
+# 段 a numbered stretch of road (一环路北二段), 地块 a building plot (03-04地块), 路 a bus
+# line (虎滩新区 + 2路 + 公交车终点站).
 _UNITS = (
     "号楼|号院|号门|号杆|号线|号出口|号口|号街坊|号|单元|栋|幢|座|层|楼梯口|楼梯|楼|梯|期|街坊|区|弄|支弄|组|队|排|巷"
-    "|门|出口|口|室|段|地块"
+    "|门|出口|口|室|段|地块|路"
 )
 NUMBER_RE = re.compile(
     rf"(?:第{_NUM}个?(?:{_UNITS})|{_NUM}(?:{_UNITS})|[A-Za-z](?:-?\d+(?:-\d+)?)? ?(?:{_UNITS})|[A-Za-z]\d+)[前后下旁]?"
