@@ -234,6 +234,11 @@ PARTS_AND_SIDES = [
     ("柳林路上一个井盖不见了", "柳林路上"),
     ("松鹤小区1栋402室漏水", "松鹤小区1栋402室"),
     ("环湖路北二段经常夜间施工", "环湖路北二段"),
+    ("途经老街东巷子口,两边小摊摆满了", "老街东巷子口"),
+    ("金水小区十字垃圾成堆", "金水小区十字"),
+    ("人民巷农贸市场外面门店出店经营", "人民巷农贸市场外面"),
+    ("平安花园对面迎宾大道南围墙上有小广告", "平安花园对面迎宾大道南围墙"),
+    ("青山社区垃圾点地面堆满建筑渣土", "青山社区垃圾点"),
 ]
 
 # A quoted shop name, and a second place listed after the first that says more about it.
@@ -394,6 +399,7 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         # a thing counted is no place named; 短路 is no road
         "公共厕所一共三间，两间大门紧锁",
         "线路短路导致路灯不亮",
+        "学校外面有人摆摊",
         "记者走访城区发现很多井盖下陷",
     ],
 )
