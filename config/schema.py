@@ -143,7 +143,9 @@ class ParserConfig(_Strict):
     place_problem_landmarks: list[str] = []
     # Words that refine a place and may follow it (村口, 交叉口, 拐角, 对面, 中段...).
     place_tails: list[str] = []
-    # One-character positions after a place (…店铺 + 外), kept at a clause end or before a refinement.
+    # Parts of a place that refine one they follow (…小区 + 围墙) but make no place alone.
+    place_parts: list[str] = []
+    # One-character positions after a place (…店铺 + 外), kept as written.
     place_positions: list[str] = []
     # Words pointing at one thing at a place (…附近 + 一家 + 店铺).
     place_pointers: list[str] = []
@@ -154,6 +156,8 @@ class ParserConfig(_Strict):
     place_joiners: list[str] = []
     # Endings of areas (市, 区, 街道): a phrase ending in one is broad, and a later spot wins.
     place_areas: list[str] = []
+    # Endings that name an area after a one-character name (省城, 春城: a city's nickname).
+    place_short_name_areas: list[str] = []
     # Words linking a place to a thing at it (汉口银行 + 这边的 + 人行道).
     place_links: list[str] = []
     # Stop words after which a name without a place ending may still begin (在 新华书店门口).

@@ -118,9 +118,12 @@ BUS_STOPS = [
     ("五里店地铁站3号出口共享单车堆成山", "五里店地铁站3号出口"),
     ("位于汉江区岳家湾地铁D出口的商户门口垃圾满天飞", "汉江区岳家湾地铁D出口"),
     ("体育中心公交站点的站牌被撞歪了", "体育中心公交站点"),
+    ("在星海新区5路公交车终点站旁有座公厕常年锁门", "星海新区5路公交车终点站"),
 ]
 
 CODED_NAMES = [
+    ("820县道的路灯一直不亮", "820县道"),
+    ("324国道旁有人倾倒渣土", "324国道"),
     ("A3区XX路有人占道经营", "A3区XX路"),
     ("K8县城关镇南街积水严重", "K8县城关镇南街"),
     ("G107国道旁边有人倾倒渣土", "G107国道"),
@@ -218,7 +221,100 @@ REAL_TEXT_FORMS = [
     ("在各条路边的宣传栏、十字路口有许多小广告,更有人在竹县政务公开宣传栏上喷广告", "竹县政务公开宣传栏"),
 ]
 
+# Parts and sides of a place that people name after it, and positions kept as written.
+PARTS_AND_SIDES = [
+    ("和平花园5号楼架空层堆满了杂物", "和平花园5号楼架空层"),
+    ("青竹小区东侧围墙上贴满小广告", "青竹小区东侧围墙"),
+    ("金桂苑8栋1单元地下室进水了", "金桂苑8栋1单元地下室"),
+    ("长青路菜场一角堆满垃圾", "长青路菜场一角"),
+    ("纺织厂院落内杂物乱堆", "纺织厂院落"),
+    ("建设路路南侧有一堆垃圾", "建设路路南侧"),
+    ("红枫路中段北端路灯不亮", "红枫路中段北端"),
+    ("光华街一带有人摆摊", "光华街一带"),
+    ("柳林路上一个井盖不见了", "柳林路上"),
+    ("松鹤小区1栋402室漏水", "松鹤小区1栋402室"),
+    ("环湖路北二段经常夜间施工", "环湖路北二段"),
+    ("途经老街东巷子口,两边小摊摆满了", "老街东巷子口"),
+    ("金水小区十字垃圾成堆", "金水小区十字"),
+    ("人民巷农贸市场外面门店出店经营", "人民巷农贸市场外面"),
+    ("平安花园对面迎宾大道南围墙上有小广告", "平安花园对面迎宾大道南围墙"),
+    ("青山社区垃圾点地面堆满建筑渣土", "青山社区垃圾点"),
+]
+
+# A quoted shop name, and a second place listed after the first that says more about it.
+QUOTED_AND_LISTED = [
+    ("金水路“阿福”面馆门前污水横流", "金水路“阿福”面馆门前"),
+    ("青松街、白杨路路口有人摆摊", "青松街、白杨路路口"),
+    ("丰收路北段,阳光小区东门有个大坑", "丰收路北段,阳光小区东门"),
+    ("枫桥新村,百花大厦后面堆满了建筑垃圾", "枫桥新村,百花大厦后面"),
+]
+
+# A city's nickname (省城, 江城) and a 社区 are areas: a spot named after them wins.
+AREAS_BEFORE_THE_SPOT = [
+    ("省城的李女士反映，在桃源路一处工地外墙上贴满广告", "桃源路一处工地外墙"),
+    ("勤奋的江城人反映称，农机学校斜对面公交站牌玻璃碎了", "农机学校斜对面公交站牌"),
+    ("前进社区收到居民反映：青松苑小区的烧烤店油烟扰民", "青松苑小区的烧烤店"),
+    ("万达新城门口有人摆摊", "万达新城门口"),
+    ("20天前，人民路口最东侧快车道路面下陷", "人民路口最东侧快车道"),
+]
+
+# Things at a place that people point at with 的: road markings, culverts, sites, gates.
+THINGS_AT_A_PLACE = [
+    ("青山路的一处斑马线被车压坏了", "青山路的一处斑马线"),
+    ("铁路桥与滨江路交叉口的涵洞前积水很深", "铁路桥与滨江路交叉口的涵洞前"),
+    ("光明大道的金辉国际工地门前堆满渣土", "光明大道的金辉国际工地门前"),
+    ("文化路与新华街的丁字路口红绿灯坏了", "文化路与新华街的丁字路口"),
+    ("实验小学的校门口每天堵车", "实验小学的校门口"),
+    ("石桥村至高家湾的公路坑坑洼洼", "石桥村至高家湾的公路"),
+    ("北部湾一号3期在建工地围挡破损", "北部湾一号3期在建工地"),
+    # a shop right after a place may have a longer name; a side gate (西大门)
+    ("建设大道与民主路交叉口金色年华KTV门前堆满垃圾", "建设大道与民主路交叉口金色年华KTV门前"),
+    ("胜利北路张记早餐店前污水横流", "胜利北路张记早餐店前"),
+    ("翠湖公园西大门内有个井盖坏了", "翠湖公园西大门内"),
+]
+
+# Names the rules used to cut or skip: 商住 holds 住, 三马路 is a road, a spot before 记者.
+NAMES_KEPT_WHOLE = [
+    ("绿洲商住小区工地晚上还在施工", "绿洲商住小区工地"),
+    ("一辆货车占据了三马路一侧的车道", "三马路一侧"),
+    ("在青禾社区附近记者看到墙面斑驳", "青禾社区附近"),
+    ("前进社区工作人员接到反映,翠竹园5幢2单元煤气泄漏", "翠竹园5幢2单元"),
+    ("我是水利局宿舍的居民,小区垃圾没人清", "水利局宿舍"),
+    ("华庭B-02地块现场黄土裸露", "华庭B-02地块"),
+    ("江口城区很多井盖下陷", "江口城区"),
+    ("八一路有个井盖坏了", "八一路"),
+    # a number in a name stays (8号, 12号); 见 of 远见 is no stop word
+    ("家住阳光水岸8号小区的业主反映电梯坏了", "阳光水岸8号小区"),
+    ("12号居民楼小广告泛滥", "12号居民楼"),
+    ("远见名苑小区的居民反映私家车乱停", "远见名苑小区"),
+    # 来 and 也 inside brand and estate names (嘉来, 维也纳) are no stop words
+    ("嘉来花园3栋门口垃圾成堆", "嘉来花园3栋门口"),
+    ("玉林路维也纳酒店门口有人摆摊", "玉林路维也纳酒店门口"),
+    # a patrol's unit, a hotline's office and a cause are not the spot
+    ("北林路办事处巡防中队队员巡逻至花园路与广电路口时看到有人倒垃圾", "花园路与广电路口"),
+    ("市城管诉求受理中心接到投诉，兰田街32号楼下有人占道", "兰田街32号楼下"),
+    ("因地铁施工，中山大道高架桥下的绿化带被毁", "中山大道高架桥下的绿化带"),
+    ("建设一路路灯不亮", "建设一路"),
+]
+
+# The way along a place (往…方向, 由东向西), a bracket naming more, a thing pointed at.
+WAYS_AND_BRACKETS = [
+    ("长江大桥往江北方向每天都有电瓶车", "长江大桥往江北方向"),
+    ("枫林路由东向西车道货车逆行", "枫林路由东向西车道"),
+    ("松山路百货大楼往火车站方向约300米处路面塌陷", "松山路百货大楼往火车站方向约300米处"),
+    ("解放路南段(人民公园西)有人摆摊", "解放路南段(人民公园西)"),
+    ("翠竹家园(二期)垃圾没人清", "翠竹家园(二期)"),
+    ("幸福村委会旁边的这条河道又脏又臭", "幸福村委会旁边的这条河道"),
+    ("体育场路的几个公交车站都没有顶棚", "体育场路的几个公交车站"),
+]
+
 CASES = [
+    *PARTS_AND_SIDES,
+    *WAYS_AND_BRACKETS,
+    *NAMES_KEPT_WHOLE,
+    *THINGS_AT_A_PLACE,
+    *AREAS_BEFORE_THE_SPOT,
+    *QUOTED_AND_LISTED,
     *ROADS_AND_CROSSINGS,
     *ESTATES_AND_BUILDINGS,
     *SHOPS_AND_LANDMARKS,
@@ -245,13 +341,14 @@ def test_place_as_people_write_it(places: PlaceExtractor, text: str, want: str) 
         ("幸福里小区3号楼2单元门口堆满杂物", "幸福里小区3号楼2单元门口"),
         ("新华书店门口好多共享单车倒了一地", "新华书店门口"),
         ("我现在在杏林村东头", "杏林村东头"),
-        ("人民医院附近有人乱扔垃圾", "人民医院"),
+        ("人民医院附近有人乱扔垃圾", "人民医院附近"),
         ("关于XX路段夜间施工噪音扰民的投诉", "XX路段"),
         ("地铁站B口共享单车乱停", "地铁站B口"),
     ],
 )
 def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
-    """The phrase itself, without 在 before it or 附近 after it."""
+    """The phrase itself, without 在 before it; 附近 stays, as people write it: a place near
+    the hospital is not the hospital, and labels that keep it are still inside the phrase."""
     assert places.extract(text) == want
 
 
@@ -283,10 +380,51 @@ def test_exact_phrase(places: PlaceExtractor, text: str, want: str) -> None:
         "商贩占道经营太严重了",
         "我也不知道该找谁",
         "有一栋楼的外墙掉皮了",
+        # parts of a place make none alone
+        "工地围挡长期未拆",
+        "在水产区域有人宰杀活禽",
+        "楼下门面装修",
+        "水坑边缘有些碎石",
+        # a part of the city is no place; a time is not a place before which something lies
+        "市区部分路段下水道堵了",
+        "3年前就反映过井盖的事",
+        "四车道变成两车道以后天天堵",
+        # words that end in 路 or 街 without naming one, and one's own door
+        "楼道里的电路老化了",
+        "每天扫街的师傅说狗太多",
+        "这是我们的必经之路却堆满垃圾",
+        "一楼住户在自家门前搭了棚子",
+        "经常来公园锻炼的陈女士说栈道破了",
+        "有3个小区垃圾没人清",
+        # a thing counted is no place named; 短路 is no road
+        "公共厕所一共三间，两间大门紧锁",
+        "线路短路导致路灯不亮",
+        "学校外面有人摆摊",
+        "记者走访城区发现很多井盖下陷",
     ],
 )
 def test_no_place(places: PlaceExtractor, text: str) -> None:
     assert places.extract(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # the same place again, a thing at it, a long list: only the first place, or one more
+        ("花园小区，小区门口的垃圾没人清", "花园小区"),
+        ("迎宾路,一个井盖坏了", "迎宾路"),
+        ("东风路、西湖路、南山路、北海路都有人摆摊", "东风路、西湖路"),
+        # a quoted name after an area is a platform, not a shop there
+        ("网友在长宁县“便民论坛”反映垃圾没人清", "长宁县"),
+    ],
+)
+def test_a_listed_place_stops_where_the_place_does(places: PlaceExtractor, text: str, want: str) -> None:
+    assert places.extract(text) == want
+
+
+def test_a_form_line_break_joins_the_road_and_the_spot(parser: MessageParser) -> None:
+    """ "同心路⏎中国银行门口…": the spot on the second line refines the road on the first."""
+    assert parser.locate("建设路\n人民银行门口有人乱停车") == "建设路 人民银行门口"
 
 
 def test_the_name_span_is_the_proper_name_only(places: PlaceExtractor) -> None:
