@@ -70,7 +70,8 @@ class HotStatement:
 
     def _render(self, connection: Connection) -> _Rendered:
         dialect = connection.dialect
-        rendered = self._rendered.get(dialect.name)
+        key = f"{dialect.name}+{dialect.driver}"  # the driver decides the parameter style
+        rendered = self._rendered.get(key)
         if rendered is None:
             statement = self.statement if isinstance(self.statement, ClauseElement) else self.statement(dialect.name)
             compiled = cast(
@@ -88,7 +89,7 @@ class HotStatement:
             # shows as None here and is refused in `bind` rather than silently stored as NULL.
             defaults = {name: value for name, value in compiled.params.items() if isinstance(value, _PLAIN)}
             rendered = _Rendered(compiled.string, names, positional, processors, defaults)
-            self._rendered[dialect.name] = rendered
+            self._rendered[key] = rendered
         return rendered
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
