@@ -49,7 +49,12 @@ class FitOptions:
     c: float = 4.0  # report head
     c_category: float = 12.0
     c_urgent: float = 4.0
-    real_weight: float = 1.0  # sample weight of real rows (written rows weigh 1)
+    # Sample weight of real rows (written rows and ledger rows weigh 1). Real public text is
+    # what the model must read, and it is outnumbered by the written rows; bench/parser_cv.py,
+    # pooled category/unit: 1 -> 0.795/0.806, 2 -> 0.802/0.813, 3 -> 0.804/0.816, 4 -> 0.800/0.812.
+    # 2 and 3 tie within the folds' spread (sd 0.017); at 3 the written chat register weighs so
+    # little that a team-written inspection route reads as 疑似上报 (tests/parsing/test_parser_traps.py).
+    real_weight: float = 2.0
     ngram_sizes: tuple[int, ...] = NGRAM_SIZES
     min_documents: int = MIN_DOCUMENTS
     blind: str = "all"  # which examples are learnt a second time without the rules: all, written, none

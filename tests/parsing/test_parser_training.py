@@ -34,8 +34,14 @@ def test_longer_ngrams_and_a_higher_document_count_change_the_vocabulary(cfg: Gu
 
 def test_weighting_real_rows_moves_the_weights(cfg: GuanjiaConfig, sample: list[Example]):
     assert any(ex.real for ex in sample)
-    base = fit(cfg, sample, FitOptions(blind="written"))
-    heavier = fit(cfg, sample, FitOptions(blind="written", real_weight=3.0))
+    even = FitOptions(blind="written", real_weight=1.0)
+    base = fit(cfg, sample, even)
+    heavier = fit(cfg, sample, replace(even, real_weight=3.0))
     assert abs(base.bias - heavier.bias).max() > 1e-3
-    blind_none = fit(cfg, [replace(ex, real=True) for ex in sample], FitOptions(blind="written"))
-    assert abs(blind_none.bias - fit(cfg, sample, FitOptions(blind="none")).bias).max() < 1e-3
+
+
+def test_only_written_rows_are_learnt_again_without_the_rules_when_asked(cfg: GuanjiaConfig, sample: list[Example]):
+    all_real = fit(cfg, [replace(ex, real=True) for ex in sample], FitOptions(blind="written", real_weight=1.0))
+    no_blind = fit(cfg, sample, FitOptions(blind="none", real_weight=1.0))
+    assert abs(all_real.bias - no_blind.bias).max() < 1e-3
+    assert abs(fit(cfg, sample, FitOptions(real_weight=1.0)).bias - no_blind.bias).max() > 1e-3
