@@ -94,8 +94,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--models",
         default=str(ROOT / "var" / "parser_cv"),
-        help="keeps each fold's fitted model here (by options, fold and rows), so a change to the parser's"
-        " decision is measured again without refitting; '' to keep nothing",
+        help="keeps each fold's fitted model here (by options, rows, config and fitting code), so a change"
+        " to the parser's decision is measured again without refitting; '' to keep nothing",
     )
     parser.add_argument("--c", type=float)
     parser.add_argument("--c-category", type=float)
@@ -156,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     dev = examples(rules, tuning_rows())
     print(f"options: {json.dumps(asdict(options))}  tune={args.tune} urgent_recall={args.urgent_recall}")
     print(f"{len(real)} real rows ({len({r.get('source') for r in real})} pages), {len(written)} written rows")
+    # A kept model is reused only for the same rules (config) and the same fitting code.
+    fingerprint = hashlib.sha256(cfg.model_dump_json().encode())
+    for source in ("training.py", "features.py", "model.py"):
+        fingerprint.update((ROOT / "bot" / "parsing" / source).read_bytes())
+    code = fingerprint.hexdigest()
     scores: list[Score] = []
     for k in range(args.folds) if args.only is None else args.only:
         held = [r for r in real if fold_of(r, args.folds, args.seed) == k]
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         keep = None
         if args.models:
-            digest = hashlib.sha256(json.dumps([asdict(options), corpus_digest([*written, *kept])]).encode())
+            digest = hashlib.sha256(json.dumps([asdict(options), corpus_digest([*written, *kept]), code]).encode())
             keep = Path(args.models) / f"{digest.hexdigest()[:16]}-{k}.npz"
         result = run_fold(cfg, rules, [*written, *kept], held, dev, options, args.tune, args.urgent_recall, keep)
         scores.append(result)
