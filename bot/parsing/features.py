@@ -17,7 +17,7 @@ _DIGITS = re.compile(r"\d+")
 _LATIN = re.compile(r"[A-Za-z]+")
 
 
-def ngrams(clean: str) -> set[str]:
+def ngrams(clean: str, sizes: tuple[int, ...] = NGRAM_SIZES) -> set[str]:
     """Distinct character 1–3-grams of the cleaned text, digit runs and Latin words folded.
 
     "3栋" and "15栋" both read "0栋"; "A3区" reads "a0区": numbers name places, not problems.
@@ -25,7 +25,7 @@ def ngrams(clean: str) -> set[str]:
     """
     text = marked(clean)
     found: set[str] = set()
-    for size in NGRAM_SIZES:
+    for size in sizes:
         for start in range(len(text) - size + 1):
             found.add(text[start : start + size])
     return found
