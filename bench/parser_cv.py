@@ -66,11 +66,17 @@ def fold_of(row: dict[str, Any], folds: int, seed: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{source}".encode()).digest()[:8], "big") % folds
 
 
-def corpus() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(real rows, written rows): every train_real_*.jsonl, and every other train_*.jsonl."""
+def corpus(
+    always: tuple[str, ...] = (), leave_out: tuple[str, ...] = ()
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(real rows to fold, rows that always train): every train_real_*.jsonl but those in `always`
+    (which always train) and `leave_out` (not read); every other train_*.jsonl always trains."""
     real, written = [], []
     for path in sorted(CORPUS.glob("train_*.jsonl")):
-        (real if path.name.startswith("train_real_") else written).extend(load_corpus(path))
+        if path.name in leave_out:
+            continue
+        folded = path.name.startswith("train_real_") and path.name not in always
+        (real if folded else written).extend(load_corpus(path))
     return real, written
 
 
@@ -97,6 +103,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keeps each fold's fitted model here (by options, rows, config and fitting code), so a change"
         " to the parser's decision is measured again without refitting; '' to keep nothing",
     )
+    parser.add_argument(
+        "--always-train", nargs="*", default=[], metavar="FILE",
+        help="corpus files (names) that always train and are never held out: with --leave-out, whether new rows"
+        " help is measured on the same held-out folds",
+    )  # fmt: skip
+    parser.add_argument("--leave-out", nargs="*", default=[], metavar="FILE", help="corpus files (names) not read")
     parser.add_argument("--c", type=float)
     parser.add_argument("--c-category", type=float)
     parser.add_argument("--c-urgent", type=float)
@@ -152,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     options = options_from(args)
     cfg = load_config()
     rules = MessageParser(cfg, word_edges=False)
-    real, written = corpus()
+    real, written = corpus(tuple(args.always_train), tuple(args.leave_out))
     dev = examples(rules, tuning_rows())
     print(f"options: {json.dumps(asdict(options))}  tune={args.tune} urgent_recall={args.urgent_recall}")
     print(f"{len(real)} real rows ({len({r.get('source') for r in real})} pages), {len(written)} written rows")
