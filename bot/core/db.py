@@ -118,9 +118,9 @@ def insert_unless_present_returning(
     key = (model.__table__, tuple(unique), also, tuple(values))
     statement = _hot_inserts.get(key)
     if statement is None:
-        table, columns = model.__table__, tuple(unique)
+        table, conflict_key = model.__table__, tuple(unique)
         statement = _hot_inserts[key] = HotStatement(
-            lambda dialect: _insert_unless_present_statement(dialect, table, columns, also), values
+            lambda dialect: _insert_unless_present_statement(dialect, table, conflict_key, also), values
         )
     rows = statement.rows(session, {**values, **params})
     return rows[0] if rows else None
