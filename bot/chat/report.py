@@ -8,12 +8,11 @@ from bot.chat.cards import cards_for
 from bot.chat.context import ChatContext
 from bot.chat.evidence import take_waiting_evidence
 from bot.chat.messages import Outcome, Reply
-from bot.core.echo_safety import echo
 from bot.inspections.points import point_name
 from bot.inspections.rounds import RoundService
 from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
-from bot.tickets.formatting import NO_PLACE, category_tag, deadline_phrase, place_text
+from bot.tickets.formatting import category_tag, deadline_phrase, place_text
 from bot.tickets.status_labels import status_label
 from models import Ticket, TicketStatus
 
@@ -25,7 +24,7 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
     earlier = (ctx.service.repeated.get(ticket.id) or ticket.original) if ticket.duplicate_of is not None else None
     if earlier is not None:
         return (
-            f"已有工单 #{earlier.id}{tag}地点：{echo(earlier.location) or NO_PLACE}，"
+            f"已有工单 #{earlier.id}{tag}地点：{place_text(earlier)}，"
             f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"
         )
     head = f"已登记 #{ticket.id}{tag}地点：{place_text(ticket)}"

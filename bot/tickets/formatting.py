@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.echo_safety import echo
@@ -43,7 +44,14 @@ def category_tag(cfg: GuanjiaConfig, ticket: Ticket) -> str:
     return f"【{urgent}{cfg.category_name(ticket.category)}】"
 
 
-def place_text(ticket: Ticket) -> str:
+class Located(Protocol):
+    """A ticket, or a summary of one (bot/tickets/insert.Repeated): what has a place."""
+
+    @property
+    def location(self) -> str | None: ...
+
+
+def place_text(ticket: Located) -> str:
     """The ticket's place for a chat text (defanged), or NO_PLACE."""
     return echo(ticket.location) or NO_PLACE
 

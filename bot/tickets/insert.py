@@ -20,8 +20,11 @@ from models import OPEN_STATUSES, Ticket, TicketEvent, TicketImage
 _TICKET_COLUMNS = tuple(column.key for column in Ticket.__table__.columns if column.key != "id")
 # Run on the cursor (bot/core/hot_statements.py): every report writes these.
 _INSERT_TICKET = HotStatement(insert(Ticket).returning(Ticket.id), _TICKET_COLUMNS)
-_EVENT_COLUMNS = ("ticket_id", "type", "actor_id", "actor_name", "at", "note", "source_msg_id", "source_platform")
-_INSERT_EVENT = HotStatement(insert(TicketEvent), (*_EVENT_COLUMNS, "actor_kind", "data"))
+_EVENT_COLUMNS = (
+    *("ticket_id", "type", "actor_id", "actor_name", "at", "note"),
+    *("source_msg_id", "source_platform", "actor_kind", "data"),
+)
+_INSERT_EVENT = HotStatement(insert(TicketEvent), _EVENT_COLUMNS)
 # The IN list is rendered with its constants, which needs the binds declared not required here.
 _OPEN_REPEATED = HotStatement(
     select(Ticket.id, Ticket.unit, Ticket.status, Ticket.location)
