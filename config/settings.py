@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     media_allow_loopback: bool = False
     # Log lines: "text" (readable) or "json" (one object a line); secrets are masked in both.
     log_format: Literal["text", "json"] = "text"
-    # Messages handled at once per server process (see bot/api/intake_calls.py).
+    # Worker threads per server process for intake work that waits on the database (bot/api/intake_calls.py).
     intake_threads: int = Field(default=4, ge=1, le=64)
     # Group commit: webhook messages that arrive together are written by one thread in one
     # transaction and one commit, each answered after it (bot/chat/intake.py GroupCommit).

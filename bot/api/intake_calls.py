@@ -1,9 +1,11 @@
-"""Messages go to the intake on worker threads, a few at a time per process.
+"""Messages go to the intake: read on the event loop, written by the group-commit writer.
 
-The intake is synchronous (one SQLAlchemy session per message). A handful of threads keeps the
-database busy while others parse; more only fight over the GIL, so throughput falls as they are
-added (`bench/ingest_bench.py`). `GUANJIA_INTAKE_THREADS` sets how many run at once; further
-messages wait their turn on the event loop, which keeps accepting connections meanwhile.
+Reading a message (cleaning, commands, parsing) is CPU alone, a fraction of a millisecond, so it
+runs on the event loop: handing it to a worker thread and back cost more than the parse itself
+(`bench/intake_cut.py`: the `inline` cut against `full`). A read that may wait on the database
+(a quote by message id, a refresh of the learned words) still goes to a worker thread, so the
+loop never waits on a connection. Without group commit the whole message is handled on worker
+threads, `GUANJIA_INTAKE_THREADS` at a time; more only fight over the GIL.
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ async def take_in(
 ) -> Outcome:
     """`effects` are written in the message's own transaction (see bot/chat/intake.py).
 
-    With group commit on, the message is read (parsed) on a worker thread and then waits, on
-    the event loop and holding no thread, for the writer's commit of its batch.
+    With group commit on, the message is read and then waits, on the event loop and holding no
+    thread, for the writer's commit of its batch.
     """
-    limiter = _limiter(request, services)
+    intake = services.intake
     if services.group_commit is None:
-        return await to_thread.run_sync(partial(services.intake.handle, incoming, effects), limiter=limiter)
-    message = await to_thread.run_sync(services.intake.read, incoming, limiter=limiter)
+        return await to_thread.run_sync(partial(intake.handle, incoming, effects), limiter=_limiter(request, services))
+    if intake.reads_database(incoming):
+        message = await to_thread.run_sync(intake.read, incoming, limiter=_limiter(request, services))
+    else:
+        message = intake.read(incoming)
     return await asyncio.wrap_future(services.group_commit.submit(message, effects))

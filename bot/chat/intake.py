@@ -89,6 +89,11 @@ class Intake:
         """Everything about the message that needs no write: cleaning, parsing, the quoted #N."""
         return read_message(msg, self.cfg, self.parser, self.registry, self._learned, self._quoted_ticket)
 
+    def reads_database(self, msg: IncomingMessage) -> bool:
+        """Whether `read` may wait on the database: for a quoted message's #N (by id), or to
+        refresh the learned words. Otherwise it is CPU alone and may run on the event loop."""
+        return bool(msg.quoted_msg_id and not msg.quoted_text) or not self.memory.is_fresh()
+
     def handle(self, msg: IncomingMessage, effects: Sequence[Effect] = ()) -> Outcome:
         return self.handle_read(self.read(msg), effects)
 

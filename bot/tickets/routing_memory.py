@@ -138,6 +138,12 @@ class RoutingMemory:
         self._read_at: datetime | None = None
         self._read_after_change = -1
 
+    def is_fresh(self) -> bool:
+        """Whether `learned` would answer from memory now, without reading the database."""
+        now = self._clock.now()
+        with self._lock:
+            return self._fresh(now)
+
     def _fresh(self, now: datetime) -> bool:
         if self._read_at is None or self._read_after_change != _changes:
             return False

@@ -4,6 +4,7 @@ one message's failure never costing the others theirs, a retry in the same batch
 from __future__ import annotations
 
 from concurrent.futures import wait
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -15,6 +16,7 @@ from bot.app import create_app
 from bot.app_services import AppServices
 from bot.chat.intake import GroupCommit
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.tickets.routing_memory import learned_rows_changed
 from models import InboundMessage, Ticket
 
 REPORTS = ["府前街与南环路交叉口西北角垃圾堆了两天了", "东关大街12号门口井盖丢了", "妫水北街有人乱贴小广告"]
@@ -99,3 +101,16 @@ def test_webhook_messages_posted_together_are_all_answered_and_stored_once(
     assert [a.status_code for a in answers] == [200] * 7
     assert answers[5].json() == answers[0].json() and answers[6].json() == answers[1].json()
     assert counts(services) == (5, 3)
+
+
+def test_the_event_loop_reads_a_message_only_when_that_needs_no_database(services: AppServices) -> None:
+    """The webhook reads on the event loop unless the read may wait on a connection."""
+    plain = message(40, REPORTS[0])
+    services.intake.read(plain)  # reads the learned words once
+    assert not services.intake.reads_database(plain)
+    assert services.intake.reads_database(replace(plain, quoted_msg_id="om_1"))  # its #N is in the record
+    assert not services.intake.reads_database(replace(plain, quoted_text="已登记 #3", quoted_msg_id="om_1"))
+    learned_rows_changed()  # a correction was stored: the next read fetches the words again
+    assert services.intake.reads_database(plain)
+    services.intake.read(plain)
+    assert not services.intake.reads_database(plain)
