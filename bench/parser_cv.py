@@ -43,7 +43,6 @@ from bot.parsing.training import (  # noqa: E402
     URGENT_RECALL,
     Example,
     FitOptions,
-    corpus_digest,
     examples,
     fit,
     tune_thresholds,
@@ -80,6 +79,16 @@ def corpus(
     return real, written
 
 
+def rows_fingerprint(rows: list[dict[str, Any]]) -> str:
+    """Text and labels of the training rows: a relabelled row must not reuse a kept model
+    (training.corpus_digest, the model header's fingerprint, hashes the texts only)."""
+    h = hashlib.sha256()
+    for row in rows:
+        h.update(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
+
+
 def options_from(args: argparse.Namespace) -> FitOptions:
     o = FitOptions()
     changes: dict[str, Any] = {}
@@ -100,8 +109,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--models",
         default=str(ROOT / "var" / "parser_cv"),
-        help="keeps each fold's fitted model here (by options, rows, config and fitting code), so a change"
-        " to the parser's decision is measured again without refitting; '' to keep nothing",
+        help="keeps each fold's fitted model here (by options, rows with their labels, config and fitting code),"
+        " so a change to the parser's decision is measured again without refitting; '' to keep nothing",
     )
     parser.add_argument(
         "--always-train", nargs="*", default=[], metavar="FILE",
@@ -180,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         keep = None
         if args.models:
-            digest = hashlib.sha256(json.dumps([asdict(options), corpus_digest([*written, *kept]), code]).encode())
+            digest = hashlib.sha256(json.dumps([asdict(options), rows_fingerprint([*written, *kept]), code]).encode())
             keep = Path(args.models) / f"{digest.hexdigest()[:16]}-{k}.npz"
         result = run_fold(cfg, rules, [*written, *kept], held, dev, options, args.tune, args.urgent_recall, keep)
         scores.append(result)

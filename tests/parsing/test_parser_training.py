@@ -45,3 +45,20 @@ def test_only_written_rows_are_learnt_again_without_the_rules_when_asked(cfg: Gu
     no_blind = fit(cfg, sample, FitOptions(blind="none", real_weight=1.0))
     assert abs(all_real.bias - no_blind.bias).max() < 1e-3
     assert abs(fit(cfg, sample, FitOptions(real_weight=1.0)).bias - no_blind.bias).max() > 1e-3
+
+
+def test_cross_validation_refits_when_a_label_changes_not_only_a_text():
+    """bench/parser_cv.py keeps fold models by a fingerprint of their training rows: a
+    relabelled row (same text) must not reuse the model fitted on the old label."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "parser_cv.py"
+    spec = importlib.util.spec_from_file_location("parser_cv", path)
+    assert spec is not None and spec.loader is not None
+    cv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cv)
+    row = {"text": "菜市场内占道经营严重", "is_report": True, "categories": ["vending"], "unit": "cgzf"}
+    relabelled = {**row, "categories": ["market", "vending"], "unit": "scjg"}
+    assert cv.rows_fingerprint([row]) == cv.rows_fingerprint([dict(row)])
+    assert cv.rows_fingerprint([row]) != cv.rows_fingerprint([relabelled])
