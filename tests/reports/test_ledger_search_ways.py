@@ -14,7 +14,7 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.app_services import AppServices
@@ -143,3 +143,15 @@ def test_a_count_walks_where_the_words_are_common_among_the_filtered(
         assert common("垃圾", "hws")  # half of the unit's tickets: 9 matches within 18
         assert not common("路灯", "hws")  # none among its first 20: the index
         assert not common("垃圾", None)  # no other filter: the index drives the count as it is
+
+
+def test_a_search_puts_the_planner_setting_back(services: AppServices) -> None:
+    """PostgreSQL plans a search's walk with random_page_cost 1.1; the rest of the request does not."""
+    _seed(services, 10)
+    with services.session_factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL planner setting")
+        before = session.scalar(text("SHOW random_page_cost"))
+        page = ledger_query.ledger_page(session, services.cfg, LedgerFilter(q="垃圾"), services.clock.now(), None)
+        assert page.total == 5
+        assert session.scalar(text("SHOW random_page_cost")) == before != "1.1"
