@@ -190,7 +190,8 @@ def ledger_page(
     per_page: int = PER_PAGE,
 ) -> LedgerPage:
     if flt.q and not index_orders_matches(dialect_of(session)):
-        with ordered_paths(session):
+        # Without another filter the walk has one ordered path, the primary key: nothing to plan.
+        with ordered_paths(session, bool(filter_conditions(cfg, flt, now, scope_unit))):
             found = _searched(session, cfg, flt, now, scope_unit, per_page)
     else:
         by_walk = bool(flt.q) and _common_where_filtered(session, cfg, flt, now, scope_unit)
@@ -294,7 +295,9 @@ def _searched(
         return _from_matches(_in_order(candidates, flt.sort), flt, per_page, "index")
     # Over the cap, though few among the first tickets: the page alone, by a walk when that is short.
     offset, ids, via = (flt.page - 1) * per_page, None, "index, page walked"
-    if first and WINDOW * (offset + per_page) <= WALK_ROWS * len(first):
+    if len(first) >= offset + per_page:
+        ids, via = first[offset : offset + per_page], "index, page in the window"
+    elif first and WINDOW * (offset + per_page) <= WALK_ROWS * len(first):
         found, more = walk(2 * WALK_ROWS, offset + per_page)
         ids = found[offset:] if len(found) >= offset + per_page or not more else None
     if ids is None:

@@ -59,13 +59,14 @@ def index_orders_matches(dialect: str) -> bool:
 
 
 @contextmanager
-def ordered_paths(session: Session) -> Iterator[None]:
+def ordered_paths(session: Session, needed: bool = True) -> Iterator[None]:
     """Plan the enclosed search for tickets in memory. With the default random_page_cost (4, a
     spinning disk) PostgreSQL walks a unit's tickets by the primary key, reading every unit's
     (14 times the rows), rather than by the (unit, id) index: 150 ms against 50 at a million.
-    The setting is put back right after; after an error the rollback undoes it (SET LOCAL), and
+    Only `needed` where the walk has a choice of paths (another filter than the words). The
+    setting is put back right after; after an error the rollback undoes it (SET LOCAL), and
     a statement in the failed transaction would only hide the error."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = needed and session.get_bind().dialect.name == "postgresql"
     if postgres:
         session.execute(sql_text("SET LOCAL random_page_cost = 1.1"))
     yield

@@ -84,6 +84,7 @@ NOT_THE_WINDOW = {"walk", "index, page walked", *INDEX}
     [
         (4, 10, NOT_THE_WINDOW),  # the window never holds the count's 9 matches
         (8, 40, NOT_THE_WINDOW),
+        (6, 10, {"index, page in the window", *NOT_THE_WINDOW}),
         (20, 1000, {"window", "walk", *INDEX}),
         (1000, 1000, {"window"}),  # every ticket in the window
     ],
@@ -152,6 +153,6 @@ def test_a_search_puts_the_planner_setting_back(services: AppServices) -> None:
         if session.get_bind().dialect.name != "postgresql":
             pytest.skip("a PostgreSQL planner setting")
         before = session.scalar(text("SHOW random_page_cost"))
-        page = ledger_query.ledger_page(session, services.cfg, LedgerFilter(q="垃圾"), services.clock.now(), None)
-        assert page.total == 5
+        page = ledger_query.ledger_page(session, services.cfg, LedgerFilter(q="垃圾"), services.clock.now(), "hws")
+        assert page.total == 2  # tickets 2 and 6: the even ones (垃圾) of the unit (n % 4 != 0)
         assert session.scalar(text("SHOW random_page_cost")) == before != "1.1"
