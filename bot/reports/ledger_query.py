@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.core.date_range import lenient_date
@@ -194,8 +194,7 @@ def ledger_page(
         with ordered_paths(session, bool(filter_conditions(cfg, flt, now, scope_unit))):
             found = _searched(session, cfg, flt, now, scope_unit, per_page)
     else:
-        by_walk = bool(flt.q) and _common_where_filtered(session, cfg, flt, now, scope_unit)
-        found = _through_the_index(session, cfg, flt, now, scope_unit, per_page, count_by_walk=by_walk)
+        found = _through_the_index(session, cfg, flt, now, scope_unit, per_page)
     ids = found.ids
     rows = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
     return LedgerPage([rows[i] for i in ids if i in rows], found.total, found.page, found.pages, found.capped)
@@ -212,19 +211,11 @@ class _Found:
 
 
 def _through_the_index(
-    session: Session,
-    cfg: GuanjiaConfig,
-    flt: LedgerFilter,
-    now: datetime,
-    scope_unit: str | None,
-    per_page: int,
-    count_by_walk: bool = False,
+    session: Session, cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None, per_page: int
 ) -> _Found:
-    """The page as one bounded count and one ordered page query, the search index driving both
-    (the count without it when `count_by_walk`)."""
+    """The page as one bounded count and one ordered page query, the search index driving both."""
     matching, ticket_id = selected(session, cfg, flt, now, scope_unit)
-    counted = selected(session, cfg, flt, now, scope_unit, indexed=False)[0] if count_by_walk else matching
-    total = bounded_count(session, counted, COUNT_CAP)
+    total = bounded_count(session, matching, COUNT_CAP)
     capped = total > COUNT_CAP
     pages = max((min(total, COUNT_CAP) + per_page - 1) // per_page, 1)
     page = flt.page if capped else min(flt.page, pages)
@@ -238,22 +229,6 @@ def _through_the_index(
     if capped:
         pages = page + 1 if len(ids) == per_page else page
     return _Found(ids, min(total, COUNT_CAP), page, pages, capped)
-
-
-def _common_where_filtered(
-    session: Session, cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None
-) -> bool:
-    """Whether the search's count is cheaper without the index (SQLite's FTS5): with another
-    filter (a unit) the index hands over every match of the words and each is looked up for the
-    unit, where walking the unit's own index finds the count's matches sooner, if the words are
-    common among the unit's first WINDOW tickets (府前街 垃圾 in one unit: 105 ms against 50)."""
-    filters = filter_conditions(cfg, flt, now, scope_unit)
-    if not filters:
-        return False
-    hit = case((and_(*term_conditions(flt.q)), 1), else_=0).label("hit")
-    first = select(hit).where(and_(True, *filters)).limit(WINDOW).subquery()
-    seen, hits = session.execute(select(func.count(), func.coalesce(func.sum(first.c.hit), 0))).one()
-    return bool(seen < WINDOW or WALK_ROWS * hits >= WINDOW * (COUNT_CAP + 1))
 
 
 def _from_matches(matches: list[int], flt: LedgerFilter, per_page: int, via: str) -> _Found:

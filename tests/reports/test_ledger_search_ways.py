@@ -60,12 +60,10 @@ def _seed(services: AppServices, count: int = 150) -> None:
 
 
 def _ways(session: Session, services: AppServices, flt: LedgerFilter, unit: str | None) -> list[object]:
-    """The one bounded query's page, then the same with the count walked (SQLite, a unit and a
-    common word), then `_searched`'s."""
+    """The one bounded query's page, then `_searched`'s."""
     now, cfg = services.clock.now(), services.cfg
     return [
         ledger_query._through_the_index(session, cfg, flt, now, unit, 3),
-        ledger_query._through_the_index(session, cfg, flt, now, unit, 3, count_by_walk=True),
         ledger_query._searched(session, cfg, flt, now, unit, 3),
     ]
 
@@ -99,11 +97,10 @@ def test_every_way_gives_the_page_the_one_query_gives(
     ways: Counter[str] = Counter()
     with services.session_factory() as session:
         for q, sort, page, unit in product(TERMS, ledger_query.SORTS, (1, 2, 4, 40), (None, "hws")):
-            one_query, count_walked, searched = _ways(session, services, LedgerFilter(q=q, sort=sort, page=page), unit)
+            one_query, searched = _ways(session, services, LedgerFilter(q=q, sort=sort, page=page), unit)
             assert isinstance(searched, ledger_query._Found)
             ways[searched.via] += 1
             assert _seen(searched) == _seen(one_query), (q, sort, page, unit, searched.via)
-            assert _seen(count_walked) == _seen(one_query), (q, sort, page, unit)
     assert set(ways) == expected_ways  # the comparison covered every way these bounds lead to
 
 
@@ -126,24 +123,6 @@ def test_the_page_of_a_search_is_found_by_a_walk_on_both_databases(
     assert (page.total, page.capped, page.page, page.pages) == (8, True, 2, 3)
     assert [t.id - first for t in rare.tickets] == [0, 1, 2]
     assert (rare.total, rare.capped, rare.pages) == (4, False, 2)
-
-
-def test_a_count_walks_where_the_words_are_common_among_the_filtered(
-    services: AppServices, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(ledger_query, "WINDOW", 20)
-    monkeypatch.setattr(ledger_query, "WALK_ROWS", 40)
-    monkeypatch.setattr(ledger_query, "COUNT_CAP", 8)
-    _seed(services)
-    now, cfg = services.clock.now(), services.cfg
-    with services.session_factory() as session:
-
-        def common(q: str, unit: str | None) -> bool:
-            return ledger_query._common_where_filtered(session, cfg, LedgerFilter(q=q), now, unit)
-
-        assert common("垃圾", "hws")  # half of the unit's tickets: 9 matches within 18
-        assert not common("路灯", "hws")  # none among its first 20: the index
-        assert not common("垃圾", None)  # no other filter: the index drives the count as it is
 
 
 def test_a_search_puts_the_planner_setting_back(services: AppServices) -> None:
