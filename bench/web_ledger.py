@@ -5,7 +5,7 @@
 
 Seeds the tickets (executemany on SQLite, COPY on PostgreSQL; the PostgreSQL database is
 wiped, give it one of its own), ANALYZEs, then prints the median of `--repeat` requests of
-each ledger page (50 rows and a count capped at 10,000). The search terms have 1, 2, 3, 5
+each ledger page (50 rows and a count capped at 1,000). The search terms have 1, 2, 3, 5
 characters and several words, common and rare. `--reuse` times a database an earlier run seeded
 (a PostgreSQL URL or `sqlite:///FILE`) after migrating it to head, instead of seeding it again
 (seeding a million takes minutes). With `--export-rss` it also measures the peak
