@@ -93,6 +93,9 @@ class Ticket(Base):
         Index("ix_tickets_unit_id", "unit", "id"),
         Index("ix_tickets_area_id", "area", "id"),
         Index("ix_tickets_fix_deadline", "fix_deadline"),
+        # Filters each common and rare together, counted and paged by their own index (migration 0018).
+        Index("ix_tickets_urgent_area_id", "urgent", "area", "id"),
+        Index("ix_tickets_category_status_id", "category", "status", "id"),
         # Every message asks for its sender's latest report here (bot/chat/followups.py).
         Index("ix_tickets_reporter_group_created", "reporter_id", "group_id", "created_at"),
     )

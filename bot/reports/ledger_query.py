@@ -8,7 +8,7 @@ count; past the cap the page says "1000+" and pages on without a last page).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 from bot.core.date_range import lenient_date
 from bot.reports import periods
 from bot.reports.digests import overdue_condition
-from bot.reports.ledger_search import IdColumn, narrowed
+from bot.reports.ledger_search import IdColumn, caseless, index_orders_matches, narrowed, ordered_paths
 from config.schema import GuanjiaConfig
 from models import ALL_STATUSES, OPEN_STATUSES, Ticket
 
 PER_PAGE = 50
 COUNT_CAP = 1000
+WINDOW = 2_000  # tickets a search first checks in the page's order, to see how common its terms are
+WALK_ROWS = 15_000  # the tickets a walk may expect to check before the search index is cheaper
 MAX_AREAS = 500
 MAX_QUERY = 100
 SORTS = {"new": "最新上报", "old": "最早上报", "deadline": "整改期限最近"}
@@ -90,6 +92,11 @@ class LedgerFilter:
 
 def conditions(cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None) -> list[Any]:
     """The filter as SQL conditions; `?q=` is its LIKEs (`selected` adds the search index)."""
+    return filter_conditions(cfg, flt, now, scope_unit) + term_conditions(flt.q)
+
+
+def filter_conditions(cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None) -> list[Any]:
+    """The filter as SQL conditions, all but `?q=`."""
     where: list[Any] = []
     if scope_unit is not None:
         where.append(Ticket.unit == scope_unit)
@@ -111,11 +118,19 @@ def conditions(cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit:
         where.append(Ticket.urgent.is_(True))
     if flt.overdue:
         where.append(overdue_condition(now))
-    for term in flt.q.split():
-        matches: ColumnElement[bool] = or_(
-            Ticket.text.icontains(term, autoescape=True), Ticket.location.icontains(term, autoescape=True)
-        )
-        where.append(matches)
+    return where
+
+
+def term_conditions(q: str) -> list[ColumnElement[bool]]:
+    """Each word of `q` in the text or the place: a LIKE, case-insensitive (a word without cased
+    letters, such as Chinese, needs no folding: the plain LIKE finds the same rows, cheaper)."""
+    where: list[ColumnElement[bool]] = []
+    for term in q.split():
+        if caseless(term):
+            text_has, place_has = Ticket.text.contains, Ticket.location.contains
+        else:
+            text_has, place_has = Ticket.text.icontains, Ticket.location.icontains
+        where.append(or_(text_has(term, autoescape=True), place_has(term, autoescape=True)))
     return where
 
 
@@ -136,11 +151,16 @@ def selected(
 
 
 def ordered(query: Select[Any], sort: str, ticket_id: IdColumn = Ticket.id) -> Select[Any]:
+    return query.order_by(*sort_keys(sort, {"id": ticket_id, "fix_deadline": Ticket.fix_deadline}))
+
+
+def sort_keys(sort: str, columns: Any) -> list[Any]:
+    """The ORDER BY of `sort` over `columns` (`id`, `fix_deadline`: the table's or a subquery's)."""
     if sort == "old":
-        return query.order_by(ticket_id)
+        return [columns["id"]]
     if sort == "deadline":
-        return query.order_by(Ticket.fix_deadline.asc().nulls_last(), ticket_id)
-    return query.order_by(ticket_id.desc())
+        return [columns["fix_deadline"].asc().nulls_last(), columns["id"]]
+    return [columns["id"].desc()]
 
 
 @dataclass(frozen=True)
@@ -169,6 +189,31 @@ def ledger_page(
     scope_unit: str | None,
     per_page: int = PER_PAGE,
 ) -> LedgerPage:
+    if flt.q and not index_orders_matches(dialect_of(session)):
+        # Without another filter the walk has one ordered path, the primary key: nothing to plan.
+        with ordered_paths(session, bool(filter_conditions(cfg, flt, now, scope_unit))):
+            found = _searched(session, cfg, flt, now, scope_unit, per_page)
+    else:
+        found = _through_the_index(session, cfg, flt, now, scope_unit, per_page)
+    ids = found.ids
+    rows = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
+    return LedgerPage([rows[i] for i in ids if i in rows], found.total, found.page, found.pages, found.capped)
+
+
+@dataclass(frozen=True)
+class _Found:
+    ids: list[int]  # the page's ticket ids, in order
+    total: int
+    page: int
+    pages: int
+    capped: bool
+    via: str = "index"  # how a search found them (tests and benchmarks tell the ways apart)
+
+
+def _through_the_index(
+    session: Session, cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None, per_page: int
+) -> _Found:
+    """The page as one bounded count and one ordered page query, the search index driving both."""
     matching, ticket_id = selected(session, cfg, flt, now, scope_unit)
     total = bounded_count(session, matching, COUNT_CAP)
     capped = total > COUNT_CAP
@@ -181,10 +226,108 @@ def ledger_page(
     # Ids first: sorting the matches' ids (an index holds them) is cheap, sorting whole rows is not.
     query = ordered(matching, flt.sort, ticket_id).offset((page - 1) * per_page).limit(per_page)
     ids = list(session.scalars(query))
-    rows = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))} if ids else {}
     if capped:
         pages = page + 1 if len(ids) == per_page else page
-    return LedgerPage([rows[i] for i in ids if i in rows], min(total, COUNT_CAP), page, pages, capped)
+    return _Found(ids, min(total, COUNT_CAP), page, pages, capped)
+
+
+def _from_matches(matches: list[int], flt: LedgerFilter, per_page: int, via: str) -> _Found:
+    """The page out of `matches` in page order: every match, or (more than COUNT_CAP of them) at
+    least as many as the page asked for needs."""
+    capped = len(matches) > COUNT_CAP
+    pages = max((min(len(matches), COUNT_CAP) + per_page - 1) // per_page, 1)
+    page = flt.page if capped else min(flt.page, pages)
+    ids = matches[(page - 1) * per_page : page * per_page]
+    if capped:
+        pages = page + 1 if len(ids) == per_page else page
+    return _Found(ids, min(len(matches), COUNT_CAP), page, pages, capped, via)
+
+
+def _searched(
+    session: Session, cfg: GuanjiaConfig, flt: LedgerFilter, now: datetime, scope_unit: str | None, per_page: int
+) -> _Found:
+    """A search page where the index hands over its candidates unordered (PostgreSQL's GIN).
+
+    For a common term that costs more than the answer: the index reads all of its (say 100,000)
+    candidates and each is checked, where walking the tickets in the page's order finds the
+    count's COUNT_CAP + 1 matches and the page's 50 within a few thousand rows. For a rare term
+    the walk would read every ticket. So the first WINDOW tickets in the page's order, checked
+    with the LIKEs, say how common the terms are, and the page walks or asks the index. Every
+    way returns the rows, order and count the one bounded query would.
+    """
+    walk = _Walk(session, flt, filter_conditions(cfg, flt, now, scope_unit))
+    need = max(COUNT_CAP + 1, flt.page * per_page)  # matches that answer both the count and the page
+    first, more = walk(WINDOW, need)
+    if len(first) >= need or not more:  # enough matches, or every ticket the filter selects
+        return _from_matches(first, flt, per_page, "window")
+    if first and WINDOW * need <= WALK_ROWS * len(first):  # a walk should find them soon
+        found, more = walk(2 * WALK_ROWS, need)
+        if len(found) >= need or not more:
+            return _from_matches(found, flt, per_page, "walk")
+    columns = (Ticket.id, Ticket.fix_deadline) if flt.sort == "deadline" else (Ticket.id,)
+    indexed, _ = selected(session, cfg, flt, now, scope_unit, columns)
+    candidates = session.execute(indexed.limit(COUNT_CAP + 1)).all()
+    if len(candidates) <= COUNT_CAP:  # every match, in hand: sorted here, no second query
+        return _from_matches(_in_order(candidates, flt.sort), flt, per_page, "index")
+    # Over the cap, though few among the first tickets: the page alone, by a walk when that is short.
+    offset, ids, via = (flt.page - 1) * per_page, None, "index, page walked"
+    if len(first) >= offset + per_page:
+        ids, via = first[offset : offset + per_page], "index, page in the window"
+    elif first and WINDOW * (offset + per_page) <= WALK_ROWS * len(first):
+        found, more = walk(2 * WALK_ROWS, offset + per_page)
+        ids = found[offset:] if len(found) >= offset + per_page or not more else None
+    if ids is None:
+        via = "index, page by " + ("deadline" if flt.sort == "deadline" else "index")
+        # A common term sorted by deadline: walking the deadline index and testing the LIKE finds
+        # a page of matches sooner than sorting every match the search index finds.
+        matching, ticket_id = selected(session, cfg, flt, now, scope_unit, indexed=flt.sort != "deadline")
+        ids = list(session.scalars(ordered(matching, flt.sort, ticket_id).offset(offset).limit(per_page)))
+    return _Found(ids, COUNT_CAP, flt.page, flt.page + 1 if len(ids) == per_page else flt.page, True, via)
+
+
+class _Walk:
+    """The tickets the filter selects, in the page's order, each checked with the search's LIKEs."""
+
+    def __init__(self, session: Session, flt: LedgerFilter, filters: list[Any]) -> None:
+        self.session, self.sort = session, flt.sort
+        columns: tuple[Any, ...] = (Ticket.id, Ticket.fix_deadline, and_(*term_conditions(flt.q)).label("hit"))
+        self.selected = select(*columns).where(and_(True, *filters))
+
+    def __call__(self, rows: int, need: int) -> tuple[list[int], bool]:
+        """The first `need` matches among the first `rows` tickets, in order, and whether the walk
+        stopped at `rows` tickets (more may follow) rather than at the last one.
+
+        The LIKEs are tested above the `rows` limit, so the planner picks the filter's own ordered
+        path (the (unit, id) index for a unit) rather than guessing how many rows the LIKEs pass;
+        the `rows`-th ticket is returned whether it matches or not, to tell that the walk got there.
+        """
+        first = ordered(self.selected, self.sort).limit(rows).subquery()
+        numbered = select(first, func.row_number().over(order_by=sort_keys(self.sort, first.c)).label("n")).subquery()
+        walked = (
+            select(numbered.c.id, numbered.c.hit, numbered.c.n)
+            .where(or_(numbered.c.hit, numbered.c.n == rows))
+            .order_by(*sort_keys(self.sort, numbered.c))
+            .limit(need + 1)
+        )
+        ids, more = [], False
+        for ticket_id, hit, n in self.session.execute(walked):  # up to 1,002 rows: one plain pass
+            if hit:
+                ids.append(ticket_id)
+            more = more or n == rows
+        return ids[:need], more
+
+
+NO_DEADLINE = datetime.min
+
+
+def _in_order(rows: Sequence[Any], sort: str) -> list[int]:
+    """The ids of `rows` (id; fix_deadline for the deadline sort) in the order `ordered` gives them."""
+    if sort == "old":
+        return sorted(r.id for r in rows)
+    if sort == "deadline":
+        # NULLS LAST, then by id: the deadline sort's tie-break.
+        return [r.id for r in sorted(rows, key=lambda r: (r.fix_deadline is None, r.fix_deadline or NO_DEADLINE, r.id))]
+    return sorted((r.id for r in rows), reverse=True)
 
 
 def known_areas(session: Session, cfg: GuanjiaConfig) -> list[str]:

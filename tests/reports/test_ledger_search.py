@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import and_, delete, select, text
+from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.app_services import AppServices
-from bot.reports.ledger_query import LedgerFilter, conditions, ledger_page, selected
+from bot.reports.ledger_query import LedgerFilter, ledger_page, selected
+from bot.reports.ledger_search import caseless
 from models import Ticket
 
 TEXTS = [
@@ -67,9 +68,14 @@ def _seed(services: AppServices, rows: list[tuple[str, str | None]]) -> None:
 
 
 def _like_ids(session: Session, services: AppServices, q: str) -> list[int]:
-    """The plain LIKE search (no index: an unknown dialect), newest first."""
-    flt = LedgerFilter(q=q)
-    where = and_(True, *conditions(services.cfg, flt, services.clock.now(), None))
+    """The plain case-insensitive LIKE of every word (no index), newest first."""
+    where = and_(
+        True,
+        *(
+            or_(Ticket.text.icontains(t, autoescape=True), Ticket.location.icontains(t, autoescape=True))
+            for t in q.split()
+        ),
+    )
     return list(session.scalars(select(Ticket.id).where(where).order_by(Ticket.id.desc())))
 
 
@@ -138,3 +144,12 @@ def test_the_count_stops_at_the_cap(services: AppServices, monkeypatch: pytest.M
     assert (first.total, first.capped, first.page, first.pages) == (4, True, 1, 2)
     assert (len(last.tickets), last.page, last.pages) == (1, 4, 4)  # past the cap, pages still open
     assert (small.total, small.capped, small.pages) == (2, False, 1)
+
+
+def test_only_words_without_case_skip_the_case_folding() -> None:
+    """A caseless word is searched by LIKE instead of ILIKE: only safe where no character of it
+    has a case or is what another character folds to."""
+    assert all(caseless(w) for w in ("垃圾", "井盖", "12号", "%_", "（府前街）", "１２"))
+    # Latin, Greek, the sharp s (upper-cases to SS), Roman numerals and circled letters have case.
+    assert not any(caseless(w) for w in ("abc", "ABC", "垃圾a", "ß", "Ω", "Ⅻ", "ⓐ", "\u212a"))
+    assert not caseless("\u0307")  # combining dot above: part of what İ lower-cases to
