@@ -2,7 +2,7 @@
 
 Reading a message (cleaning, commands, parsing) is CPU alone, a fraction of a millisecond, so it
 runs on the event loop: handing it to a worker thread and back cost more than the parse itself
-(`bench/intake_cut.py`: the `inline` cut against `full`). A read that may wait on the database
+(`bench/intake_cut.py`: its `thread` cut against `full`). A read that may wait on the database
 (a quote by message id, a refresh of the learned words) still goes to a worker thread, so the
 loop never waits on a connection. Without group commit the whole message is handled on worker
 threads, `GUANJIA_INTAKE_THREADS` at a time; more only fight over the GIL.
