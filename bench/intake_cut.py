@@ -6,9 +6,11 @@ Each cut serves guanjia's real app (routes, middleware, settings, the real parse
 replaces only what the webhook hands the message to:
 - `http`: answer at once (the HTTP route, middleware, JSON and validation alone);
 - `read`: read and parse the message as served (on the event loop), then answer;
-- `thread`: read it on a worker thread, then hand it to group commit: how the intake was served
-  before reads moved onto the loop, kept to show what that hand-off costs;
-- `full`: the whole intake, unchanged.
+- `thread`: read it on a worker thread, then hand it to the writer thread: how the intake was
+  served before reads moved onto the loop, kept to show what that hand-off costs;
+- `writer`: read it on the loop, then hand it to the writer thread (`GroupCommit`): how it was
+  served on SQLite before batches were written on the loop (`LoopGroupCommit`);
+- `full`: the whole intake, unchanged (on SQLite: read and written on the loop).
 The differences between cuts are the cost of each stage as served (GIL hand-offs included),
 which `bench/intake_cost.py` cannot show in process. wrk drives the same traffic as
 `bench/ingest_bench.py`; the server's CPU per message is read from /proc around the burst.
@@ -19,7 +21,6 @@ Run as `--serve CUT PORT DATABASE_URL` it is the server itself (started by the m
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-CUTS = ("http", "read", "thread", "full")
+CUTS = ("http", "read", "thread", "writer", "full")
 
 
 def serve(cut: str, port: int, database_url: str) -> None:
@@ -41,6 +42,7 @@ def serve(cut: str, port: int, database_url: str) -> None:
     from bot.api import intake_calls
     from bot.app import create_app
     from bot.app_services import build_services
+    from bot.chat.group_commit import GroupCommit
     from bot.chat.messages import Outcome
     from bot.core.migrations import upgrade_to_head
     from config.settings import Settings
@@ -58,10 +60,14 @@ def serve(cut: str, port: int, database_url: str) -> None:
     async def read_on_thread(request: Any, services: Any, incoming: Any, effects: Any = ()) -> Outcome:
         limiter = intake_calls._limiter(request, services)
         message = await to_thread.run_sync(services.intake.read, incoming, limiter=limiter)
-        answer: Outcome = await asyncio.wrap_future(services.group_commit.submit(message, effects))
-        return answer
+        return await writer_thread.write(message, effects)
 
-    replacement = {"http": answer_at_once, "read": read_only, "thread": read_on_thread}.get(cut)
+    async def write_on_thread(request: Any, services: Any, incoming: Any, effects: Any = ()) -> Outcome:
+        return await writer_thread.write(services.intake.read(incoming), effects)
+
+    writer_thread = GroupCommit(services.intake)
+    cuts = {"http": answer_at_once, "read": read_only, "thread": read_on_thread, "writer": write_on_thread}
+    replacement = cuts.get(cut)
     if replacement is not None:
         webhooks.take_in = replacement  # type: ignore[assignment]
     uvicorn.run(create_app(services), host="127.0.0.1", port=port, log_level="info")

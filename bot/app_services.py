@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.intake import GroupCommit, Intake
+from bot.chat.group_commit import BatchWriter, GroupCommit, LoopGroupCommit
+from bot.chat.intake import Intake
 from bot.core.clock import Clock, SystemClock
 from bot.core.db import make_engine, make_session_factory
 from bot.media import downloads
@@ -42,7 +43,7 @@ class AppServices:
     sender: OutboxSender
     scheduler: Scheduler
     # The intake's writer for HTTP messages (GUANJIA_INTAKE_GROUP_COMMIT); None: one transaction each.
-    group_commit: GroupCommit | None = None
+    group_commit: BatchWriter | None = None
 
 
 def build_services(
@@ -66,12 +67,17 @@ def build_services(
     ]
     scheduler = Scheduler(session_factory, cfg, clock, sender, producers=producers)
     scheduler.lease = SchedulerLease(engine)
-    group_commit = GroupCommit(intake) if settings.intake_group_commit else None
+    group_commit = _batch_writer(settings, engine, intake) if settings.intake_group_commit else None
     services = AppServices(settings, cfg, clock, engine, session_factory, intake, sender, scheduler, group_commit)
     scheduler.media_worker = lambda: downloads.worker(settings, session_factory, clock).run_once()
     scheduler.export_worker = ExportWorker(session_factory, cfg, clock, settings.export_dir).run_once
     scheduler.parser_retrainer = lambda now: nightly(cfg, settings.parser_model, now, train_in_subprocess)
     return services
+
+
+def _batch_writer(settings: Settings, engine: Engine, intake: Intake) -> BatchWriter:
+    on_loop = settings.intake_writer == "loop" or (settings.intake_writer == "auto" and engine.dialect.name == "sqlite")
+    return LoopGroupCommit(intake) if on_loop else GroupCommit(intake)
 
 
 def services_of(request: Request) -> AppServices:

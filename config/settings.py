@@ -83,9 +83,12 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Worker threads per server process for intake work that waits on the database (bot/api/intake_calls.py).
     intake_threads: int = Field(default=4, ge=1, le=64)
-    # Group commit: webhook messages that arrive together are written by one thread in one
-    # transaction and one commit, each answered after it (bot/chat/intake.py GroupCommit).
+    # Group commit: webhook messages that arrive together are written in one transaction and
+    # one commit, each answered after it (bot/chat/group_commit.py).
     intake_group_commit: bool = True
+    # Who writes those batches: "loop" (the event loop), "thread" (a writer thread), or "auto":
+    # the loop on SQLite, a thread on PostgreSQL, whose round trips must not hold up the loop.
+    intake_writer: Literal["auto", "loop", "thread"] = "auto"
     # Largest accepted webhook body; platforms send far less.
     max_body_bytes: int = 64 * 1024
     # How far a signed request's timestamp may be from our clock.

@@ -1,4 +1,4 @@
-"""Messages go to the intake: read on the event loop, written by the group-commit writer.
+"""Messages go to the intake: read on the event loop, written by group commit (bot/chat/group_commit.py).
 
 Reading a message (cleaning, commands, parsing) is CPU alone, a fraction of a millisecond, so it
 runs on the event loop: handing it to a worker thread and back cost more than the parse itself
@@ -10,7 +10,6 @@ threads, `GUANJIA_INTAKE_THREADS` at a time; more only fight over the GIL.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from functools import partial
 
@@ -35,8 +34,8 @@ async def take_in(
 ) -> Outcome:
     """`effects` are written in the message's own transaction (see bot/chat/intake.py).
 
-    With group commit on, the message is read and then waits, on the event loop and holding no
-    thread, for the writer's commit of its batch.
+    With group commit on, the message is read and then waits, holding no thread, for the commit
+    of its batch.
     """
     intake = services.intake
     if services.group_commit is None:
@@ -45,4 +44,4 @@ async def take_in(
         message = await to_thread.run_sync(intake.read, incoming, limiter=_limiter(request, services))
     else:
         message = intake.read(incoming)
-    return await asyncio.wrap_future(services.group_commit.submit(message, effects))
+    return await services.group_commit.write(message, effects)

@@ -11,12 +11,8 @@ of it or none. What happens to a message is the list of steps in bot/chat/pipeli
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import datetime
-from queue import Empty, SimpleQueue
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -253,71 +249,3 @@ class Intake:
         )
         response = session.execute(query).scalar_one_or_none()
         return Outcome.from_json(response) if response is not None else None
-
-
-@dataclass
-class _Waiting:
-    message: ReadMessage
-    effects: Sequence[Effect]
-    answer: Future[Outcome]
-
-
-class GroupCommit:
-    """One writer thread that hands the intake what has queued up since its last commit.
-
-    Messages that arrive together share a transaction and a commit (Intake.handle_batch);
-    each caller's future is answered only after that commit. Parsing happens before, in the
-    caller's thread, so the writer only writes. With one writer per process, SQLite's single
-    write lock is never fought over by the process's own threads.
-    """
-
-    def __init__(self, intake: Intake, max_batch: int = 32) -> None:
-        self.intake = intake
-        self.max_batch = max_batch
-        self._queue: SimpleQueue[_Waiting | None] = SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, message: ReadMessage, effects: Sequence[Effect] = ()) -> Future[Outcome]:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="intake-group-commit", daemon=True)
-                self._thread.start()
-        answer: Future[Outcome] = Future()
-        self._queue.put(_Waiting(message, effects, answer))
-        return answer
-
-    def stop(self) -> None:
-        """Finish what is queued, then end the writer thread."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(None)
-            thread.join()
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-            try:
-                results = self.intake.handle_batch([(w.message, w.effects) for w in batch])
-            except Exception as failed:  # never let the writer die with callers waiting
-                log.exception("group commit failed")
-                results = [failed] * len(batch)
-            for waiting, result in zip(batch, results, strict=True):
-                if isinstance(result, Exception):
-                    waiting.answer.set_exception(result)
-                else:
-                    waiting.answer.set_result(result)

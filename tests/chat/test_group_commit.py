@@ -3,6 +3,7 @@ one message's failure never costing the others theirs, a retry in the same batch
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import wait
 from dataclasses import replace
 from datetime import datetime
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.app_services import AppServices
-from bot.chat.intake import GroupCommit
+from bot.app_services import build_services
+from bot.chat.group_commit import GroupCommit, LoopGroupCommit
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.tickets.routing_memory import learned_rows_changed
 from models import InboundMessage, Ticket
@@ -83,6 +85,68 @@ def test_the_writer_answers_each_caller_after_the_commit(services: AppServices) 
     assert (
         [r.to_json() for r in results[:3]] == [r.to_json() for r in results[3:6]] == [r.to_json() for r in results[6:]]
     )
+
+
+def test_the_writer_thread_goes_on_after_a_caller_went_away(services: AppServices) -> None:
+    """A caller whose request was cancelled (the platform hung up) must not stop the writer."""
+    writer = GroupCommit(services.intake, max_batch=4)
+    try:
+        gone = writer.submit(services.intake.read(message(20, REPORTS[0])))
+        gone.cancel()
+        later = writer.submit(services.intake.read(message(21, REPORTS[1])))
+        assert later.result(timeout=60).tickets
+    finally:
+        writer.stop()
+    assert counts(services) == (2, 2)  # the cancelled caller's message was stored all the same
+
+
+def test_messages_read_together_on_the_event_loop_are_written_in_one_batch(services: AppServices) -> None:
+    writer = LoopGroupCommit(services.intake)
+    batches: list[int] = []
+    handle_batch = services.intake.handle_batch
+
+    def counted(batch: list) -> list:  # type: ignore[type-arg]
+        batches.append(len(batch))
+        return handle_batch(batch)
+
+    services.intake.handle_batch = counted  # type: ignore[method-assign]
+
+    async def post_all() -> list[Outcome]:
+        reads = [services.intake.read(message(n % 3, text)) for n, text in enumerate(REPORTS * 2)]
+        return list(await asyncio.gather(*(writer.write(read) for read in reads)))
+
+    results = asyncio.run(post_all())
+    assert batches == [6]  # one transaction for the six, one commit
+    assert counts(services) == (3, 3)  # the last three are retries of the first three
+    assert [r.to_json() for r in results[:3]] == [r.to_json() for r in results[3:]]
+    assert all(r.tickets for r in results)
+
+
+def test_a_message_whose_caller_went_away_on_the_loop_is_stored_and_the_others_answered(
+    services: AppServices,
+) -> None:
+    writer = LoopGroupCommit(services.intake)
+
+    async def one_hangs_up() -> Outcome:
+        gone = asyncio.ensure_future(writer.write(services.intake.read(message(30, REPORTS[0]))))
+        stays = asyncio.ensure_future(writer.write(services.intake.read(message(31, REPORTS[1]))))
+        await asyncio.sleep(0)  # both are queued for the next write
+        gone.cancel()
+        return await stays
+
+    assert asyncio.run(one_hangs_up()).tickets
+    assert counts(services) == (2, 2)
+
+
+def test_sqlite_is_written_on_the_loop_and_postgresql_on_a_thread(services: AppServices) -> None:
+    settings = services.settings
+    built = build_services(settings, services.cfg, services.clock, services.engine)
+    on_sqlite = services.engine.dialect.name == "sqlite"
+    assert isinstance(built.group_commit, LoopGroupCommit if on_sqlite else GroupCommit)
+    chosen = build_services(settings.model_copy(update={"intake_writer": "thread"}), services.cfg, engine=services.engine)
+    assert isinstance(chosen.group_commit, GroupCommit)
+    chosen = build_services(settings.model_copy(update={"intake_writer": "loop"}), services.cfg, engine=services.engine)
+    assert isinstance(chosen.group_commit, LoopGroupCommit)
 
 
 @pytest.mark.parametrize("group_commit", [True, False])
