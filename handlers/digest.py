@@ -57,19 +57,19 @@ def _answer(ctx: ChatContext, kind: DigestKind, rest: str) -> Outcome:
     return Outcome([Reply(text)], [])
 
 
-@command("日报", usage="日报 [全区] [日期]", permission="所有人", takes_ticket=False)
+@command("日报", usage="日报 [全区] [日期]", permission="所有人", takes_ticket=False, writes=False)
 def daily(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """本群今日进度：新增、派单、认领、整改、销账，未办结、超期和紧急工单"""
     return _answer(ctx, "daily", args.rest)
 
 
-@command("周报", usage="周报 [本周] [日期]", permission="所有人", takes_ticket=False)
+@command("周报", usage="周报 [本周] [日期]", permission="所有人", takes_ticket=False, writes=False)
 def weekly(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """上周台账汇总：各单位考核指标、红黑榜、较上周变化（本周：本周至今）"""
     return _answer(ctx, "weekly", args.rest)
 
 
-@command("月报", "月通报", usage="月报 [本月] [日期]", permission="所有人", takes_ticket=False)
+@command("月报", "月通报", usage="月报 [本月] [日期]", permission="所有人", takes_ticket=False, writes=False)
 def monthly(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """上月通报：各单位考核指标、红黑榜、较上月变化"""
     return _answer(ctx, "monthly", args.rest)

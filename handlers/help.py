@@ -10,7 +10,9 @@ from bot.chat.messages import Outcome, Reply
 from handlers.registry import REGISTRY, command
 
 
-@command("帮助", "help", "菜单", usage="帮助", permission="所有人", takes_ticket=False, accepts_rest=False)
+@command(
+    "帮助", "help", "菜单", usage="帮助", permission="所有人", takes_ticket=False, accepts_rest=False, writes=False
+)
 def show_help(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """显示本说明"""
     lines = ["直接在群里发问题（地点+问题，可带图）即自动登记派单。命令："]

@@ -12,7 +12,7 @@ from handlers.registry import command
 from models import TicketStatus
 
 
-@command("查询", "查看", "进度", usage="查询 N", permission="所有人", accepts_rest=False)
+@command("查询", "查看", "进度", usage="查询 N", permission="所有人", accepts_rest=False, writes=False)
 def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """查看一张工单的状态、期限和最近进展"""
     assert args.ticket_id is not None
@@ -29,13 +29,13 @@ def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
         lines.append(f"认领期限：{time_text(cfg, t.claim_deadline)}　整改期限：{time_text(cfg, t.fix_deadline)}")
     if t.pending_extension_hours:
         lines.append(f"延期申请待审批：{t.pending_extension_hours:g}小时")
-    last = t.events[-1]
+    last = ctx.service.last_event(t)
     note = f"：{echo(last.note)}" if last.note and last.type != "reported" else ""
     lines.append(f"最近：{time_text(cfg, last.at)} {echo(last.actor_name)}{event_label(last.type)}{note}")
     return Outcome([Reply("\n".join(lines))], [])
 
 
-@command("待办", "待处理", usage="待办 [单位]", permission="所有人", takes_ticket=False)
+@command("待办", "待处理", usage="待办 [单位]", permission="所有人", takes_ticket=False, writes=False)
 def todo(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """列出某单位未办结的工单（不写单位则为本人所在单位）"""
     cfg = ctx.cfg
@@ -54,7 +54,7 @@ def todo(ctx: ChatContext, args: CommandArgs) -> Outcome:
     return Outcome([Reply(list_text(cfg, title, ctx.service.open_tickets(units)))], [])
 
 
-@command("我的", usage="我的", permission="所有人", takes_ticket=False, accepts_rest=False)
+@command("我的", usage="我的", permission="所有人", takes_ticket=False, accepts_rest=False, writes=False)
 def mine(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """我上报的未办结工单，以及我所在单位的待办"""
     cfg = ctx.cfg
@@ -66,7 +66,7 @@ def mine(ctx: ChatContext, args: CommandArgs) -> Outcome:
     return Outcome([Reply("\n".join(parts))], [])
 
 
-@command("超时", "超期", usage="超时", permission="所有人", takes_ticket=False, accepts_rest=False)
+@command("超时", "超期", usage="超时", permission="所有人", takes_ticket=False, accepts_rest=False, writes=False)
 def overdue(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """列出超时未认领、超期未整改的工单"""
     return Outcome([Reply(list_text(ctx.cfg, "超时工单", ctx.service.overdue()))], [])

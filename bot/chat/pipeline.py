@@ -123,6 +123,11 @@ class CommandStep(Step[CommandMatch]):
         return message.command if isinstance(message.command, CommandMatch) else None
 
     def handle(self, turn: Turn, found: CommandMatch) -> Outcome:
+        if not found.command.writes:  # nothing to undo
+            try:
+                return found.command.func(turn.chat_context(), found.args)
+            except DomainError as refused:
+                return Outcome([Reply(refused.reason)])
         savepoint = turn.session.begin_nested()
         try:
             outcome = found.command.func(turn.chat_context(), found.args)

@@ -47,6 +47,13 @@ class TicketService:
             raise TicketNotFound(ticket_id)
         return ticket
 
+    def last_event(self, ticket: Ticket) -> TicketEvent:
+        """The ticket's latest event, read alone: a ticket chased for weeks holds hundreds."""
+        if "events" in ticket.__dict__:  # already loaded, maybe with changes not yet written
+            return ticket.events[-1]
+        query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id.desc()).limit(1)
+        return self.session.scalars(query).one()
+
     def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
         query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
         if units is not None:

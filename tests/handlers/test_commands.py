@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
@@ -195,3 +196,24 @@ def test_refused_command_changes_nothing(chat: Chat, services: AppServices) -> N
         chat.say(text, sender=sender)
     assert event_types(services, n) == before
     assert ticket(services, n).status == "dispatched"
+
+
+def test_read_only_commands_write_nothing_but_the_message_record(chat: Chat, services: AppServices) -> None:
+    """They run without the savepoint a writing command needs; this checks they really only read."""
+    g = chat.report(GARBAGE)
+    chat.say(f"认领 {g}", sender="hws_chen")
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()).upper())
+
+    event.listen(services.engine, "before_cursor_execute", seen)
+    try:
+        shown = chat.say(f"查询 {g}")
+        for text in ("待办 环卫", "我的", "超时", "帮助", "日报", "周报", "月报"):
+            chat.say(text)
+    finally:
+        event.remove(services.engine, "before_cursor_execute", seen)
+    assert "认领" in shown.splitlines()[-1]  # the latest event, read alone
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE", "SAVEPOINT", "RELEASE"))]
+    assert writes and all("INBOUND_MESSAGES" in s for s in writes), writes
