@@ -23,8 +23,10 @@ from bot.core.actor import Actor
 from bot.core.clock import FixedClock
 from bot.core.echo_safety import echo
 from bot.core.errors import DomainError
+from bot.core.hot_statements import HotStatement
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
+from bot.tickets.followup_write import Supplemented
 from bot.tickets.gazetteer import resolve, territorial_members
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
@@ -118,23 +120,26 @@ def latest_report_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime
     return {"latest_group": msg.group_id, "latest_sender": msg.sender_id, "latest_since": since, "latest_now": now}
 
 
-_TARGETS = (
+_TARGETS = HotStatement(
     select(Ticket.id, Ticket.category, Ticket.location, Ticket.reporter_id, Ticket.area)
     .where(
         Ticket.id.in_(
             select(func.coalesce(Ticket.duplicate_of, Ticket.id)).where(
-                Ticket.reporter_id == bindparam("sender_id"),
+                Ticket.reporter_id == bindparam("sender_id", required=False),
                 or_(
                     Ticket.source_msg_id
-                    == select(Ticket.source_msg_id).where(Ticket.id == bindparam("latest_id")).scalar_subquery(),
-                    Ticket.id == bindparam("latest_id"),
+                    == select(Ticket.source_msg_id)
+                    .where(Ticket.id == bindparam("latest_id", required=False))
+                    .scalar_subquery(),
+                    Ticket.id == bindparam("latest_id", required=False),
                 ),
             )
         ),
         Ticket.status.in_(OPEN_STATUSES),
     )
     .order_by(Ticket.id)
-)
+)  # on the cursor (bot/core/hot_statements.py): asked for every short line after a report;
+# the IN list is rendered with its constants, which needs the binds declared not required
 
 
 def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None) -> list[RecentTicket]:
@@ -143,7 +148,7 @@ def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None)
     if latest_id is None:
         return []
     targets = {"sender_id": msg.sender_id, "latest_id": latest_id}
-    return [RecentTicket(*row) for row in session.connection().execute(_TARGETS, targets)]
+    return [RecentTicket(*row) for row in _TARGETS.rows(session, targets)]
 
 
 def attach_followup(
@@ -182,7 +187,7 @@ def attach_followup(
         return None
     service = TicketService(session, cfg, FixedClock(now))
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
-    supplemented: list[Ticket] = []
+    supplemented: list[Supplemented] = []
     for ticket in tickets:
         images = msg.images if ticket.id in own else ()
         supplemented.append(service.supplement(ticket.id, actor, note or msg.text.strip() or None, images, place))

@@ -1,4 +1,4 @@
-"""Writing a new ticket with plain INSERTs instead of the ORM unit of work.
+"""Writing a new ticket (and a follow-up's events) with plain INSERTs instead of the ORM unit of work.
 
 Every report takes this path, so it is kept to two or three statements with no flush
 bookkeeping: the ticket is complete before it is written (status, unit, deadlines), its
@@ -65,19 +65,26 @@ def insert_new_ticket(
     Returns the same object, now persistent in `session`; its `events` and `images`
     load from the database when first read.
     """
-    connection = session.connection()
     values = {key: getattr(ticket, key) for key in _TICKET_COLUMNS}
     for key, value in values.items():
         if key not in ticket.__dict__:  # unset (None): loaded as it is, not expired and reread
             setattr(ticket, key, value)
     ticket.id = _INSERT_TICKET.rows(session, values)[0][0]
-    rows = [{**event, "ticket_id": ticket.id} for event in events]
-    if before_photos and rows:
-        first_id = connection.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()
-        photos = [{"ticket_id": ticket.id, "kind": "before", "url": url, "event_id": first_id} for url in before_photos]
-        connection.execute(_INSERT_IMAGE, photos)
-        rows = rows[1:]
-    _INSERT_EVENT.run_many(session, rows)
+    insert_events(session, ticket.id, events, before_photos)
     make_transient_to_detached(ticket)
     session.add(ticket)
     return ticket
+
+
+def insert_events(
+    session: Session, ticket_id: int, events: Sequence[dict[str, Any]], before_photos: Sequence[str] = ()
+) -> None:
+    """Write `events` of ticket `ticket_id` (in order), the photos belonging to the first one."""
+    rows = [{**event, "ticket_id": ticket_id} for event in events]
+    if before_photos and rows:
+        connection = session.connection()
+        first_id = connection.execute(_INSERT_EVENT_RETURNING, rows[0]).scalar_one()
+        photos = [{"ticket_id": ticket_id, "kind": "before", "url": url, "event_id": first_id} for url in before_photos]
+        connection.execute(_INSERT_IMAGE, photos)
+        rows = rows[1:]
+    _INSERT_EVENT.run_many(session, rows)

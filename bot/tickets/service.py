@@ -21,8 +21,9 @@ from bot.tickets import lifecycle
 from bot.tickets.campaign import deadline_factor
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
+from bot.tickets.followup_write import Supplemented, forget_loaded, read_for_followup, set_place
 from bot.tickets.gazetteer import area_for, by_area
-from bot.tickets.insert import Repeated, insert_new_ticket, open_repeated
+from bot.tickets.insert import Repeated, insert_events, insert_new_ticket, open_repeated
 from bot.tickets.lifecycle import Action, Rule
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
@@ -222,27 +223,31 @@ class TicketService:
         images: Sequence[str],
         place: str | None,
         details: dict[str, Any] | None = None,
-    ) -> Ticket:
+    ) -> Supplemented:
         """A follow-up from the reporter: more photos or words; a place fills a missing one.
 
         `details` go into the event's data as they are: a shared pin's coordinates, the platform
-        keys of files and videos kept as evidence (bot/chat/evidence.py).
+        keys of files and videos kept as evidence (bot/chat/evidence.py). Written with plain
+        statements (bot/tickets/followup_write.py): follow-ups are frequent.
         """
-        ticket = self.get(ticket_id, for_update=True)
+        found = read_for_followup(self.session, ticket_id) if 0 < ticket_id <= MAX_TICKET_ID else None
+        if found is None:
+            raise TicketNotFound(ticket_id)
         data: dict[str, Any] = {"images": len(images), **(details or {})}
-        before = ticket.area
-        if place and not ticket.location:
-            ticket.location = place[:200]
-            ticket.area = area_for(self.cfg, ticket.group_id, place, ticket.text)
-            data["location"] = ticket.location
-        event = self._event(ticket, EventType.SUPPLEMENTED, actor, note=note, data=data)
-        for url in images:
-            self.session.add(TicketImage(ticket=ticket, kind="before", url=url, event=event))
-        if ticket.unit == self.cfg.gazetteer.unit and ticket.area != before and by_area(self.cfg, ticket.area):
+        area = found.area
+        if place and not found.location:
+            location = place[:200]
+            area = area_for(self.cfg, found.group_id, place, found.text)
+            set_place(self.session, ticket_id, location, area)
+            data["location"] = location
+        events = [self._event_row(EventType.SUPPLEMENTED, actor, note=note, data=data)]
+        if found.unit == self.cfg.gazetteer.unit and area != found.area and by_area(self.cfg, area):
             # The place names a community: the territorial ticket is now that community's.
-            note = f"属地：{ticket.area}"
-            self._event(ticket, EventType.REROUTED, BOT, note=note, data={"from_area": before, "to_area": ticket.area})
-        return ticket
+            reroute = {"from_area": found.area, "to_area": area}
+            events.append(self._event_row(EventType.REROUTED, BOT, note=f"属地：{area}", data=reroute))
+        insert_events(self.session, ticket_id, events, images)
+        forget_loaded(self.session, ticket_id)
+        return Supplemented(ticket_id, found.unit, area)
 
     def converted(self, ticket_id: int, actor: Actor, suspect_id: int, via: str) -> Ticket:
         """Who turned 疑似上报 `suspect_id` into this new ticket (bot/chat/suspects.py), and how."""

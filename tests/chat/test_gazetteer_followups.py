@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from models import Ticket
@@ -106,3 +108,24 @@ def test_a_new_report_soon_after_is_its_own_ticket(chat: Chat, services: AppServ
 def services_tickets(services: AppServices) -> list[int]:
     with services.session_factory() as session:
         return [t.id for t in session.query(Ticket).all()]
+
+
+def test_a_report_its_place_and_a_query_in_one_group_commit_batch(services: AppServices) -> None:
+    """A follow-up is written past the ORM (bot/tickets/followup_write.py): a later message of the
+    same transaction that reads the ticket must see the place it filled, not the stale object."""
+    from bot.chat.messages import IncomingMessage
+
+    def msg(n: int, text: str) -> IncomingMessage:
+        return IncomingMessage("generic", f"fb-{n}", "demo", "wgy_li", "李网格", text)
+
+    with services.session_factory() as session:  # the next ticket's number, to query it in the batch
+        n = (session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    batch = [msg(1, "楼道里堆满了旧家具和纸箱"), msg(2, "在东湖家园3号楼"), msg(3, f"查询 {n}")]
+    results = services.intake.handle_batch([(services.intake.read(m), ()) for m in batch])
+    assert results[0].tickets == [n]  # type: ignore[union-attr]
+    assert not any(isinstance(r, Exception) for r in results)
+    shown = "\n".join(r.text for r in results[2].replies)  # type: ignore[union-attr]
+    assert "地点：东湖家园3号楼" in shown and "属地街乡" in shown
+    ticket = load(services, n)
+    assert ticket.location == "东湖家园3号楼" and ticket.area == "延庆镇/东湖社区"
+    assert [e.type for e in ticket.events][-2:] == ["supplemented", "rerouted"]
