@@ -185,7 +185,7 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         addressed=addressed,
         location=read.location,
         attachments=read.attachments,
-        # The quoted message (a reply's parent): its id only; bot/chat/quotes.py reads what it said.
+        # The quoted message (a reply's parent): its id only; bot/chat/reading.py reads what it said.
         quoted_msg_id=str(message["parent_id"]) if message.get("parent_id") else None,
     )
     return PlatformMessage(incoming, media)

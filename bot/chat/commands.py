@@ -117,7 +117,7 @@ class CommandRegistry:
     def match(self, text: str, quoted_ticket: int | None = None) -> CommandMatch | UsageError | None:
         """Read `text` (already normalised) as a command, a malformed command, or neither.
 
-        `quoted_ticket` is the number a quoted message names (bot/chat/quotes.py): a command
+        `quoted_ticket` is the number a quoted message names (bot/chat/reading.py): a command
         written without one ("已整改" quoting "已登记 #12") is about that ticket.
         """
         verb_first_re, number_first_re, bare_re = self._patterns()

@@ -26,8 +26,8 @@ from bot.core.errors import DomainError
 from bot.core.hot_statements import HotStatement
 from bot.parsing.parser import MessageParser, ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
-from bot.tickets.followup_write import Supplemented
 from bot.tickets.gazetteer import resolve, territorial_members
+from bot.tickets.hot_writes import Supplemented
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import OPEN_STATUSES, Ticket, TicketStatus

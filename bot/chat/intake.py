@@ -22,8 +22,7 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.evidence import EVIDENCE_WAITING, evidence_params
 from bot.chat.followups import LATEST_REPORT, latest_report_params
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.chat.quotes import quoted_ticket
-from bot.chat.reading import ReadMessage, read_message
+from bot.chat.reading import ReadMessage, quoted_ticket, read_message
 from bot.chat.suspects import AWAITING_QUESTION, awaiting_params
 from bot.core.clock import Clock
 from bot.core.db import insert_unless_present_returning
@@ -197,7 +196,7 @@ class Intake:
         return stored
 
     def _quoted_ticket(self, msg: IncomingMessage) -> int | None:
-        """The one #N a quoted message names (bot/chat/quotes.py), read before the write transaction."""
+        """The one #N a quoted message names (bot/chat/reading.py), read before the write transaction."""
         return quoted_ticket(self.session_factory, msg)
 
     def _learned(self) -> Learned | None:

@@ -45,7 +45,7 @@ def category_tag(cfg: GuanjiaConfig, ticket: Ticket) -> str:
 
 
 class Located(Protocol):
-    """A ticket, or a summary of one (bot/tickets/insert.Repeated): what has a place."""
+    """A ticket, or a summary of one (bot/tickets/hot_writes.Repeated): what has a place."""
 
     @property
     def location(self) -> str | None: ...

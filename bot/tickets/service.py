@@ -17,13 +17,12 @@ from bot.core.actor import BOT, Actor
 from bot.core.clock import Clock
 from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.parsing.parsed import Problem
-from bot.tickets import lifecycle
+from bot.tickets import hot_writes, lifecycle
 from bot.tickets.campaign import deadline_factor
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
-from bot.tickets.followup_write import Supplemented, forget_loaded, read_for_followup, set_place
 from bot.tickets.gazetteer import area_for, by_area
-from bot.tickets.insert import Repeated, insert_events, insert_new_ticket, open_repeated
+from bot.tickets.hot_writes import Repeated, Supplemented
 from bot.tickets.lifecycle import Action, Rule
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
@@ -91,7 +90,7 @@ class TicketService:
         """Open a ticket for one reported problem: dispatch it, triage it, or link it as duplicate."""
         now = self.clock.now()
         # Looked up before the new ticket exists, so the ticket is written once, complete.
-        earlier = open_repeated(self.session, problem.category, problem.location)
+        earlier = hot_writes.open_repeated(self.session, problem.category, problem.location)
         ticket = Ticket(
             status=S.TRIAGE,
             category=problem.category,
@@ -124,7 +123,7 @@ class TicketService:
             else:
                 self._dispatch(ticket, routing.unit, now)
                 events.append(self._event_row(EventType.DISPATCHED, BOT, data={"unit": routing.unit}))
-        insert_new_ticket(self.session, ticket, events, images)
+        hot_writes.insert_new_ticket(self.session, ticket, events, images)
         if earlier is not None:  # the reply names it (bot/chat/report.py), no need to reread it
             self.repeated[ticket.id] = earlier
         return ticket
@@ -228,9 +227,9 @@ class TicketService:
 
         `details` go into the event's data as they are: a shared pin's coordinates, the platform
         keys of files and videos kept as evidence (bot/chat/evidence.py). Written with plain
-        statements (bot/tickets/followup_write.py): follow-ups are frequent.
+        statements (bot/tickets/hot_writes.py): follow-ups are frequent.
         """
-        found = read_for_followup(self.session, ticket_id) if 0 < ticket_id <= MAX_TICKET_ID else None
+        found = hot_writes.read_for_followup(self.session, ticket_id) if 0 < ticket_id <= MAX_TICKET_ID else None
         if found is None:
             raise TicketNotFound(ticket_id)
         data: dict[str, Any] = {"images": len(images), **(details or {})}
@@ -238,15 +237,15 @@ class TicketService:
         if place and not found.location:
             location = place[:200]
             area = area_for(self.cfg, found.group_id, place, found.text)
-            set_place(self.session, ticket_id, location, area)
+            hot_writes.set_place(self.session, ticket_id, location, area)
             data["location"] = location
         events = [self._event_row(EventType.SUPPLEMENTED, actor, note=note, data=data)]
         if found.unit == self.cfg.gazetteer.unit and area != found.area and by_area(self.cfg, area):
             # The place names a community: the territorial ticket is now that community's.
             reroute = {"from_area": found.area, "to_area": area}
             events.append(self._event_row(EventType.REROUTED, BOT, note=f"属地：{area}", data=reroute))
-        insert_events(self.session, ticket_id, events, images)
-        forget_loaded(self.session, ticket_id)
+        hot_writes.insert_events(self.session, ticket_id, events, images)
+        hot_writes.forget_loaded(self.session, ticket_id)
         return Supplemented(ticket_id, found.unit, area)
 
     def converted(self, ticket_id: int, actor: Actor, suspect_id: int, via: str) -> Ticket:
@@ -367,7 +366,7 @@ class TicketService:
     def _event_row(
         self, type_: str, actor: Actor, *, note: str | None = None, data: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """An event of a ticket not yet written (see bot/tickets/insert.py)."""
+        """An event of a ticket not yet written (see bot/tickets/hot_writes.py)."""
         return {
             "type": type_,
             "actor_id": actor.id,

@@ -111,7 +111,7 @@ def services_tickets(services: AppServices) -> list[int]:
 
 
 def test_a_report_its_place_and_a_query_in_one_group_commit_batch(services: AppServices) -> None:
-    """A follow-up is written past the ORM (bot/tickets/followup_write.py): a later message of the
+    """A follow-up is written past the ORM (bot/tickets/hot_writes.py): a later message of the
     same transaction that reads the ticket must see the place it filled, not the stale object."""
     from bot.chat.messages import IncomingMessage
 

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.app import create_app
-from bot.app_services import AppServices
-from bot.app_services import build_services
+from bot.app_services import AppServices, build_services
 from bot.chat.group_commit import GroupCommit, LoopGroupCommit
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.tickets.routing_memory import learned_rows_changed
@@ -143,7 +142,9 @@ def test_sqlite_is_written_on_the_loop_and_postgresql_on_a_thread(services: AppS
     built = build_services(settings, services.cfg, services.clock, services.engine)
     on_sqlite = services.engine.dialect.name == "sqlite"
     assert isinstance(built.group_commit, LoopGroupCommit if on_sqlite else GroupCommit)
-    chosen = build_services(settings.model_copy(update={"intake_writer": "thread"}), services.cfg, engine=services.engine)
+    chosen = build_services(
+        settings.model_copy(update={"intake_writer": "thread"}), services.cfg, engine=services.engine
+    )
     assert isinstance(chosen.group_commit, GroupCommit)
     chosen = build_services(settings.model_copy(update={"intake_writer": "loop"}), services.cfg, engine=services.engine)
     assert isinstance(chosen.group_commit, LoopGroupCommit)
