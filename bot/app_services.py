@@ -13,6 +13,7 @@ from bot.chat.group_commit import BatchWriter, GroupCommit, LoopGroupCommit
 from bot.chat.intake import Intake
 from bot.core.clock import Clock, SystemClock
 from bot.core.db import make_engine, make_session_factory
+from bot.core.open_transactions import watch_open_transactions
 from bot.media import downloads
 from bot.outbound.delivery import Transport
 from bot.outbound.sender import OutboxSender
@@ -77,7 +78,7 @@ def build_services(
 
 def _batch_writer(settings: Settings, engine: Engine, intake: Intake) -> BatchWriter:
     on_loop = settings.intake_writer == "loop" or (settings.intake_writer == "auto" and engine.dialect.name == "sqlite")
-    return LoopGroupCommit(intake) if on_loop else GroupCommit(intake)
+    return LoopGroupCommit(intake, watch_open_transactions(engine)) if on_loop else GroupCommit(intake)
 
 
 def services_of(request: Request) -> AppServices:

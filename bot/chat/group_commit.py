@@ -6,8 +6,9 @@ others (Intake.handle_batch). Two writers do this, chosen by GUANJIA_INTAKE_WRIT
 - `LoopGroupCommit` writes on the event loop itself. On SQLite a batch is CPU alone (WAL with
   synchronous=NORMAL does not fsync at commit), and a writer thread only fought the event loop
   for the GIL: served, the thread hand-off cost more CPU per message than the loop writer's
-  whole write (`bench/intake_cut.py`, cuts `full` and `loop`). The loop waits on a connection
-  only while another transaction of this process holds SQLite's one write lock.
+  whole write (`bench/intake_cut.py`, cuts `writer` and `full`). While another transaction of
+  this process is open, a batch is written on a worker thread, so the loop never waits for
+  SQLite's one write lock.
 - `GroupCommit` writes on a thread of its own: on PostgreSQL every statement waits a network
   round trip, which must not hold up the event loop.
 """
@@ -17,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from queue import Empty, SimpleQueue
 from typing import Protocol
 
@@ -49,11 +51,15 @@ class LoopGroupCommit:
 
     The first message of a batch schedules the write (`call_soon`); every message read before it
     runs joins. While a batch is written the loop reads nothing, so the next batch is what came
-    in meanwhile: batches grow with the load by themselves, as the thread writer's do.
+    in meanwhile: batches grow with the load by themselves, as the thread writer's do. When
+    another transaction of the process is open (`others_open`, bot/core/open_transactions.py),
+    the batch is written on a worker thread instead, which waits for the lock while the loop
+    goes on.
     """
 
-    def __init__(self, intake: Intake, max_batch: int = 32) -> None:
+    def __init__(self, intake: Intake, others_open: Callable[[], bool], max_batch: int = 32) -> None:
         self.intake = intake
+        self.others_open = others_open
         self.max_batch = max_batch
         self._pending: list[tuple[ReadMessage, Sequence[Effect], asyncio.Future[Outcome]]] = []
 
@@ -68,17 +74,35 @@ class LoopGroupCommit:
     def _write_pending(self) -> None:
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
-            results = _results(self.intake, [(message, effects) for message, effects, _ in batch])
-            for (_, _, answer), result in zip(batch, results, strict=True):
-                if answer.done():  # its caller went away (cancelled); the message is stored all the same
-                    continue
-                if isinstance(result, Exception):
-                    answer.set_exception(result)
-                else:
-                    answer.set_result(result)
+            items = [(message, effects) for message, effects, _ in batch]
+            if self.others_open():
+                written = asyncio.get_running_loop().run_in_executor(None, _results, self.intake, items)
+                written.add_done_callback(partial(_answer_written, batch))
+            else:
+                _answer(batch, _results(self.intake, items))
 
     def stop(self) -> None:
         """Nothing to end: a batch is written before the loop runs anything else."""
+
+
+def _answer_written(
+    batch: Sequence[tuple[ReadMessage, Sequence[Effect], asyncio.Future[Outcome]]],
+    written: asyncio.Future[list[Outcome | Exception]],
+) -> None:
+    _answer(batch, written.result())  # _results never raises: its failures are the answers
+
+
+def _answer(
+    batch: Sequence[tuple[ReadMessage, Sequence[Effect], asyncio.Future[Outcome]]],
+    results: Sequence[Outcome | Exception],
+) -> None:
+    for (_, _, answer), result in zip(batch, results, strict=True):
+        if answer.done():  # its caller went away (cancelled); the message is stored all the same
+            continue
+        if isinstance(result, Exception):
+            answer.set_exception(result)
+        else:
+            answer.set_result(result)
 
 
 @dataclass

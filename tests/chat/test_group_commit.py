@@ -17,6 +17,7 @@ from bot.app import create_app
 from bot.app_services import AppServices, build_services
 from bot.chat.group_commit import GroupCommit, LoopGroupCommit
 from bot.chat.messages import IncomingMessage, Outcome
+from bot.core.open_transactions import watch_open_transactions
 from bot.tickets.routing_memory import learned_rows_changed
 from models import InboundMessage, Ticket
 
@@ -100,7 +101,7 @@ def test_the_writer_thread_goes_on_after_a_caller_went_away(services: AppService
 
 
 def test_messages_read_together_on_the_event_loop_are_written_in_one_batch(services: AppServices) -> None:
-    writer = LoopGroupCommit(services.intake)
+    writer = LoopGroupCommit(services.intake, lambda: False)
     batches: list[int] = []
     handle_batch = services.intake.handle_batch
 
@@ -124,7 +125,7 @@ def test_messages_read_together_on_the_event_loop_are_written_in_one_batch(servi
 def test_a_message_whose_caller_went_away_on_the_loop_is_stored_and_the_others_answered(
     services: AppServices,
 ) -> None:
-    writer = LoopGroupCommit(services.intake)
+    writer = LoopGroupCommit(services.intake, lambda: False)
 
     async def one_hangs_up() -> Outcome:
         gone = asyncio.ensure_future(writer.write(services.intake.read(message(30, REPORTS[0]))))
@@ -135,6 +136,28 @@ def test_a_message_whose_caller_went_away_on_the_loop_is_stored_and_the_others_a
 
     assert asyncio.run(one_hangs_up()).tickets
     assert counts(services) == (2, 2)
+
+
+def test_the_loop_writer_never_waits_for_a_transaction_held_on_the_loop(services: AppServices) -> None:
+    """A coroutine holding a session across an `await` (SQLite: the write lock) while a message
+    comes in: writing on the loop would wait for a lock the loop itself must release."""
+    if services.engine.dialect.name != "sqlite":
+        pytest.skip("one write lock for the whole database is SQLite's")
+    writer = LoopGroupCommit(services.intake, watch_open_transactions(services.engine))
+
+    read = services.intake.read(message(50, REPORTS[0]))
+
+    async def hold_the_lock_while_a_message_arrives() -> Outcome:
+        with services.session_factory() as session, session.begin():
+            session.execute(select(1))  # BEGIN IMMEDIATE: the write lock is ours
+            pending = asyncio.ensure_future(writer.write(read))
+            for _ in range(3):  # the writer runs (call_soon) and hands the batch to a thread
+                await asyncio.sleep(0)
+            assert not pending.done()  # it waits for our commit, on its thread
+        return await pending  # committed: the lock is free
+
+    assert asyncio.run(hold_the_lock_while_a_message_arrives()).tickets
+    assert counts(services) == (1, 1)
 
 
 def test_sqlite_is_written_on_the_loop_and_postgresql_on_a_thread(services: AppServices) -> None:
