@@ -54,7 +54,8 @@ class LoopGroupCommit:
     in meanwhile: batches grow with the load by themselves, as the thread writer's do. When
     another transaction of the process is open (`others_open`, bot/core/open_transactions.py),
     the batch is written on a worker thread instead, which waits for the lock while the loop
-    goes on.
+    goes on; two such batches may then commit in either order (rare: a sender's two messages a
+    few milliseconds apart, each in one).
     """
 
     def __init__(self, intake: Intake, others_open: Callable[[], bool], max_batch: int = 32) -> None:
@@ -82,7 +83,8 @@ class LoopGroupCommit:
                 _answer(batch, _results(self.intake, items))
 
     def stop(self) -> None:
-        """Nothing to end: a batch is written before the loop runs anything else."""
+        """Nothing to end: a batch runs on the loop, or on its executor with its callers awaiting
+        it, and the server's shutdown waits for requests in flight."""
 
 
 def _answer_written(
