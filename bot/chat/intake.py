@@ -30,6 +30,7 @@ from bot.core.hot_statements import HotStatement
 from bot.parsing.loading import ParserSource
 from bot.parsing.parser import Learned, MessageParser
 from bot.tickets.routing_memory import RoutingMemory
+from bot.tickets.search.index_upkeep import keep_up
 from config.schema import GuanjiaConfig
 from models import InboundMessage
 
@@ -99,6 +100,7 @@ class Intake:
                     answers: list[dict[str, object]] = []
                     outcome = self._within(session, message, effects, answers)
                     _ANSWERED.run_many(session, answers)
+                    keep_up(session)
                     return outcome
             except _AlreadyRecorded:
                 pass
@@ -147,6 +149,7 @@ class Intake:
                             results[i] = failed
                             raise _Abandoned(i) from failed
                     _ANSWERED.run_many(session, answers)  # one executemany for the batch
+                    keep_up(session)  # SQLite's search index takes new tickets in bulk
             except _Abandoned as abandoned:
                 for i in pending:
                     if i != abandoned.index:

@@ -1,7 +1,7 @@
 """The ledger's filters as one value, and the one query they build (page, count, export).
 
 Every filter is an indexed column or range (migrations 0006, 0014); the text search is a LIKE
-over text and place, narrowed by the search index of bot/reports/ledger_search.py. Only one page
+over text and place, narrowed by the search index of bot/tickets/search/index_query.py. Only one page
 of rows is ever loaded, and the count stops at COUNT_CAP (a million tickets take a full scan to
 count; past the cap the page says "1000+" and pages on without a last page).
 """
@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.core.date_range import lenient_date
 from bot.reports import periods
 from bot.reports.digests import overdue_condition
-from bot.reports.ledger_search import IdColumn, caseless, index_orders_matches, narrowed, ordered_paths
+from bot.tickets.search.index_query import IdColumn, caseless, index_orders_matches, narrowed, ordered_paths
+from bot.tickets.search.index_upkeep import catch_up
 from config.schema import GuanjiaConfig
 from models import ALL_STATUSES, OPEN_STATUSES, Ticket
 
@@ -147,6 +148,8 @@ def selected(
     (unless not `indexed`); and the ticket-id column to order and page by (the index's own, on
     SQLite)."""
     query = select(*columns).where(and_(True, *conditions(cfg, flt, now, scope_unit)))
+    if flt.q and indexed:
+        catch_up(session)  # SQLite's index takes new tickets in bulk: complete it first
     return narrowed(query, dialect_of(session), flt.q.split() if indexed else [])
 
 

@@ -1,4 +1,5 @@
-"""The ledger's `?q=` through the search index of migration 0014 (the one dialect-specific module).
+"""The ledger's `?q=` through the search index of migration 0015 (the one dialect-specific module;
+SQLite's index takes new tickets in bulk, bot/tickets/search/index_upkeep.py).
 
 The index is over the *tripled* text and place (every character three times, joined by U+001F),
 so its trigrams are the text's characters (`aaa`) and adjacent pairs (`aab`): a one- or
