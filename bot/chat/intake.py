@@ -100,7 +100,8 @@ class Intake:
                     answers: list[dict[str, object]] = []
                     outcome = self._within(session, message, effects, answers)
                     _ANSWERED.run_many(session, answers)
-                    keep_up(session)
+                    if outcome.tickets:
+                        keep_up(session)
                     return outcome
             except _AlreadyRecorded:
                 pass
@@ -149,7 +150,8 @@ class Intake:
                             results[i] = failed
                             raise _Abandoned(i) from failed
                     _ANSWERED.run_many(session, answers)  # one executemany for the batch
-                    keep_up(session)  # SQLite's search index takes new tickets in bulk
+                    if any(isinstance(r, Outcome) and r.tickets for r in results):
+                        keep_up(session)  # SQLite's search index takes new tickets in bulk
             except _Abandoned as abandoned:
                 for i in pending:
                     if i != abandoned.index:
