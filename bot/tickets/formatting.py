@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.echo_safety import echo
@@ -67,13 +67,23 @@ def ticket_line(cfg: GuanjiaConfig, ticket: Ticket) -> str:
     return line
 
 
-def list_text(cfg: GuanjiaConfig, title: str, tickets: list[Ticket], limit: int = 20) -> str:
-    if not tickets:
+class Listed(NamedTuple):
+    """The first tickets of a chat list and how many there are in all."""
+
+    tickets: list[Ticket]
+    total: int
+
+
+LISTED = 20  # tickets a chat list shows
+
+
+def list_text(cfg: GuanjiaConfig, title: str, listed: Listed) -> str:
+    if not listed.tickets:
         return f"{title}：无"
-    lines = [f"{title}（{len(tickets)}）："]
-    lines += [ticket_line(cfg, t) for t in tickets[:limit]]
-    if len(tickets) > limit:
-        lines.append(f"……另有{len(tickets) - limit}条")
+    lines = [f"{title}（{listed.total}）："]
+    lines += [ticket_line(cfg, t) for t in listed.tickets]
+    if listed.total > len(listed.tickets):
+        lines.append(f"……另有{listed.total - len(listed.tickets)}条")
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.actor import BOT, Actor
@@ -21,6 +21,7 @@ from bot.tickets import hot_writes, lifecycle
 from bot.tickets.campaign import deadline_factor
 from bot.tickets.deadlines import deadlines_from, time_limits
 from bot.tickets.dispatcher import route
+from bot.tickets.formatting import LISTED, Listed
 from bot.tickets.gazetteer import area_for, by_area
 from bot.tickets.hot_writes import Repeated, Supplemented
 from bot.tickets.lifecycle import Action, Rule
@@ -54,27 +55,30 @@ class TicketService:
         query = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id.desc()).limit(1)
         return self.session.scalars(query).one()
 
-    def open_tickets(self, units: Sequence[str] | None = None, limit: int = 50) -> list[Ticket]:
+    def open_tickets(self, units: Sequence[str] | None = None) -> Listed:
         query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-        if units is not None:
-            query = query.where(Ticket.unit.in_(units))
-        return list(self.session.scalars(query.order_by(Ticket.id).limit(limit)))
+        return self._listed(query.where(Ticket.unit.in_(units)) if units is not None else query, Ticket.id)
 
-    def reported_by(self, reporter_id: str, limit: int = 50) -> list[Ticket]:
-        query = (
-            select(Ticket)
-            .where(Ticket.reporter_id == reporter_id, Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.id)
-            .limit(limit)
-        )
-        return list(self.session.scalars(query))
+    def reported_by(self, reporter_id: str) -> Listed:
+        query = select(Ticket).where(Ticket.reporter_id == reporter_id, Ticket.status.in_(OPEN_STATUSES))
+        return self._listed(query, Ticket.id)
 
-    def overdue(self, limit: int = 50) -> list[Ticket]:
+    def overdue(self) -> Listed:
         now = self.clock.now()
         claim_late = (Ticket.status == S.DISPATCHED) & (Ticket.claim_deadline < now)
         fix_late = Ticket.status.in_((S.DISPATCHED, S.CLAIMED)) & (Ticket.fix_deadline < now)
-        query = select(Ticket).where(or_(claim_late, fix_late)).order_by(Ticket.fix_deadline).limit(limit)
-        return list(self.session.scalars(query))
+        return self._listed(select(Ticket).where(or_(claim_late, fix_late)), Ticket.fix_deadline, Ticket.id)
+
+    def _listed(self, query: Select[Ticket], *order: Any) -> Listed:
+        """The first LISTED tickets of `query` for a chat list, and how many it selects in all
+        (counted only when there are more: a list shows 20, the count says what it leaves out)."""
+        shown = list(self.session.scalars(query.order_by(*order).limit(LISTED)))
+        total = (
+            len(shown)
+            if len(shown) < LISTED
+            else self.session.scalar(select(func.count()).select_from(query.subquery()))
+        )
+        return Listed(shown, total or 0)
 
     # --- intake ----------------------------------------------------------------------
 

@@ -217,3 +217,22 @@ def test_read_only_commands_write_nothing_but_the_message_record(chat: Chat, ser
     assert "认领" in shown.splitlines()[-1]  # the latest event, read alone
     writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE", "SAVEPOINT", "RELEASE"))]
     assert writes and all("INBOUND_MESSAGES" in s for s in writes), writes
+
+
+def test_a_long_todo_list_says_how_many_there_are_in_all(services: AppServices, chat: Chat) -> None:
+    """A list shows 20 tickets; its count is every open ticket of the unit, not just the first batch read."""
+    now = services.clock.now()
+    with services.session_factory() as session, session.begin():
+        for n in range(57):
+            session.add(
+                Ticket(
+                    status="closed" if n < 2 else "dispatched", category="garbage", unit="hws",
+                    text=f"第{n}处垃圾", location=f"府前街{n}号", reporter_id="wgy_li", reporter_name="李网格",
+                    group_id="demo", created_at=now, dispatched_at=now, claim_deadline=now + timedelta(hours=2),
+                    fix_deadline=now + timedelta(hours=24),
+                )
+            )  # fmt: skip
+    lines = chat.say("待办 环卫").splitlines()
+    assert lines[0] == "环卫中心待办（55）："
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "……另有35条"
+    assert lines[1].startswith("#3【") and "府前街2号" in lines[1]  # the oldest open first
