@@ -39,12 +39,12 @@ _PLACE_LEAD_CHARS = 2  # "就在", "位于" before the place in an answer
 
 
 def is_followup_shaped(cfg: GuanjiaConfig, message: ReadMessage, max_chars: int | None = None) -> bool:
-    """A photo, or a short line that is not chatter (收到, a notice, a question)."""
+    """A photo, or a short line that is not chatter (收到, a notice, a question) nor a greeting."""
     msg = message.incoming
     if not message.clean:
         return bool(msg.images) or any(mark in msg.text for mark in _PHOTO_MARKS)
     limit = cfg.parser.followup_max_chars if max_chars is None else max_chars
-    return len(message.clean) <= limit and not message.chatter
+    return len(message.clean) <= limit and not message.chatter and not message.greeting
 
 
 def followup_candidate(cfg: GuanjiaConfig, message: ReadMessage) -> bool:

@@ -38,6 +38,14 @@ class ReadMessage:
     # nightly job installs a new model meanwhile.
     parser: MessageParser
 
+    @property
+    def greeting(self) -> bool:
+        """ "你好", "在吗": said to the bot, never a report nor a note to add to one."""
+        return self.clean.startswith(GREETINGS)
+
+
+GREETINGS = ("你好", "您好", "在吗", "在不在", "hi", "Hi", "hello", "Hello", "早上好", "晚上好", "中午好", "早安")
+
 
 def read_message(
     msg: IncomingMessage,

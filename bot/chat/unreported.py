@@ -33,7 +33,6 @@ HINT = "我是创城大管家：直接发「问题+地点」（可带照片）�
 WITHDRAWN = "好的，不登记。"
 _PHOTO_MARKS = ("[图片]", "[照片]", "［图片］")
 _THANKS = ("谢谢", "感谢", "多谢", "辛苦", "thx", "thanks", "Thanks")
-_GREETINGS = ("你好", "您好", "在吗", "在不在", "hi", "Hi", "hello", "Hello", "早上好", "晚上好", "中午好", "早安")
 _QUESTION_WORDS = re.compile(r"[?？]|吗$|呢$|怎么|如何|哪里|哪儿|什么|能不能|可不可以|是否")
 _NO = re.compile(r"^(?:不用|不要|不是|不必|算了|没事|取消|否|无需|不需要)")
 _YES = re.compile(r"^(?:是|是的|对|要|要的|嗯|好|好的|可以|登记|需要)[的吧啊呀。.!！]*$")
@@ -53,7 +52,7 @@ def addressed_kind(cfg: GuanjiaConfig, message: ReadMessage) -> str:
         return "ask" if has_photo else "hint"
     if _starts(clean, _THANKS) or (_starts(clean, cfg.parser.ack_words) and len(clean) <= _SHORT):
         return "silent"
-    if _starts(clean, _GREETINGS) or _QUESTION_WORDS.search(clean) or _starts(clean, cfg.parser.question_cues):
+    if message.greeting or _QUESTION_WORDS.search(clean) or _starts(clean, cfg.parser.question_cues):
         return "hint"
     if message.chatter:  # a notice, "大家辛苦了", "已经清理了": not for registration
         return "silent"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -129,3 +130,20 @@ def test_an_unaddressed_group_message_gets_no_question(services: AppServices) ->
 def test_a_report_or_a_command_at_the_bot_is_not_asked_about(services: AppServices) -> None:
     assert say(services, "@大管家 府前街与南环路交叉口西北角垃圾堆了两天了").startswith("已登记 #1")
     assert say(services, "@大管家 查询 1").startswith("#1")
+
+
+def test_a_greeting_soon_after_a_report_is_answered_not_added_to_it(services: AppServices, clock: ManualClock) -> None:
+    """Within the follow-up window a short line joins the sender's report; a greeting is not one."""
+    (n,) = send(services, "府前街与南环路交叉口西北角垃圾堆了两天了").tickets
+    clock.advance(timedelta(minutes=1))
+    for greeting in ("@大管家 你好", "@创城大管家 在吗"):
+        assert say(services, greeting) == HINT, greeting
+    assert [e.type for e in ticket_events(services, n)] == ["reported", "dispatched"]
+    assert say(services, "就在3号楼北边").startswith(f"已补充到 #{n}")  # a real follow-up still joins it
+
+
+def ticket_events(services: AppServices, ticket_id: int) -> list[Any]:
+    with services.session_factory() as session:
+        found = session.get(Ticket, ticket_id)
+        assert found is not None
+        return list(found.events)
