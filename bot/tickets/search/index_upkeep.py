@@ -7,8 +7,9 @@ same tickets cost 0.013 ms each. So:
 
 - the intake calls `keep_up` once per batch: one small read, and when `BULK` or more tickets wait,
   it indexes them in the batch's transaction;
-- every search calls `catch_up` first, in its own transaction, so the index holds every ticket
-  the search can see (at most about `BULK` to index, a few milliseconds);
+- every search calls `catch_up` first (committed at once when the caller has no transaction
+  open yet), so the index holds every ticket the search can see (at most about `BULK` to index,
+  a few milliseconds);
 - the text is tripled here in Python, exactly as the triggers of migrations 0017/0019 triple it
   in SQL (FTS5 with content='' forgets a row only when told exactly what it held).
 
