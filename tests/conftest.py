@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Iterator
@@ -47,6 +48,17 @@ def _loopback_only() -> Iterator[None]:
     """No test reaches beyond 127.0.0.1: real platform APIs are replaced by fake servers."""
     with network_guard.loopback_only():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _heap_as_found() -> Iterator[None]:
+    """A test that runs `guanjia serve` in process freezes the heap (bot/core/heap.py); undo it,
+    so the session's later garbage is collected as usual."""
+    threshold = gc.get_threshold()
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 @pytest.fixture(scope="session")

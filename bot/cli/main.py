@@ -31,6 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from bot.app import create_app
     from bot.app_services import build_services
+    from bot.core.heap import settle_for_serving
     from bot.core.log_setup import configure_logging
 
     settings = get_settings()
@@ -67,6 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return serve_workers(args.host, args.port, args.workers, log_config)
     startup.migrate(settings)
     app = create_app(build_services(settings, cfg, clock=args.clock))
+    settle_for_serving()  # after everything the process keeps is built (bot/core/heap.py)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config, **UVICORN_PROXY_OPTIONS)
     return 0
 
