@@ -44,6 +44,7 @@ def serve(cut: str, port: int, database_url: str) -> None:
     from bot.app_services import build_services
     from bot.chat.group_commit import GroupCommit
     from bot.chat.messages import Outcome
+    from bot.core.heap import settle_for_serving
     from bot.core.migrations import upgrade_to_head
     from config.settings import Settings
 
@@ -70,7 +71,9 @@ def serve(cut: str, port: int, database_url: str) -> None:
     replacement = cuts.get(cut)
     if replacement is not None:
         webhooks.take_in = replacement  # type: ignore[assignment]
-    uvicorn.run(create_app(services), host="127.0.0.1", port=port, log_level="info")
+    app = create_app(services)
+    settle_for_serving()  # as `guanjia serve` does (bot/core/heap.py)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
 
 
 def measure(cuts: list[str], seconds: float) -> None:
