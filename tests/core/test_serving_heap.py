@@ -17,6 +17,7 @@ import pytest
 from bot.app_services import AppServices
 from bot.cli.main import main
 from bot.core.heap import YOUNG_THRESHOLD, settle_for_serving
+from tests.support.server_process import capture_serve
 
 
 def _walked(obj: object) -> bool:
@@ -26,15 +27,7 @@ def _walked(obj: object) -> bool:
 
 @pytest.fixture
 def served_env(services: AppServices, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    import uvicorn
-
-    ran: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
-    monkeypatch.setenv("GUANJIA_DATABASE_URL", services.settings.database_url)
-    monkeypatch.setenv("GUANJIA_RUN_SCHEDULER", "false")
-    for name in ("GUANJIA_WEB_SECRET_KEY", "GUANJIA_API_TOKEN", "GUANJIA_GENERIC_SECRET"):
-        monkeypatch.setenv(name, "a-long-test-secret-value")
-    return ran
+    return capture_serve(monkeypatch, services.settings.database_url)
 
 
 def test_guanjia_serve_freezes_what_startup_built_before_it_serves(served_env: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +94,18 @@ def start_server(
     env.update(extra_env or {})
     command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--workers", str(workers)]
     return start_process(command, env, port, workers)
+
+
+def capture_serve(monkeypatch: Any, database_url: str) -> dict[str, Any]:
+    """Make `guanjia serve` runnable in this process: uvicorn.run only records what it was
+    given (the app and its options, in the returned dict); the settings a non-dev serve demands
+    (secrets, no scheduler) come from the environment."""
+    import uvicorn
+
+    ran: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
+    monkeypatch.setenv("GUANJIA_DATABASE_URL", database_url)
+    monkeypatch.setenv("GUANJIA_RUN_SCHEDULER", "false")
+    for name in ("GUANJIA_WEB_SECRET_KEY", "GUANJIA_API_TOKEN", "GUANJIA_GENERIC_SECRET"):
+        monkeypatch.setenv(name, "a-long-test-secret-value")
+    return ran

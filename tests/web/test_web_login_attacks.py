@@ -19,6 +19,7 @@ from bot.app_services import AppServices, build_services
 from bot.cli.main import main
 from bot.core.clock import ManualClock
 from models import LoginThrottle
+from tests.support.server_process import capture_serve
 from tests.support.web_helpers import PASSWORD, make_user
 
 WRONG = "not-the-password-1"
@@ -177,14 +178,7 @@ def test_failed_logins_are_logged_without_the_password(services: AppServices, ca
 def test_serve_turns_off_uvicorns_trust_in_loopback_forwarded_headers(
     services: AppServices, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import uvicorn
-
-    ran: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: ran.update(options, app=app))
-    monkeypatch.setenv("GUANJIA_DATABASE_URL", services.settings.database_url)
-    monkeypatch.setenv("GUANJIA_RUN_SCHEDULER", "false")
-    for name in ("GUANJIA_WEB_SECRET_KEY", "GUANJIA_API_TOKEN", "GUANJIA_GENERIC_SECRET"):
-        monkeypatch.setenv(name, "a-long-test-secret-value")
+    ran = capture_serve(monkeypatch, services.settings.database_url)
     monkeypatch.setenv("GUANJIA_WEB_SECURE_COOKIES", "false")
     assert main(["serve", "--host", "127.0.0.1", "--port", "8123"]) == 0
     assert ran["proxy_headers"] is False and ran["forwarded_allow_ips"] == ""
