@@ -3,9 +3,9 @@
 A served worker holds about 150,000 objects that live as long as it does: modules, functions,
 SQLAlchemy's mappers, FastAPI's routes, pydantic models, the config. CPython's collection of
 its oldest generation walks every one of them, and under load it ran every few seconds and took
-about 100 ms, stalling every request in flight: it was most of the intake's p99 (issue 15;
-`bench/intake_cut.py`: p99 94 ms before, 23 ms with these settings, and 5-10 % more messages a
-second). `gc.freeze()` moves what startup built into the permanent generation, which no
+about 100 ms, stalling every request in flight: it was most of the intake's p99 (issue 15,
+`make bench-ingest` in alternating pairs: p99 76-109 ms before, 22-35 ms with these settings,
+and 4-9 % more messages a second). `gc.freeze()` moves what startup built into the permanent generation, which no
 collection walks; what requests create is collected as before. The youngest generation is also
 collected less often: a message allocates a few thousand objects and frees almost all of them
 by reference counting, so collecting every 700 allocations mostly walks objects about to die.
