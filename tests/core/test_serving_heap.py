@@ -59,6 +59,6 @@ def test_garbage_requests_make_after_settling_is_collected_without_being_asked()
     a.other, b.other = b, a  # a cycle: reference counting alone never frees it
     gone = weakref.ref(a)
     del a, b
-    kept = [[] for _ in range(2 * YOUNG_THRESHOLD)]  # what the next requests allocate
+    kept: list[list[int]] = [[] for _ in range(2 * YOUNG_THRESHOLD)]  # what the next requests allocate
     assert gone() is None, "the collector still runs by itself"
     assert len(kept) == 2 * YOUNG_THRESHOLD
