@@ -129,3 +129,62 @@ def test_a_report_its_place_and_a_query_in_one_group_commit_batch(services: AppS
     ticket = load(services, n)
     assert ticket.location == "东湖家园3号楼" and ticket.area == "延庆镇/东湖社区"
     assert [e.type for e in ticket.events][-2:] == ["supplemented", "rerouted"]
+
+
+def test_a_photo_after_a_two_problem_report_joins_both_tickets(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    first, second = chat.send("松林小区南门垃圾桶满了没人清，旁边还有一辆车违停在人行道上").tickets
+    clock.advance(timedelta(seconds=40))
+    outcome = chat.send("[图片]", images=("https://img/both.jpg",))
+    assert outcome.tickets == [first, second]
+    assert outcome.replies[0].text == f"已补充到 #{first}、#{second}：照片1张"
+    assert [i.url for i in load(services, first).images] == ["https://img/both.jpg"]
+    assert [i.url for i in load(services, second).images] == ["https://img/both.jpg"]
+
+
+def test_a_photo_joins_only_the_latest_of_two_reports_made_at_the_same_instant(
+    chat: Chat, services: AppServices
+) -> None:
+    """Same reporter, group and time (the clock stands still): the tickets of the report the
+    photo follows are told apart from the earlier report's by the message that made them."""
+    earlier = chat.report("松林小区南门 垃圾桶满了 没人清")
+    latest = chat.report("百泉小区8号楼有人飞线充电 线从窗户拉出来")
+    outcome = chat.send("[图片]", images=("https://img/later.jpg",))
+    assert outcome.tickets == [latest]
+    assert load(services, earlier).images == []
+
+
+def test_the_follow_up_lookup_reads_the_reports_index_entries_not_the_reporters_tickets(
+    services: AppServices,
+) -> None:
+    """A grid worker reports daily for years: the lookup every short line after a report makes
+    must not read all their tickets (at a million tickets PostgreSQL read the whole table, 0.3 s
+    inside the writer; bench/followup_lookup.py). It goes to the entries of the report's
+    reporter, group and time in their index."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, text
+
+    from bot.chat.followups import _TARGETS
+
+    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    rows = [
+        {"status": "closed", "category": "garbage", "unit": "hws", "text": "垃圾", "reporter_id": "wgy_li",
+         "reporter_name": "李网格", "group_id": "demo", "source_msg_id": f"m{i}", "created_at": start + timedelta(hours=i)}
+        for i in range(3000)
+    ]  # fmt: skip
+    with services.session_factory() as session:
+        session.execute(insert(Ticket), rows)
+        session.execute(text("ANALYZE tickets" if session.get_bind().dialect.name == "postgresql" else "ANALYZE"))
+        latest = session.scalar(select(func.max(Ticket.id)))
+        sql = _TARGETS.statement.params(latest_id=latest, sender_id="wgy_li")
+        rendered = str(sql.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        if session.get_bind().dialect.name == "postgresql":
+            plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {rendered}")))
+            assert "Index Cond: (((reporter_id)::text = 'wgy_li'::text) AND " in plan, plan
+            assert "(created_at = latest.created_at)" in plan, plan
+        else:
+            plan = "\n".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {rendered}")))
+            assert "ix_tickets_reporter_group_created (reporter_id=? AND group_id=? AND created_at=?)" in plan, plan
+        assert "SCAN tickets" not in plan and "Seq Scan" not in plan, plan
