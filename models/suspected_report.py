@@ -53,6 +53,7 @@ class SuspectedReport(Base):
     __table_args__ = (
         # The page lists the pending ones newest first; the digest counts them.
         Index("ix_suspected_reports_status_id", "status", "id"),
-        # The reporter's answer finds the question the bot asked them in this group.
-        Index("ix_suspected_reports_sender_group", "sender_id", "group_id", "id"),
+        # The reporter's answer finds the question the bot asked them in this group, within the
+        # follow-up window: the walk ends at the window's start (alembic 0020).
+        Index("ix_suspected_reports_awaiting", "sender_id", "group_id", "kind", "status", "received_at", "id"),
     )

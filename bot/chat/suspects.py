@@ -40,9 +40,11 @@ _AWAITING = (
     )
     .where(SuspectedReport.kind == SuspectKind.ASKED, SuspectedReport.status == P.PENDING)
     .where(SuspectedReport.received_at >= bindparam("awaiting_since"))
-    .order_by(SuspectedReport.id.desc())
+    .order_by(SuspectedReport.received_at.desc(), SuspectedReport.id.desc())
     .limit(1)
-)
+)  # Newest by time, so ix_suspected_reports_awaiting gives the order and ends at the window's
+# start: ordered by id alone, a plan made for any parameters (PostgreSQL's generic plan of the
+# prepared statement) walked the whole table's primary key backwards (alembic 0020).
 # Asked as a column of the statement that records each message, so chatter costs one INSERT
 # (bot/chat/intake.py).
 AWAITING_QUESTION = _AWAITING.scalar_subquery()

@@ -153,38 +153,3 @@ def test_a_photo_joins_only_the_latest_of_two_reports_made_at_the_same_instant(
     outcome = chat.send("[图片]", images=("https://img/later.jpg",))
     assert outcome.tickets == [latest]
     assert load(services, earlier).images == []
-
-
-def test_the_follow_up_lookup_reads_the_reports_index_entries_not_the_reporters_tickets(
-    services: AppServices,
-) -> None:
-    """A grid worker reports daily for years: the lookup every short line after a report makes
-    must not read all their tickets (at a million tickets PostgreSQL read the whole table, 0.3 s
-    inside the writer; bench/followup_lookup.py). It goes to the entries of the report's
-    reporter, group and time in their index."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import insert, text
-
-    from bot.chat.followups import _TARGETS
-
-    start = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
-    rows = [
-        {"status": "closed", "category": "garbage", "unit": "hws", "text": "垃圾", "reporter_id": "wgy_li",
-         "reporter_name": "李网格", "group_id": "demo", "source_msg_id": f"m{i}", "created_at": start + timedelta(hours=i)}
-        for i in range(3000)
-    ]  # fmt: skip
-    with services.session_factory() as session:
-        session.execute(insert(Ticket), rows)
-        session.execute(text("ANALYZE tickets" if session.get_bind().dialect.name == "postgresql" else "ANALYZE"))
-        latest = session.scalar(select(func.max(Ticket.id)))
-        sql = _TARGETS.statement.params(latest_id=latest, sender_id="wgy_li")
-        rendered = str(sql.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
-        if session.get_bind().dialect.name == "postgresql":
-            plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {rendered}")))
-            assert "Index Cond: (((reporter_id)::text = 'wgy_li'::text) AND " in plan, plan
-            assert "(created_at = latest.created_at)" in plan, plan
-        else:
-            plan = "\n".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {rendered}")))
-            assert "ix_tickets_reporter_group_created (reporter_id=? AND group_id=? AND created_at=?)" in plan, plan
-        assert "SCAN tickets" not in plan and "Seq Scan" not in plan, plan
