@@ -148,7 +148,7 @@ _TARGETS = HotStatement(
 # A report's tickets are written in one turn with one clock reading (bot/chat/pipeline.py gives
 # the service a FixedClock), so they share reporter, group and created_at: the lookup walks that
 # index's few entries. Matched on source_msg_id alone, which no index holds, it read every ticket
-# of the reporter, or (on PostgreSQL, for a reporter of many) the whole table: 0.3 s a follow-up
+# of the reporter, or (on PostgreSQL, for a reporter of many) the whole table: 0.15–0.3 s a follow-up
 # at a million tickets, inside the writer every message waits for.
 
 
