@@ -82,7 +82,9 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_unit", "status", "unit"),
         Index("ix_tickets_created_at", "created_at"),
-        Index("ix_tickets_category_location", "category", "location"),
+        # A new report's open repeat at the same place (bot/tickets/hot_writes.py): the status
+        # keeps a spot's years of closed tickets out of the read (alembic 0021).
+        Index("ix_tickets_category_location_status", "category", "location", "status"),
         # The deadline sweep looks for open tickets whose deadline is near or past.
         Index("ix_tickets_status_claim_deadline", "status", "claim_deadline"),
         Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),

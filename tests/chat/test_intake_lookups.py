@@ -22,6 +22,7 @@ from sqlalchemy.sql import Select
 from bot.app_services import AppServices
 from bot.chat.followups import _TARGETS
 from bot.chat.suspects import _AWAITING
+from bot.tickets.hot_writes import _OPEN_REPEATED, open_repeated
 from models import InboundMessage, SuspectedReport, Ticket
 
 START = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
@@ -80,7 +81,7 @@ def _literal(value: object) -> str:
 
 def _generic_plan(session: Session, statement: Select[Any], params: Mapping[str, object]) -> str:
     """PostgreSQL's plan made for any values, as a prepared statement may keep it."""
-    compiled = statement.compile(session.get_bind())
+    compiled = statement.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
     names: list[str] = []
 
     def placeholder(match: re.Match[str]) -> str:
@@ -130,3 +131,40 @@ def test_the_question_awaiting_an_answer_is_found_without_walking_the_senders_hi
                 "ix_suspected_reports_awaiting (sender_id=? AND group_id=? AND kind=? AND status=? AND received_at>?)"
             )
             assert wanted in plan, plan
+
+
+def test_a_reports_open_repeat_is_found_without_reading_the_places_closed_history(
+    services: AppServices,
+) -> None:
+    """A market's gate reported for years holds thousands of closed tickets of one category;
+    a new report there reads only the open ones. Before, the planner expected open ones early
+    in id order and walked the whole table by primary key (0.5 s at a million tickets), or read
+    the place's whole history through (category, location)."""
+    spot = "南关市场门口"
+    rows = [
+        {"status": "closed", "category": "garbage", "unit": "hws", "text": f"{spot}垃圾满了", "reporter_id": "wgy_li",
+         "reporter_name": "李网格", "group_id": "demo", "location": spot, "created_at": START + timedelta(hours=i)}
+        for i in range(HISTORY)
+    ]  # fmt: skip
+    statuses = ("dispatched", "claimed", "fixed", "closed", "closed", "cancelled")
+    categories = ("garbage", "car_parking", "ads", "road", "greening")
+    elsewhere = [
+        {**row, "status": statuses[i % 6], "category": categories[i % 5], "location": f"府前街{i % 500}号"}
+        for i, row in enumerate(rows)
+    ]  # the rest of the ledger: every status, category and many places
+    with services.session_factory() as session:
+        session.execute(insert(Ticket), [*rows, *elsewhere])
+        _analyse(session)
+        params = {"category": "garbage", "location": spot}
+        plan = _plan(session, _OPEN_REPEATED.statement, params)
+        if session.get_bind().dialect.name == "postgresql":
+            assert "ix_tickets_category_location_status" in plan, plan
+            assert "(status)::text = ANY" in plan.split("Index Cond:", 1)[1].split("\n", 1)[0], plan
+            generic = _generic_plan(session, _OPEN_REPEATED.statement, params)
+            assert "ix_tickets_category_location_status" in generic and "pk_tickets" not in generic, generic
+        else:
+            wanted = "ix_tickets_category_location_status (category=? AND location=? AND status=?)"
+            assert wanted in plan, plan
+        assert "SCAN tickets" not in plan and "Seq Scan" not in plan, plan
+        assert open_repeated(session, "garbage", spot) is None
+        session.commit()
