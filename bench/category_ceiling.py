@@ -31,9 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cv_lab import Head, design, fold_examples  # noqa: E402
+from cv_lab import Head, design, fold_examples, held_reports  # noqa: E402
 
-from bot.parsing.features import ngrams, rule_vector  # noqa: E402
 from bot.parsing.parser import MessageParser  # noqa: E402
 from config import load_config  # noqa: E402
 
@@ -44,7 +43,6 @@ def main() -> int:
     parser.add_argument("--mlp-epochs", type=int, default=20)
     parser.add_argument("--neighbours", type=int, default=10)
     args = parser.parse_args()
-    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import normalize
@@ -67,18 +65,7 @@ def main() -> int:
         y = np.array([items[i].category for i in reports])
         share = Counter(y)
         balanced = np.array([len(y) / (len(share) * share[c]) for c in y])
-        held_rows, wanted = [], []
-        for row in held:
-            read = rules.signals(row["text"]) if row["is_report"] and row.get("categories") else None
-            if read is None:
-                continue
-            found = [i for g in ngrams(read[0], head.sizes) if (i := vocabulary.get(g)) is not None]
-            v = np.zeros(x.shape[1])
-            v[found] = 1 / len(found) ** 0.5 if found else 0.0
-            v[n:] = rule_vector(read[1], categories)
-            held_rows.append(v)
-            wanted.append(row["categories"][0])
-        hx, want = sparse.csr_matrix(np.array(held_rows)), np.array(wanted)
+        hx, _, want = held_reports(rules, held, vocabulary, head, categories)
         linear = LogisticRegression(C=head.c, max_iter=3000, class_weight="balanced")
         linear.fit(x[reports], y, sample_weight=weight[reports])
         classes = linear.classes_

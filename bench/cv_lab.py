@@ -142,6 +142,34 @@ def design(
     return x, vocabulary, s, items, len(train)
 
 
+def held_reports(
+    rules: MessageParser,
+    held: list[dict[str, Any]],
+    vocabulary: dict[str, int],
+    head: Head,
+    categories: tuple[str, ...],
+) -> tuple[Any, list[str], np.ndarray]:
+    """The held-out true reports as the category head reads them: (rows shaped like `design`'s,
+    their cleaned texts, their first categories). Unweighted n-grams, as category_ceiling and
+    word_vectors compare learners on the same inputs."""
+    from scipy import sparse
+
+    n = len(vocabulary)
+    rows, texts, wanted = [], [], []
+    for row in held:
+        read = rules.signals(row["text"]) if row["is_report"] and row.get("categories") else None
+        if read is None:
+            continue
+        found = [i for g in ngrams(read[0], head.sizes) if (i := vocabulary.get(g)) is not None]
+        v = np.zeros(n + len(categories) + len(RULE_FEATURES))
+        v[found] = 1 / len(found) ** 0.5 if found else 0.0
+        v[n:] = rule_vector(read[1], categories)
+        rows.append(v)
+        texts.append(read[0])
+        wanted.append(row["categories"][0])
+    return sparse.csr_matrix(np.array(rows)), texts, np.array(wanted)
+
+
 def fit_head(name: str, head: Head, k: int, train: list[Example], categories: tuple[str, ...]) -> dict[str, Any]:
     """Weights (over the vocabulary, already multiplied by the scaling) of one head."""
     from sklearn.linear_model import LogisticRegression

@@ -39,9 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cv_lab import Head, design, fold_examples  # noqa: E402
+from cv_lab import Head, design, fold_examples, held_reports  # noqa: E402
 
-from bot.parsing.features import ngrams, rule_vector  # noqa: E402
 from bot.parsing.parser import MessageParser  # noqa: E402
 from config import load_config  # noqa: E402
 
@@ -139,22 +138,9 @@ def main() -> int:
     for k in range(5):
         train, held = fold_examples(rules, k)
         x, vocabulary, _, items, seen = design(train, head, categories)
-        n = len(vocabulary)
         weight = np.array([2.0 if ex.real else 1.0 for ex in items])
         reports = np.flatnonzero([ex.is_report for ex in items])
-        held_rows, held_texts, wanted = [], [], []
-        for row in held:
-            read = rules.signals(row["text"]) if row["is_report"] and row.get("categories") else None
-            if read is None:
-                continue
-            found = [i for g in ngrams(read[0], head.sizes) if (i := vocabulary.get(g)) is not None]
-            v = np.zeros(x.shape[1])
-            v[found] = 1 / len(found) ** 0.5 if found else 0.0
-            v[n:] = rule_vector(read[1], categories)
-            held_rows.append(v)
-            held_texts.append(read[0])
-            wanted.append(row["categories"][0])
-        hx, want = sparse.csr_matrix(np.array(held_rows)), np.array(wanted)
+        hx, held_texts, want = held_reports(rules, held, vocabulary, head, categories)
         train_means = mean_vectors([ex.clean for ex in items], find, vectors)
         held_means = mean_vectors(held_texts, find, vectors)
 
