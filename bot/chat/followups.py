@@ -186,9 +186,10 @@ def attach_followup(
         return None
     note = message.clean or None
     awaiting_place = [t for t in tickets if not t.location]
-    place = place_in_answer(cfg, parser, message.clean) if awaiting_place else None
-    # The bot asked for the place and the line is one (all of it, or a place and no named
-    # problem): the answer, however the parser scores it.
+    place = place_in_answer(cfg, parser, message.clean)
+    # The line is a place (all of it, or a place and no named problem): the answer to the bot's
+    # question about it, or the reporter pinning down a report that named one ("在北门"), however
+    # the parser scores it. It fills only a ticket without a place; to one with a place it is a note.
     no_problem = all(p.category == cfg.triage_category for p in parsed.problems)
     only_place = bool(note and place and (len(place) >= len(note) - _PLACE_LEAD_CHARS or no_problem))
     if not only_place and not _adds_to(parsed, tickets):

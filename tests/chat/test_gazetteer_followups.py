@@ -83,6 +83,20 @@ def test_a_short_place_line_fills_the_missing_place(chat: Chat, services: AppSer
     assert load(services, n).location == "松林小区3号楼北边"
 
 
+def test_a_place_line_after_a_placed_report_is_a_note_not_a_new_ticket(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report("松林小区 垃圾桶满了 没人清")
+    clock.advance(timedelta(minutes=1))
+    outcome = chat.send("在北门")
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text == f"已补充到 #{n}：「在北门」"
+    ticket = load(services, n)
+    assert ticket.location == "松林小区"  # the report's own place stays; the line is on record
+    assert (ticket.events[-1].type, ticket.events[-1].note) == ("supplemented", "在北门")
+    assert services_tickets(services) == [n]
+
+
 def test_after_two_minutes_a_photo_is_read_alone(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     chat.report("松林小区南门 垃圾桶满了 没人清")
     clock.advance(timedelta(minutes=2, seconds=1))
