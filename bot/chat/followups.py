@@ -59,19 +59,26 @@ def place_in_answer(cfg: GuanjiaConfig, parser: MessageParser, note: str) -> str
     """The place in a reply to a question about it (`note` is the parser's clean text): as the
     parser finds it, after 在/地点：, or the whole line when it names a community's place or
     holds a place word or a number ("3号楼北边", "南门口外面"); "那个东西" is none."""
+    return _place_said(cfg, parser, note)[0]
+
+
+def _place_said(cfg: GuanjiaConfig, parser: MessageParser, note: str) -> tuple[str | None, bool]:
+    """place_in_answer, and whether the line is surely a place: the parser located the place or
+    the line says 在/地点：. The looser readings (a place word or a number somewhere) also take
+    "那辆面包车在人行道上停三天了", which is a next report, not an answer."""
     if not note:
-        return None
+        return None, False
     said = _PLACE_SAID.match(note)
-    if said:
-        return parser.locate_clean(note) or said.group(1).strip()
     found = parser.locate_clean(note)
+    if said:
+        return found or said.group(1).strip(), True
     if found:
-        return found
+        return found, True
     pc = cfg.parser
     words = (*pc.place_suffixes, *pc.place_landmarks, *pc.place_tails)
     if resolve(cfg, note) is not None or any(ch.isdigit() for ch in note) or any(w and w in note for w in words):
-        return note
-    return None
+        return note, False
+    return None, False
 
 
 class RecentTicket(NamedTuple):
@@ -186,12 +193,20 @@ def attach_followup(
         return None
     note = message.clean or None
     awaiting_place = [t for t in tickets if not t.location]
-    place = place_in_answer(cfg, parser, message.clean)
-    # The line is a place (all of it, or a place and no named problem): the answer to the bot's
-    # question about it, or the reporter pinning down a report that named one ("在北门"), however
-    # the parser scores it. It fills only a ticket without a place; to one with a place it is a note.
-    no_problem = all(p.category == cfg.triage_category for p in parsed.problems)
-    only_place = bool(note and place and (len(place) >= len(note) - _PLACE_LEAD_CHARS or no_problem))
+    place, surely = _place_said(cfg, parser, message.clean)
+    # The line is a place, however the parser scores it ("南关市场门口" is read as 【农贸市场】
+    # too). Either the answer to the bot's question about it: all of it a place, or a place and
+    # no named problem, but never a problem the report did not name (人行道 and 路口 are place
+    # words, "那辆面包车在人行道上停三天了" is a next report). Or, when the report had a place,
+    # the reporter pinning it down ("在北门"): only a line that is surely a place and nothing
+    # else, since a next report may follow at once. A place fills only a ticket without one.
+    named = {p.category for p in parsed.problems} - {cfg.triage_category}
+    another_problem = not named <= {t.category for t in tickets}
+    whole = bool(place and note and len(place) >= len(note) - _PLACE_LEAD_CHARS)
+    if awaiting_place:
+        only_place = bool(note and place and ((whole and (surely or not another_problem)) or not named))
+    else:
+        only_place = whole and surely
     if not only_place and not _adds_to(parsed, tickets):
         return None
     if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:

@@ -97,6 +97,23 @@ def test_a_place_line_after_a_placed_report_is_a_note_not_a_new_ticket(
     assert services_tickets(services) == [n]
 
 
+def test_another_problem_right_after_a_report_is_its_own_ticket_not_its_place(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """人行道 and 路口 are place words, but these lines report new problems: neither may vanish
+    into the report before them as a note, nor become the place it was asked for."""
+    placed = chat.report("东湖家园北门那边有一堆建筑垃圾 没人管")
+    unplaced = chat.report("楼道里堆满了杂物 老人上下楼都困难", sender="wgy_sun")
+    clock.advance(timedelta(seconds=30))
+    car = chat.send("那辆灰色面包车已经在人行道上停三天了")
+    light = chat.send("路口的红绿灯坏了 不亮了", sender="wgy_sun")
+    assert car.tickets and car.tickets[0] not in (placed, unplaced)
+    assert light.tickets and light.tickets[0] not in (placed, unplaced)
+    assert car.replies[0].text.startswith(f"已登记 #{car.tickets[0]}【机动车乱停乱放】")
+    assert load(services, unplaced).location is None
+    assert "supplemented" not in [e.type for e in load(services, placed).events]
+
+
 def test_after_two_minutes_a_photo_is_read_alone(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     chat.report("松林小区南门 垃圾桶满了 没人清")
     clock.advance(timedelta(minutes=2, seconds=1))
