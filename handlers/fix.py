@@ -11,7 +11,20 @@ from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 
-@command("完成", "已整改", "办结", "已完成", "整改完成", usage="完成 N [说明]", permission=who_may(Action.FIX))
+@command(
+    "完成",
+    "已整改",
+    "办结",
+    "已完成",
+    "整改完成",
+    "已处理",
+    "已处理完毕",
+    "处理完毕",
+    "处理完成",
+    "处理好了",
+    usage="完成 N [说明]",
+    permission=who_may(Action.FIX),
+)
 def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """报告整改完成（可附整改后照片），等待验收"""
     assert args.ticket_id is not None

@@ -68,7 +68,10 @@ def test_unknown_ticket_and_missing_number(chat: Chat) -> None:
     assert chat.say("查询 42") == "没有找到工单 #42"
 
 
-@pytest.mark.parametrize("text", ["完成 {n} 已清理", "已整改 {n}", "{n} 已整改", "#{n} 已整改", "办结 {n}"])
+@pytest.mark.parametrize(
+    "text",
+    ["完成 {n} 已清理", "已整改 {n}", "{n} 已整改", "#{n} 已整改", "办结 {n}", "#{n} 已处理完毕", "{n}号处理好了"],
+)
 def test_fix_spellings(chat: Chat, services: AppServices, text: str) -> None:
     n = chat.report(GARBAGE)
     chat.say(f"认领 {n}", sender="hws_chen")
