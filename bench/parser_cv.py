@@ -49,13 +49,23 @@ from bot.parsing.training import (  # noqa: E402
 )
 from config import load_config  # noqa: E402
 
-FIGURES = ("detection_f1", "category_accuracy", "unit_accuracy", "urgent_precision", "urgent_recall")
+FIGURES = (
+    "detection_f1",
+    "category_accuracy",
+    "unit_accuracy",
+    "urgent_precision",
+    "urgent_recall",
+    "multi_recall",
+    "split_rate",
+)
 SHORT = {
     "detection_f1": "det F1",
     "category_accuracy": "category",
     "unit_accuracy": "unit",
     "urgent_precision": "urg P",
     "urgent_recall": "urg R",
+    "multi_recall": "multi",
+    "split_rate": "split",
 }
 
 
@@ -157,7 +167,18 @@ def pooled(scores: list[Score]) -> dict[str, float]:
         for name in ("detection", "urgent"):
             mine, theirs = getattr(total, name), getattr(s, name)
             mine.tp, mine.fp, mine.fn = mine.tp + theirs.tp, mine.fp + theirs.fp, mine.fn + theirs.fn
-        for name in ("messages", "reports", "category_ok", "unit_ok", "located", "location_hit", "multi", "multi_ok"):
+        for name in (
+            "messages",
+            "reports",
+            "category_ok",
+            "unit_ok",
+            "located",
+            "location_hit",
+            "multi",
+            "multi_ok",
+            "single",
+            "split",
+        ):
             setattr(total, name, getattr(total, name) + getattr(s, name))
     return total.figures
 

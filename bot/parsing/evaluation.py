@@ -93,6 +93,8 @@ class Score:
     location_hit: int = 0
     multi: int = 0
     multi_ok: int = 0
+    single: int = 0  # reports of one problem...
+    split: int = 0  # ...read as several: each extra ticket goes to a unit that must send it back
     misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -105,6 +107,7 @@ class Score:
             "urgent_recall": self.urgent.recall,
             "urgent_precision": self.urgent.precision,
             "multi_recall": _ratio(self.multi_ok, self.multi),
+            "split_rate": _ratio(self.split, self.single),
         }
 
 
@@ -135,6 +138,11 @@ def score(rows: Iterable[dict[str, Any]], parse: Callable[[str], ParsedMessage])
             result.misses[f"category {wanted[0]} → {primary.category}"].append(f"{rid} {text}")
         if primary and primary.unit == row["unit"]:
             result.unit_ok += 1
+        if len(wanted) == 1 and got.is_report:
+            result.single += 1
+            if len(set(got_cats)) > 1:
+                result.split += 1
+                result.misses[f"split {wanted[0]} → {'+'.join(got_cats)}"].append(f"{rid} {text}")
         if len(wanted) > 1:
             result.multi += 1
             if set(wanted) <= set(got_cats):
@@ -201,6 +209,8 @@ def report_lines(path: str, result: Score, speed: Throughput | None, show_misses
         + _mark("urgent_recall", fig["urgent_recall"])
         + _mark("urgent_precision", fig["urgent_precision"]),
         f"multi-problem recall: {fig['multi_recall']:.3f}  ({result.multi_ok}/{result.multi})",
+        f"one problem split:  {fig['split_rate']:.3f}  ({result.split}/{result.single} one-problem reports"
+        " opened as several tickets)",
     ]
     if speed is not None:
         lines.append(

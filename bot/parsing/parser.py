@@ -216,6 +216,9 @@ class MessageParser:
         pc = self._cfg.parser
         lead = guess.category
         codes = problem_codes(pc, ev.scores, ev.ranked) if ev.top >= pc.weak_report_score else []
+        # Beside the model's reading, a listed word that only hints at another category is that
+        # reading's rival, not a second problem: "小区里流浪狗越来越多了" is one problem.
+        codes = [c for c in codes if c == lead or ev.scores[c].score >= pc.report_score]
         clauses = self._clause_codes(ev, lead)
         codes = [lead, *codes, *(c for c in clauses if c not in codes)]
         codes = list(dict.fromkeys(c for c in codes if c == lead or not self._absorbed(lead, c)))

@@ -162,3 +162,17 @@ def test_a_place_alone_is_not_a_report(parser: MessageParser, text: str):
 
 def test_a_place_with_a_problem_is_a_report(parser: MessageParser):
     assert main(parser.parse("光明路有个大坑"))[0] == "road"
+
+
+@pytest.mark.parametrize(
+    ("text", "categories"),
+    [
+        ("感觉最近小区里流浪狗越来越多了", ["other"]),  # 狗 hints at 不文明养犬; it is one problem
+        ("东湖家园小区门口乱贴小广告，还有人乱扔垃圾", ["ads", "garbage"]),
+    ],
+)
+def test_one_problem_is_one_ticket_and_two_are_two(parser: MessageParser, text: str, categories: list[str]):
+    """A word that only hints at another category beside the model's reading is that reading's
+    rival, not a second problem: each extra problem is a ticket a unit must send back."""
+    parsed = parser.parse(text)
+    assert [p.category for p in parsed.problems] == categories
