@@ -11,12 +11,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from bot.app_services import AppServices
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.text_normalize import addresses_bot
 from bot.core.clock import ManualClock
 from bot.outbound.transports import ConsoleTransport
 from bot.tickets.formatting import time_text
+from models import SuspectedReport
 
 PLATFORM = "simulator"
 _STEP = re.compile(r"^\+\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>m|min|分钟|h|小时|d|天)$", re.IGNORECASE)
@@ -41,6 +44,7 @@ class ChatSimulator:
         self.group_id = group_id
         self.sender_id = sender_id
         self._photos = 0
+        self._last_msg_id = ""
         # The bot's own messages (reminders, digests) to console groups land here, not on stdout.
         self._proactive: list[str] = []
         services.sender.transports["console"] = ConsoleTransport(write=self._proactive.append)
@@ -60,7 +64,8 @@ class ChatSimulator:
             return []
         if line.startswith("/"):
             return self._meta(line) + self._deliver()
-        return self._render(self.send(line)) + self._deliver()
+        outcome = self.send(line)
+        return (self._render(outcome) or self._silence(self._last_msg_id)) + self._deliver()
 
     def _deliver(self) -> list[str]:
         """Post what the outbox holds for console groups, as the server's sender would."""
@@ -82,9 +87,10 @@ class ChatSimulator:
         for _ in _PHOTO.findall(text):
             self._photos += 1
             images.append(f"sim://photo/{self._photos}")
+        self._last_msg_id = uuid.uuid4().hex
         msg = IncomingMessage(
             platform=PLATFORM,
-            msg_id=uuid.uuid4().hex,
+            msg_id=self._last_msg_id,
             group_id=self.group_id,
             sender_id=self.sender_id,
             sender_name=self.sender_name,
@@ -101,7 +107,18 @@ class ChatSimulator:
             lines.append("🤖 " + reply.text.replace("\n", "\n   "))
             if reply.mentions:
                 lines.append("   " + " ".join("@" + self.cfg.display_name(m) for m in reply.mentions))
-        return lines or ["（机器人未回复：不是问题上报，也不是命令）"]
+        return lines
+
+    def _silence(self, msg_id: str) -> list[str]:
+        """Why the bot said nothing: a near miss is kept as 疑似上报 without a word in the group,
+        which a tester trying that list would otherwise not know."""
+        with self.services.session_factory() as session:
+            kept = session.scalar(select(SuspectedReport.id).where(SuspectedReport.msg_id == msg_id))
+        if kept is not None:
+            return [
+                f"（机器人在群里不回复：已记为疑似上报第{kept}条，创城办可发「立案 {kept}」或在网页「疑似上报」页立案）"
+            ]
+        return ["（机器人未回复：不是问题上报，也不是命令）"]
 
     def _meta(self, line: str) -> list[str]:
         name, _, arg = line[1:].partition(" ")
@@ -125,7 +142,11 @@ class ChatSimulator:
         by_name = {name: pid for pid, name in self.cfg.people.items()}
         self.sender_id = by_name.get(who, who)
         role = self._role(self.sender_id)
-        return [f"现在以 {self.sender_name}（{self.sender_id}，{role}）发言"]
+        line = f"现在以 {self.sender_name}（{self.sender_id}，{role}）发言"
+        if self.sender_id not in self.cfg.people:
+            # A mistyped name would otherwise act as a stranger, and 认领 would be refused.
+            line += "；配置里没有这个人，按普通群成员发言（/people 列出配置的人员）"
+        return [line]
 
     def _role(self, sender_id: str) -> str:
         roles = ["创城办"] if self.cfg.is_supervisor(sender_id) else []

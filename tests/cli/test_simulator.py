@@ -50,9 +50,22 @@ def test_meta_commands(sim: ChatSimulator) -> None:
     assert overnight[0] == "模拟时间：11月24日 08:30"
     assert overnight[1].startswith("📣 [demo] 【创城日报】11月23日（周一）")  # 17:30 passed on the way
     assert sim.handle_line("/group other") == ["现在在群 other（未在配置中）"]
-    assert sim.handle_line("/as 路人甲") == ["现在以 路人甲（路人甲，群成员）发言"]
+    assert sim.handle_line("/as 路人甲") == [
+        "现在以 路人甲（路人甲，群成员）发言；配置里没有这个人，按普通群成员发言（/people 列出配置的人员）"
+    ]
     assert sim.handle_line("/nope")[0].startswith("未知的模拟器命令")
     assert sim.handle_line("收到") == ["（机器人未回复：不是问题上报，也不是命令）"]
+
+
+def test_a_near_miss_says_it_was_kept_as_a_suspected_report(sim: ChatSimulator) -> None:
+    """The group hears nothing, but a tester sees where the message went and how to act on it."""
+    (line,) = sim.handle_line("昨天说的那个东关大街臭味还在")
+    kept = re.fullmatch(
+        r"（机器人在群里不回复：已记为疑似上报第(\d+)条，创城办可发「立案 \1」或在网页「疑似上报」页立案）", line
+    )
+    assert kept, line
+    sim.handle_line("/as 王督查")
+    assert "已登记 #" in "\n".join(sim.handle_line(f"立案 {kept.group(1)}"))
 
 
 def test_guanjia_chat_command_reads_stdin(tmp_path: Path) -> None:
