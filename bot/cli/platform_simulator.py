@@ -24,6 +24,21 @@ class SetupError(Exception):
     pass
 
 
+def identity_note(cfg: GuanjiaConfig, platform: str, person: str) -> str | None:
+    """Why commands will be refused for `person`: the server knows people on a platform only
+    by the platform ids in `people`, and the demo config gives none, so the server takes the
+    sender for an outsider (`wecom:hws_chen`) with no unit's and no 创城办's rights."""
+    contact = cfg.contacts.get(person)
+    if person not in cfg.people or (contact is not None and contact.platform_id(platform)):
+        return None
+    name = cfg.display_name(person)
+    return (
+        f"（提示：配置 people 里的{name}（{person}）没有 {platform} 的 id，服务器会把 TA 当作群外人员"
+        f" {platform}:{person}，认领、完成等命令会被拒绝。要以 TA 的身份试，在 people 里写"
+        f"  {person}: {{name: {name}, {platform}: {person}}}  后重启服务器）"
+    )
+
+
 class PlatformChat:
     def __init__(
         self,
@@ -179,6 +194,9 @@ def run_platform_chat(
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
     print(f"以{platform}的格式向 {url} 发送群消息；/as 名字或ID 切换发言人，/quit 退出")
+    note = identity_note(cfg, platform, chat.sender)
+    if note:
+        print(note)
     while True:
         try:
             line = input(f"[{platform} | {cfg.display_name(chat.sender)}] > ").strip()
@@ -190,6 +208,10 @@ def run_platform_chat(
         if line.startswith("/as "):
             name = line[4:].strip()
             chat.sender = by_name.get(name, name)
+            print(f"现在以 {cfg.display_name(chat.sender)}（{chat.sender}）发言")
+            note = identity_note(cfg, platform, chat.sender)
+            if note:
+                print(note)
             continue
         if line:
             for out in chat.send(line):
