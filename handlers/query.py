@@ -12,7 +12,18 @@ from handlers.registry import command
 from models import TicketStatus
 
 
-@command("查询", "查看", "进度", usage="查询 N", permission="所有人", accepts_rest=False, writes=False)
+@command(
+    "查询",
+    "查看",
+    "进度",
+    "查一下",
+    "查下",
+    usage="查询 N",
+    permission="所有人",
+    accepts_rest=False,
+    writes=False,
+    answers_questions=True,
+)
 def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """查看一张工单的状态、期限和最近进展"""
     assert args.ticket_id is not None

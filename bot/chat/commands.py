@@ -25,6 +25,13 @@ _MAX_TICKET_DIGITS = 10
 _MAX_REST_FOR_USAGE_HINT = 6
 # What separates a verb from its note when the ticket number comes from a quote.
 _NOTE_SEPARATORS = tuple(" \t\n,，:：;；。!！")
+# A question about a ticket by its number, with no verb: "1号怎么还没人认领", "#12 什么时候处理".
+# The question word must follow the number (and at most a word for the ticket): "10号商铺怎么
+# 还在占道" is a report about shop 10, and 3号楼, 2号线, 5号院 are places, not tickets.
+_ASKING = re.compile(
+    r"^#?\s*(?P<n>\d+)\s*号?(?![楼院线门栋幢])\s*(?:工单|单子|的问题|问题|的事|那个|那件事)?\s*"
+    r"(?:怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|处理了吗|好了吗|好了没|认领了吗|解决了吗)"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class Command:
     accepts_rest: bool
     func: Handler
     number_label: str = "工单号"  # what the number names, for the hint when it is missing
+    # True: a question about a ticket by its number and no verb ("1号怎么还没人认领") runs it.
+    answers_questions: bool = False
     # False: the command only reads, so it runs without the savepoint that undoes a refused
     # command's changes (two statements fewer; tests/handlers check it writes nothing).
     writes: bool = True
@@ -72,6 +81,7 @@ class CommandRegistry:
         accepts_rest: bool = True,
         number_label: str = "工单号",
         writes: bool = True,
+        answers_questions: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
@@ -91,6 +101,7 @@ class CommandRegistry:
                     func=func,
                     number_label=number_label,
                     writes=writes,
+                    answers_questions=answers_questions,
                 )
             )
             return func
@@ -134,6 +145,10 @@ class CommandRegistry:
                         return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
                     rest = found.group("rest").strip(" \t\n,，:：;；")
                     return CommandMatch(command, CommandArgs(int(digits), rest))
+        asking = _ASKING.match(text) if not bare else None
+        answering = next((c for c in self.commands if c.answers_questions), None)
+        if asking and answering is not None and len(asking.group("n").lstrip("0")) <= _MAX_TICKET_DIGITS:
+            return CommandMatch(answering, CommandArgs(int(asking.group("n")), ""))
         if not bare:
             return None
         command = self.by_verb(bare.group("verb"))

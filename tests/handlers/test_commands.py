@@ -62,6 +62,24 @@ def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
     assert chat.say(f"认领 {n}", sender="ccb_wang") == f"#{n} 已由周交警认领"
 
 
+@pytest.mark.parametrize("text", ["{n}号怎么还没人认领", "#{n} 什么时候处理", "{n}号的问题到底管不管", "查一下{n}号"])
+def test_a_question_about_a_ticket_by_number_gets_its_status(chat: Chat, services: AppServices, text: str) -> None:
+    """Asked in the group as people ask, not as 查询 N: the answer is the ticket's state, and the
+    question opens no ticket of its own (it used to be registered as a new 【其他】 for the office)."""
+    n = chat.report(GARBAGE)
+    outcome = chat.send(text.format(n=n), sender="ccb_wang")
+    assert outcome.replies[0].text.startswith(f"#{n}【垃圾与环境卫生】待认领")
+    assert outcome.tickets == []
+    with services.session_factory() as session:
+        assert session.query(Ticket).count() == 1
+
+
+@pytest.mark.parametrize("text", ["3号楼怎么这么脏 楼道里垃圾没人清", "10号商铺怎么还在门口占道经营"])
+def test_a_numbered_place_with_a_question_is_still_a_report(chat: Chat, text: str) -> None:
+    chat.report(GARBAGE)
+    assert chat.send(text, sender="wgy_sun").replies[0].text.startswith("已登记 #2")
+
+
 def test_unknown_ticket_and_missing_number(chat: Chat) -> None:
     assert chat.say("认领 999", sender="hws_chen") == "没有找到工单 #999"
     assert chat.say("认领", sender="hws_chen") == "请写明工单号，例如：认领 12"
