@@ -22,6 +22,13 @@ from handlers.registry import command
     "处理完毕",
     "处理完成",
     "处理好了",
+    "已清理",
+    "已清理完毕",
+    "清理完毕",
+    "已清运",
+    "已修复",
+    "已拆除",
+    "已解决",
     usage="完成 N [说明]",
     permission=who_may(Action.FIX),
 )

@@ -88,7 +88,17 @@ def test_unknown_ticket_and_missing_number(chat: Chat) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["完成 {n} 已清理", "已整改 {n}", "{n} 已整改", "#{n} 已整改", "办结 {n}", "#{n} 已处理完毕", "{n}号处理好了"],
+    [
+        "完成 {n} 已清理",
+        "已整改 {n}",
+        "{n} 已整改",
+        "#{n} 已整改",
+        "办结 {n}",
+        "#{n} 已处理完毕",
+        "{n}号处理好了",
+        "{n}号已清理完毕",
+        "#{n}已修复",
+    ],
 )
 def test_fix_spellings(chat: Chat, services: AppServices, text: str) -> None:
     n = chat.report(GARBAGE)
