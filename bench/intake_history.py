@@ -59,7 +59,8 @@ def _closed_at_spot(i: int) -> dict[str, object]:
     at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=i)
     return {
         **{"status": "closed", "category": HOT_CATEGORY, "unit": "hws", "text": f"{HOT_SPOT}垃圾又满了"},
-        **{"reporter_id": REPORTER, "reporter_name": "李网格", "group_id": GROUP, "location": HOT_SPOT},
+        **{"reporter_id": REPORTER, "reporter_name": "李网格", "group_id": GROUP},
+        **{"location": HOT_SPOT, "place_key": HOT_SPOT},
         **{"created_at": at, "closed_at": at + timedelta(hours=5)},
     }
 

@@ -69,7 +69,7 @@ PROBLEMS = ["垃圾堆了两天", "车辆违停", "小广告", "井盖缺失", "
 STATUSES = ["dispatched", "claimed", "fixed", "closed", "closed", "closed", "cancelled", "triage"]
 AREAS = ["延庆镇", "儒林街道", "百泉街道", "香水园街道"]
 COLUMNS = [
-    "status", "category", "unit", "location", "area", "urgent", "confidence", "text", "reporter_id",
+    "status", "category", "unit", "location", "place_key", "area", "urgent", "confidence", "text", "reporter_id",
     "reporter_name", "group_id", "created_at", "dispatched_at", "claim_deadline", "fix_deadline",
 ]  # fmt: skip
 
@@ -84,7 +84,7 @@ def rows(cfg, count: int) -> Iterator[tuple[object, ...]]:  # type: ignore[no-un
         problem = PROBLEMS[min(int(rng.expovariate(0.9)), len(PROBLEMS) - 1)]
         place = f"{street}{rng.randint(1, 200)}号"
         yield (
-            rng.choice(STATUSES), rng.choice(categories), rng.choice(units), place, rng.choice(AREAS),
+            rng.choice(STATUSES), rng.choice(categories), rng.choice(units), place, place, rng.choice(AREAS),
             rng.random() < 0.03, 1.0, f"{place}附近{problem}", "wgy_li", "李网格", "demo", created, created,
             created + timedelta(hours=2), created + timedelta(hours=24),
         )  # fmt: skip

@@ -43,6 +43,9 @@ class Ticket(Base):
     category: Mapped[str] = mapped_column(String(32))
     unit: Mapped[str] = mapped_column(String(32))
     location: Mapped[str | None] = mapped_column(String(200))
+    # The spot however it is written (bot/tickets/gazetteer.py): a new report's open repeat is
+    # looked up by it, so 府前街南环路口 finds 府前街与南环路交叉口 (alembic 0022).
+    place_key: Mapped[str | None] = mapped_column(String(200))
     area: Mapped[str | None] = mapped_column(String(100))
     urgent: Mapped[bool] = mapped_column(default=False)
     confidence: Mapped[float] = mapped_column(default=1.0)
@@ -82,9 +85,9 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_unit", "status", "unit"),
         Index("ix_tickets_created_at", "created_at"),
-        # A new report's open repeat at the same place (bot/tickets/hot_writes.py): the status
-        # keeps a spot's years of closed tickets out of the read (alembic 0021).
-        Index("ix_tickets_category_location_status", "category", "location", "status"),
+        # A new report's open repeat at the same spot (bot/tickets/hot_writes.py): the status
+        # keeps a spot's years of closed tickets out of the read (alembic 0021, 0022).
+        Index("ix_tickets_category_place_key_status", "category", "place_key", "status"),
         # The deadline sweep looks for open tickets whose deadline is near or past.
         Index("ix_tickets_status_claim_deadline", "status", "claim_deadline"),
         Index("ix_tickets_status_fix_deadline", "status", "fix_deadline"),

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from bot.core.hot_statements import HotStatement
+from bot.tickets.gazetteer import place_key
 from models import OPEN_STATUSES, Ticket, TicketEvent, TicketImage
 
 _TICKET_COLUMNS = tuple(column.key for column in Ticket.__table__.columns if column.key != "id")
@@ -39,7 +40,7 @@ _INSERT_EVENT = HotStatement(insert(TicketEvent), _EVENT_COLUMNS)
 _OPEN_REPEATED = HotStatement(
     select(Ticket.id, Ticket.unit, Ticket.status, Ticket.location)
     .where(Ticket.category == bindparam("category", required=False))
-    .where(Ticket.location == bindparam("location", required=False))
+    .where(Ticket.place_key == bindparam("place_key", required=False))
     .where(Ticket.status.in_(OPEN_STATUSES), Ticket.duplicate_of.is_(None))
     .order_by(Ticket.id)
 )
@@ -57,12 +58,14 @@ class Repeated(NamedTuple):
 
 
 def open_repeated(session: Session, category: str, location: str | None) -> Repeated | None:
-    """The earliest open ticket of the same category at the same place (a report without a
-    place repeats nothing). One statement and no ORM object: in a busy group several people
-    report the same overflowing bin, and most reports find none."""
-    if not location:
+    """The earliest open ticket of the same category at the same spot, however its place is
+    written (bot/tickets/place_key.py; a report without a place repeats nothing). One statement
+    and no ORM object: in a busy group several people report the same overflowing bin, and most
+    reports find none."""
+    key = place_key(location)
+    if key is None:
         return None
-    rows = _OPEN_REPEATED.rows(session, {"category": category, "location": location})
+    rows = _OPEN_REPEATED.rows(session, {"category": category, "place_key": key})
     return Repeated(*rows[0]) if rows else None
 
 
@@ -74,6 +77,7 @@ def insert_new_ticket(
     Returns the same object, now persistent in `session`; its `events` and `images`
     load from the database when first read.
     """
+    ticket.place_key = place_key(ticket.location)  # the spot its repeats are found by
     values = {key: getattr(ticket, key) for key in _TICKET_COLUMNS}
     for key, value in values.items():
         if key not in ticket.__dict__:  # unset (None): loaded as it is, not expired and reread
@@ -109,7 +113,7 @@ _READ = HotStatement(
 _SET_PLACE = HotStatement(
     update(Ticket)
     .where(Ticket.id == bindparam("ticket_id"))
-    .values(location=bindparam("new_location"), area=bindparam("new_area"))
+    .values(location=bindparam("new_location"), place_key=bindparam("new_place_key"), area=bindparam("new_area"))
 )
 
 
@@ -138,7 +142,8 @@ def read_for_followup(session: Session, ticket_id: int) -> PlaceColumns | None:
 
 
 def set_place(session: Session, ticket_id: int, location: str, area: str | None) -> None:
-    _SET_PLACE.rows(session, {"ticket_id": ticket_id, "new_location": location, "new_area": area})
+    values = {"ticket_id": ticket_id, "new_location": location, "new_place_key": place_key(location), "new_area": area}
+    _SET_PLACE.rows(session, values)
 
 
 def forget_loaded(session: Session, ticket_id: int) -> None:

@@ -143,27 +143,34 @@ def test_a_reports_open_repeat_is_found_without_reading_the_places_closed_histor
     spot = "南关市场门口"
     rows = [
         {"status": "closed", "category": "garbage", "unit": "hws", "text": f"{spot}垃圾满了", "reporter_id": "wgy_li",
-         "reporter_name": "李网格", "group_id": "demo", "location": spot, "created_at": START + timedelta(hours=i)}
+         "reporter_name": "李网格", "group_id": "demo", "location": spot, "place_key": spot,
+         "created_at": START + timedelta(hours=i)}
         for i in range(HISTORY)
     ]  # fmt: skip
     statuses = ("dispatched", "claimed", "fixed", "closed", "closed", "cancelled")
     categories = ("garbage", "car_parking", "ads", "road", "greening")
     elsewhere = [
-        {**row, "status": statuses[i % 6], "category": categories[i % 5], "location": f"府前街{i % 500}号"}
+        {
+            **row,
+            "status": statuses[i % 6],
+            "category": categories[i % 5],
+            "location": f"府前街{i % 500}号",
+            "place_key": f"府前街{i % 500}号",
+        }
         for i, row in enumerate(rows)
     ]  # the rest of the ledger: every status, category and many places
     with services.session_factory() as session:
         session.execute(insert(Ticket), [*rows, *elsewhere])
         _analyse(session)
-        params = {"category": "garbage", "location": spot}
+        params = {"category": "garbage", "place_key": spot}
         plan = _plan(session, _OPEN_REPEATED.statement, params)
         if session.get_bind().dialect.name == "postgresql":
-            assert "ix_tickets_category_location_status" in plan, plan
+            assert "ix_tickets_category_place_key_status" in plan, plan
             assert "(status)::text = ANY" in plan.split("Index Cond:", 1)[1].split("\n", 1)[0], plan
             generic = _generic_plan(session, _OPEN_REPEATED.statement, params)
-            assert "ix_tickets_category_location_status" in generic and "pk_tickets" not in generic, generic
+            assert "ix_tickets_category_place_key_status" in generic and "pk_tickets" not in generic, generic
         else:
-            wanted = "ix_tickets_category_location_status (category=? AND location=? AND status=?)"
+            wanted = "ix_tickets_category_place_key_status (category=? AND place_key=? AND status=?)"
             assert wanted in plan, plan
         assert "SCAN tickets" not in plan and "Seq Scan" not in plan, plan
         assert open_repeated(session, "garbage", spot) is None

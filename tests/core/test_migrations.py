@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 import models
 from alembic import command
 from bot.core.migrations import alembic_config, downgrade_to_base, upgrade_to_head
+from bot.tickets.gazetteer import place_key
 from tests.support import database
 
 
@@ -105,5 +106,28 @@ def test_event_kind_migration_backfills_from_what_was_recorded(empty_database_ur
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT actor_kind, source_platform FROM ticket_events ORDER BY id"))
             assert [tuple(r) for r in rows] == [("chat", "dingtalk"), ("system", None), ("web", None)]
+    finally:
+        engine.dispose()
+
+
+def test_place_key_migration_gives_existing_tickets_their_spot(empty_database_url: str) -> None:
+    """A ticket open at the upgrade is still found by the next report of its spot, written
+    another way (alembic 0022)."""
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0021_open_repeat_index")
+    engine = create_engine(url)
+    ticket = (
+        "INSERT INTO tickets (id, status, category, unit, location, urgent, confidence, text, reporter_id,"
+        " reporter_name, group_id, created_at)"
+        " VALUES (:id, 'dispatched', 'garbage', 'hws', :location, false, 1.0, 't', 'wgy_li', 'x', 'demo', :at)"
+    )
+    try:
+        with engine.begin() as connection:
+            for id_, location in ((1, "府前街与南环路交叉口西北角"), (2, None)):
+                connection.execute(text(ticket), {"id": id_, "location": location, "at": "2026-11-23 01:00:00"})
+        upgrade_to_head(url)
+        with engine.connect() as connection:
+            keys = connection.execute(text("SELECT id, place_key FROM tickets ORDER BY id")).all()
+        assert [tuple(k) for k in keys] == [(1, place_key("府前街南环路口西北角")), (2, None)]
     finally:
         engine.dispose()

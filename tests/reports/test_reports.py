@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
 from models import Ticket
@@ -53,6 +55,25 @@ def test_same_problem_at_same_place_is_linked_as_duplicate(chat: Chat, services:
     chat.say(f"验收 {first} 通过")
     again = chat.send("府前街与南环路交叉口西北角垃圾堆了两天了", sender="wgy_sun")
     assert again.replies[0].text.startswith("已登记")
+
+
+@pytest.mark.parametrize(
+    "again",
+    ["府前街南环路口西北角那堆垃圾还没人清", "南环路和府前街十字路口西北角附近 垃圾没人清理"],
+)
+def test_the_same_spot_written_another_way_is_the_same_spot(chat: Chat, services: AppServices, again: str) -> None:
+    """Another member reports the same heap, naming the crossing in their own words: no second
+    ticket for a second unit member to walk to."""
+    first = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
+    outcome = chat.send(again, sender="wgy_sun")
+    assert outcome.replies[0].text.startswith(f"已有工单 #{first}【垃圾与环境卫生】"), outcome
+    assert load(services, outcome.tickets[0]).duplicate_of == first
+
+
+def test_other_spots_stay_their_own_tickets(chat: Chat) -> None:
+    chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
+    for text in ("府前街与南环路交叉口东南角垃圾堆了两天了", "府前街与北环路交叉口西北角垃圾堆了两天了"):
+        assert chat.send(text, sender="wgy_sun").replies[0].text.startswith("已登记"), text
 
 
 def test_several_problems_in_one_message_make_one_ticket_each(chat: Chat, services: AppServices) -> None:
