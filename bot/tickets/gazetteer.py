@@ -90,8 +90,9 @@ def all_territorial_members(cfg: GuanjiaConfig, unit: str) -> set[str]:
 # as written, each became a ticket of its own and two units' members went to one spot. The key
 # drops what does not tell spots apart (connectors, the crossing word, "附近", spaces and
 # punctuation) and puts a crossing's two roads in one order; what does (the corner, 3号楼, 北门)
-# stays. It is conservative: two different places never share a key by this, while some ways of
-# writing one place still differ (东湖家园北门 / 东湖家园小区北门).
+# stays, and so does 小区 at the end of a name (幸福小区 is not 幸福). It is conservative: two
+# different places never share a key by this, while some ways of writing one place still differ
+# (东湖家园北门 / 东湖家园的北门).
 KEY_MAX_CHARS = 200
 
 # Punctuation, spaces and connectors between roads: 与 和 跟 及 同 、 and "/".
@@ -99,6 +100,8 @@ _NOISE = re.compile(r"[\s,，.。、/／·・\-—()（）\[\]【】“”\"']+"
 _CROSSING = re.compile(r"(?:交叉路口|十字路口|丁字路口|交叉口|交汇处|交汇口|交界处|交界口|交口)")
 # A crossing written as a road name and 口: 南环路口, 步行街口, 百花街路口 (the road, then 路口).
 _ROAD_MOUTH = re.compile(r"(?<=[街道巷])路口|(?<=[路街道巷])口")
+# 小区 inside a name: 东湖家园小区北门 is 东湖家园北门 (kept when it ends the name: 幸福小区).
+_ESTATE = re.compile(r"(?<=[\u4e00-\u9fff])小区(?=.)")
 # Trailing words that say "around there": the same spot with or without them.
 _AROUND = re.compile(r"(?:附近|旁边|边上|周边|一带|那里|那边|这里|这边|处)+$")
 _ROAD = r"[\u4e00-\u9fff0-9A-Za-z]{1,8}?(?:大街|大道|路|街|巷|道|胡同)"
@@ -113,6 +116,7 @@ def place_key(location: str | None) -> str | None:
         return None
     text = _NOISE.sub("", location)
     text = _AROUND.sub("", text) or text
+    text = _ESTATE.sub("", text)
     crossing, words = _CROSSING.subn("", text)
     crossing, mouths = _ROAD_MOUTH.subn("", crossing)
     roads = _TWO_ROADS.match(crossing) if words or mouths else None

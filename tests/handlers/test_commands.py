@@ -62,7 +62,9 @@ def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
     assert chat.say(f"认领 {n}", sender="ccb_wang") == f"#{n} 已由周交警认领"
 
 
-@pytest.mark.parametrize("text", ["{n}号怎么还没人认领", "#{n} 什么时候处理", "{n}号的问题到底管不管", "查一下{n}号"])
+@pytest.mark.parametrize(
+    "text", ["{n}号怎么还没人认领", "#{n} 什么时候处理", "{n}号的问题到底管不管", "查一下{n}号", "{n}号呢"]
+)
 def test_a_question_about_a_ticket_by_number_gets_its_status(chat: Chat, services: AppServices, text: str) -> None:
     """Asked in the group as people ask, not as 查询 N: the answer is the ticket's state, and the
     question opens no ticket of its own (it used to be registered as a new 【其他】 for the office)."""

@@ -16,6 +16,7 @@ from bot.tickets.gazetteer import place_key
         ("北环路东关大街路口", "东关大街与北环路交叉口"),
         ("东湖家园3号楼 北边", "东湖家园3号楼北边"),
         ("南关市场门口附近", "南关市场门口"),
+        ("东湖家园小区北门", "东湖家园北门"),
     ],
 )
 def test_one_spot_written_two_ways_has_one_key(one: str, other: str) -> None:
@@ -30,6 +31,7 @@ def test_one_spot_written_two_ways_has_one_key(one: str, other: str) -> None:
         ("湖滨路口", "湖滨路"),  # a road's mouth is not the whole road
         ("东湖家园3号楼", "东湖家园5号楼"),
         ("府前街南环路西北角", "府前街与南环路交叉口东北角"),
+        ("幸福小区", "幸福"),  # 小区 goes only inside a name, before a gate or a building
     ],
 )
 def test_different_spots_keep_different_keys(one: str, other: str) -> None:
