@@ -1,11 +1,14 @@
-"""Locations, files and videos: evidence that joins the sender's report, now or the next one.
+"""Locations, files, videos and photos: evidence that joins the sender's report, now or the next one.
 
 Field staff share a map pin or a video right after their report, or first and then write
 it. Within `parser.followup_minutes` the pin's address fills the report's place when it has
 none and its coordinates are recorded on the ticket as an event; a file or video is recorded
 the same way with the key the platform hands it out by (not downloaded here). Sent before the
 report, the evidence waits in its message's row (InboundMessage.evidence) for the next report
-of that sender in that group within the window.
+of that sender in that group within the window. So do photos sent alone, in a group, before
+the words (the usual order in a chat: the picture, then what it shows): they become the
+report's before-photos. A photo that was taken already (added to the sender's last report, or
+a claimer's after-photo) is not taken twice.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.chat.context import ChatContext
 from bot.chat.messages import IncomingMessage, Outcome, Reply
+from bot.chat.reading import ReadMessage
 from bot.core.actor import Actor
 from bot.core.clock import FixedClock
 from bot.core.echo_safety import echo
@@ -47,6 +51,17 @@ EVIDENCE_WAITING = (
 )
 
 
+def waiting_evidence(message: ReadMessage) -> dict[str, Any] | None:
+    """What a message leaves for its sender's next report, as stored in its row: its location
+    and files, or, for photos sent alone in a group, that it holds photos (InboundMessage.images).
+    A photo written to the bot is asked about instead (bot/chat/unreported.py)."""
+    msg = message.incoming
+    found = msg.evidence()
+    if found is None and msg.images and not message.clean and not msg.addressed:
+        return {"location": None, "attachments": [], "photos": len(msg.images)}
+    return found
+
+
 def evidence_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> dict[str, object]:
     since = now - timedelta(minutes=cfg.parser.followup_minutes)
     return {"evidence_group": msg.group_id, "evidence_sender": msg.sender_id, "evidence_since": since}
@@ -62,7 +77,7 @@ def _place(location: dict[str, Any]) -> str:
 
 def describe(evidence: dict[str, Any]) -> str:
     """The evidence in a few words, for the note on the ticket and the reply."""
-    parts: list[str] = []
+    parts: list[str] = [f"照片{evidence['photos']}张"] if evidence.get("photos") else []
     if evidence.get("location"):
         parts.append(f"位置「{echo(_place(evidence['location']))}」")
     for item in evidence.get("attachments") or []:
@@ -70,14 +85,20 @@ def describe(evidence: dict[str, Any]) -> str:
     return "、".join(parts)
 
 
-def add_evidence(service: TicketService, tickets: Sequence[Numbered], actor: Actor, evidence: dict[str, Any]) -> None:
+def add_evidence(
+    service: TicketService,
+    tickets: Sequence[Numbered],
+    actor: Actor,
+    evidence: dict[str, Any],
+    photos: Sequence[str] = (),
+) -> None:
     location = evidence.get("location")
     details: dict[str, Any] = {"evidence": evidence}
     if location:
         details |= {"latitude": location["latitude"], "longitude": location["longitude"]}
     place = _place(location) if location else None
     for ticket in tickets:
-        service.supplement(ticket.id, actor, describe(evidence), (), place, details)
+        service.supplement(ticket.id, actor, describe(evidence), photos, place, details)
 
 
 def attach_evidence(
@@ -109,7 +130,7 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_wai
     session = ctx.service.session
     since = ctx.now - timedelta(minutes=ctx.cfg.parser.followup_minutes)
     waiting = session.execute(
-        select(InboundMessage.msg_id, InboundMessage.evidence)
+        select(InboundMessage.msg_id, InboundMessage.evidence, InboundMessage.images)
         .where(InboundMessage.group_id == ctx.group_id, InboundMessage.sender_id == ctx.actor.id)
         .where(InboundMessage.received_at >= since, InboundMessage.received_at <= ctx.now)
         .where(InboundMessage.evidence.is_not(None))
@@ -122,16 +143,19 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_wai
             select(TicketEvent.source_msg_id).where(
                 TicketEvent.type == EventType.SUPPLEMENTED,
                 TicketEvent.actor_id == ctx.actor.id,
-                TicketEvent.source_msg_id.in_([msg_id for msg_id, _ in waiting]),
+                TicketEvent.source_msg_id.in_([msg_id for msg_id, _, _ in waiting]),
             )
         )
     )
     added: list[str] = []
-    for msg_id, evidence in waiting:
+    shown_photos = 0
+    for msg_id, evidence, images in waiting:
         if msg_id in taken:
             continue
-        add_evidence(
-            ctx.service, targets, Actor(ctx.actor.id, ctx.actor.name, msg_id, platform=ctx.actor.platform), evidence
-        )
-        added.append(describe(evidence))
-    return "、".join(added) or None
+        actor = Actor(ctx.actor.id, ctx.actor.name, msg_id, platform=ctx.actor.platform)
+        photos = images if evidence.get("photos") else ()
+        add_evidence(ctx.service, targets, actor, evidence, photos)
+        added.append(describe(evidence) if not photos else "")
+        shown_photos += len(photos)
+    parts = [f"照片{shown_photos}张"] if shown_photos else []
+    return "、".join([*parts, *(a for a in added if a)]) or None

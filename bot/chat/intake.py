@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat import pipeline
 from bot.chat.commands import CommandRegistry
-from bot.chat.evidence import EVIDENCE_WAITING, evidence_params
+from bot.chat.evidence import EVIDENCE_WAITING, evidence_params, waiting_evidence
 from bot.chat.followups import LATEST_REPORT, latest_report_params
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.reading import ReadMessage, quoted_ticket, read_message
@@ -184,7 +184,7 @@ class Intake:
         Nothing reads a stored answer before its commit (retries are answered after it)."""
         msg = message.incoming
         now = self.clock.now()
-        inbound_id, sender = self._record(session, msg, now)
+        inbound_id, sender = self._record(session, msg, now, waiting_evidence(message))
         turn = pipeline.Turn(session, self.cfg, message.parser, now, inbound_id, message, sender)
         outcome = pipeline.run(self.steps, turn)
         if outcome.replies or outcome.tickets:  # chatter keeps the empty answer it was stored with
@@ -209,7 +209,9 @@ class Intake:
         with self.session_factory() as session:
             return self.memory.learned(session)
 
-    def _record(self, session: Session, msg: IncomingMessage, now: datetime) -> tuple[int, pipeline.SenderState]:
+    def _record(
+        self, session: Session, msg: IncomingMessage, now: datetime, evidence: dict[str, object] | None
+    ) -> tuple[int, pipeline.SenderState]:
         """Take the (platform, msg_id) key first; a concurrent duplicate waits here for our commit.
 
         One plain INSERT (no ORM unit of work), which also returns what the sender has going
@@ -225,7 +227,7 @@ class Intake:
             "sender_name": msg.sender_name,
             "text": msg.text,
             "images": list(msg.images),
-            "evidence": msg.evidence(),  # a location or files, for the sender's next report (chat/evidence.py)
+            "evidence": evidence,  # a location, files or photos, for the sender's next report (chat/evidence.py)
             "sent_at": msg.sent_at,
             "received_at": now,
             "response": _NO_ANSWER,

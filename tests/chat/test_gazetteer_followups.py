@@ -184,3 +184,45 @@ def test_a_photo_joins_only_the_latest_of_two_reports_made_at_the_same_instant(
     outcome = chat.send("[图片]", images=("https://img/later.jpg",))
     assert outcome.tickets == [latest]
     assert load(services, earlier).images == []
+
+
+# --- photos before the words ----------------------------------------------------------
+
+
+def test_photos_sent_before_the_report_are_its_before_photos(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """The usual order in a chat: the picture, then what it shows. The photo was lost before."""
+    assert chat.send("[图片]", images=("https://img/a.jpg",)).replies == []
+    clock.advance(timedelta(seconds=40))
+    assert chat.send("[图片]", images=("https://img/b.jpg",)).replies == []
+    outcome = chat.send("这里垃圾没人清 东湖家园北门")
+    (n,) = outcome.tickets
+    assert "已附上：照片2张" in outcome.replies[0].text
+    assert sorted(i.url for i in load(services, n).images) == ["https://img/a.jpg", "https://img/b.jpg"]
+    # taken once: the next report of the same sender does not take them again
+    clock.advance(timedelta(seconds=30))
+    (m,) = chat.send("府前街有人乱扔垃圾").tickets
+    assert load(services, m).images == []
+
+
+def test_a_photo_already_added_to_a_report_is_not_taken_by_the_next(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report("松林小区南门 垃圾桶满了 没人清")
+    clock.advance(timedelta(seconds=30))
+    assert chat.send("[图片]", images=("https://img/1.jpg",)).tickets == [n]
+    clock.advance(timedelta(seconds=30))
+    (m,) = chat.send("府前街有人乱扔垃圾").tickets
+    assert [i.url for i in load(services, n).images] == ["https://img/1.jpg"]
+    assert load(services, m).images == []
+
+
+def test_another_senders_photo_or_an_old_one_is_not_taken(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    chat.send("[图片]", sender="wgy_sun", images=("https://img/sun.jpg",))
+    chat.send("[图片]", images=("https://img/old.jpg",))
+    clock.advance(timedelta(minutes=2, seconds=1))
+    (n,) = chat.send("这里垃圾没人清 东湖家园北门").tickets
+    assert load(services, n).images == []
