@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core.actor import BOT, Actor
 from bot.core.clock import Clock
 from bot.core.errors import InvalidArgument, InvalidState, PermissionDenied
-from bot.inspections.points import checklist, find_points, point_name
+from bot.inspections.points import checklist, find_points, point_name, similar_points
 from config.schema import GuanjiaConfig
 from models import InspectionEvent, InspectionRound, RoundEventType, Ticket
 
@@ -70,7 +70,11 @@ class RoundService:
             raise InvalidState(f"您正在督查{point_name(self.cfg, running.point_id)}，请先发“督查结束”")
         codes = find_points(self.cfg, query)
         if not codes:
-            raise InvalidArgument(f"没有找到点位“{query.strip()[:30]}”，请写点位名称，或“类型 区域”")
+            near = "、".join(point_name(self.cfg, c) for c in similar_points(self.cfg, query))
+            offer = f"。相近的点位：{near}" if near else ""
+            raise InvalidArgument(
+                f"没有找到点位“{query.strip()[:30]}”{offer}。请写点位名称，或“类型 区域”；全部点位见网页「测评点位」页"
+            )
         if len(codes) > 1:
             names = "、".join(point_name(self.cfg, c) for c in codes[:_MAX_CANDIDATES])
             more = f"等{len(codes)}个" if len(codes) > _MAX_CANDIDATES else ""

@@ -99,7 +99,16 @@ def test_a_supervisor_picks_a_point_by_type_and_area(chat: Chat, services: AppSe
 def test_an_ambiguous_point_lists_the_candidates_and_starts_nothing(chat: Chat, services: AppServices) -> None:
     reply = chat.say("督查 农贸市场", sender=INSPECTOR)
     assert reply == "“农贸市场”对应多个点位：妫水农贸市场、百泉农贸市场，请写明其中一个"
-    assert chat.say("督查 火星广场", sender=INSPECTOR).startswith("没有找到点位“火星广场”")
+    assert chat.say("督查 火星广场", sender=INSPECTOR) == (
+        "没有找到点位“火星广场”。请写点位名称，或“类型 区域”；全部点位见网页「测评点位」页"
+    )
+    assert rounds(services) == []
+
+
+def test_an_unknown_point_offers_the_points_named_alike(chat: Chat, services: AppServices) -> None:
+    """A newcomer does not know the config's names: "南关市场" offers the two 农贸市场."""
+    reply = chat.say("督查 南关市场", sender=INSPECTOR)
+    assert reply.startswith("没有找到点位“南关市场”。相近的点位：妫水农贸市场、百泉农贸市场。"), reply
     assert rounds(services) == []
 
 
