@@ -155,7 +155,8 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_wai
         actor = Actor(ctx.actor.id, ctx.actor.name, msg_id, platform=ctx.actor.platform)
         photos = images if evidence.get("photos") else ()
         add_evidence(ctx.service, targets, actor, evidence, photos)
-        added.append(describe(evidence) if not photos else "")
-        shown_photos += len(photos)
-    parts = [f"照片{shown_photos}张"] if shown_photos else []
-    return "、".join([*parts, *(a for a in added if a)]) or None
+        if photos:  # several photos sent one by one are named once: 照片3张
+            shown_photos += len(photos)
+        else:
+            added.append(describe(evidence))
+    return "、".join([f"照片{shown_photos}张"] * bool(shown_photos) + added) or None
