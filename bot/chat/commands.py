@@ -146,9 +146,10 @@ class CommandRegistry:
                     rest = found.group("rest").strip(" \t\n,，:：;；")
                     return CommandMatch(command, CommandArgs(int(digits), rest))
         asking = _ASKING.match(text) if not bare else None
-        answering = next((c for c in self.commands if c.answers_questions), None)
-        if asking and answering is not None and len(asking.group("n").lstrip("0")) <= _MAX_TICKET_DIGITS:
-            return CommandMatch(answering, CommandArgs(int(asking.group("n")), ""))
+        if asking and len(asking.group("n").lstrip("0")) <= _MAX_TICKET_DIGITS:
+            answering = next((c for c in self.commands if c.answers_questions), None)
+            if answering is not None:
+                return CommandMatch(answering, CommandArgs(int(asking.group("n")), ""))
         if not bare:
             return None
         command = self.by_verb(bare.group("verb"))
