@@ -45,9 +45,11 @@ class ChatSimulator:
         self.sender_id = sender_id
         self._photos = 0
         self._last_msg_id = ""
-        # The bot's own messages (reminders, digests) to console groups land here, not on stdout.
+        # The bot's own messages (reminders, digests) to console groups land here, not on stdout,
+        # stamped with the simulated instant they went out: a jump of hours shows them all at
+        # once, and a reminder's "还剩12分钟" is only true at its own minute.
         self._proactive: list[str] = []
-        services.sender.transports["console"] = ConsoleTransport(write=self._proactive.append)
+        services.sender.transports["console"] = ConsoleTransport(write=self._posted)
 
     @property
     def sender_name(self) -> str:
@@ -73,14 +75,21 @@ class ChatSimulator:
         lines, self._proactive[:] = list(self._proactive), []
         return lines
 
+    def _posted(self, text: str) -> None:
+        group, bracket, rest = text.partition("] ")
+        stamp = f" · {time_text(self.cfg, self.clock.now())}"
+        self._proactive.append(f"{group}{stamp}{bracket}{rest}" if bracket else text)
+
     def _run_schedule(self, until: datetime) -> None:
-        """Sweep as the server does every minute while the clock moves (coarser steps for long jumps)."""
+        """Sweep and send as the server does every minute while the clock moves (coarser steps
+        for long jumps), so each message goes out at its own instant."""
         span = until - self.clock.now()
         minutes = 1 if span <= timedelta(hours=6) else 5 if span <= timedelta(days=2) else 15
         step = timedelta(minutes=minutes)
         while self.clock.now() < until:
             self.clock.set(min(self.clock.now() + step, until))
             self.services.scheduler.run_due(self.clock.now())
+            self.services.sender.run_once()
 
     def send(self, text: str) -> Outcome:
         images = []

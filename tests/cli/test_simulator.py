@@ -48,7 +48,7 @@ def test_meta_commands(sim: ChatSimulator) -> None:
     assert sim.handle_line("/time 2026-11-20T09:00") == ["模拟时钟只能向前拨"]
     overnight = sim.handle_line("/time 2026-11-24T08:30")
     assert overnight[0] == "模拟时间：11月24日 08:30"
-    assert overnight[1].startswith("📣 [demo] 【创城日报】11月23日（周一）")  # 17:30 passed on the way
+    assert overnight[1].startswith("📣 [demo · 11月23日 17:30] 【创城日报】11月23日（周一）")  # passed on the way
     assert sim.handle_line("/group other") == ["现在在群 other（未在配置中）"]
     assert sim.handle_line("/as 路人甲") == [
         "现在以 路人甲（路人甲，群成员）发言；配置里没有这个人，按普通群成员发言（/people 列出配置的人员）"
@@ -98,9 +98,11 @@ def test_reminders_appear_as_the_simulated_clock_moves(sim: ChatSimulator) -> No
     assert sim.handle_line("/time +1h") == ["模拟时间：11月23日 10:00"]
     moved = sim.handle_line("/time +1h")
     assert moved[0] == "模拟时间：11月23日 11:00"
-    assert moved[1].startswith(f"📣 [demo] ⏰ 认领提醒 #{n}【垃圾与环境卫生】")
+    # Each is shown at the minute it went out, where its "还剩…" is true: not at 11:00.
+    assert moved[1].startswith(f"📣 [demo · 11月23日 10:30] ⏰ 认领提醒 #{n}【垃圾与环境卫生】")
+    assert "（还剩30分钟）" in moved[1]
     assert moved[1].endswith("\n   @陈环卫")
-    assert moved[2].startswith(f"📣 [demo] 🔴 超时未认领 #{n}")
+    assert moved[2].startswith(f"📣 [demo · 11月23日 11:00] 🔴 超时未认领 #{n}")
     assert moved[2].endswith("@陈环卫 @王督查 @赵主任")
     assert sim.handle_line("/time +10m") == ["模拟时间：11月23日 11:10"]
 
@@ -108,8 +110,8 @@ def test_reminders_appear_as_the_simulated_clock_moves(sim: ChatSimulator) -> No
 def test_daily_digest_and_weekly_summary_arrive_at_their_times(sim: ChatSimulator) -> None:
     sim.handle_line("府前街与南环路交叉口西北角垃圾堆了两天了")
     evening = "\n".join(sim.handle_line("/time 2026-11-23T17:30"))
-    assert evening.count("📣 [demo]") >= 3  # the claim reminder, the alarm, and the digest
-    daily = [chunk for chunk in evening.split("📣 [demo] ") if "日报" in chunk]
+    assert evening.count("📣 [demo · ") >= 3  # the claim reminder, the alarm, and the digest
+    daily = [chunk for chunk in re.split(r"📣 \[demo · [^]]+\] ", evening) if "日报" in chunk]
     assert len(daily) == 1, evening
     assert "/time" not in daily[0]
     assert "📣" not in "\n".join(sim.handle_line("/time +10m"))  # the digest goes out once
