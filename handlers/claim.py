@@ -5,16 +5,25 @@ from __future__ import annotations
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
+from bot.core.errors import DomainError
 from bot.tickets.formatting import category_tag, hours_text, time_text
 from bot.tickets.lifecycle import Action, who_may
+from bot.tickets.permissions import acts_for_unit
 from handlers.registry import command
 
 
-@command("认领", "接单", usage="认领 N", permission=who_may(Action.CLAIM))
+@command("认领", "接单", "收到", usage="认领 N", permission=who_may(Action.CLAIM), everyday=("收到",))
 def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
-    """认领工单，开始整改计时"""
+    """认领工单，开始整改计时（单位成员回复「N号收到」也算认领）"""
     assert args.ticket_id is not None
-    ticket = ctx.service.claim(args.ticket_id, ctx.actor)
+    if args.verb == "收到" and not _unit_acknowledges(ctx, args.ticket_id):
+        return Outcome()  # "3号收到，辛苦了" from the 创城办 or the reporter: chat, not a claim
+    try:
+        ticket = ctx.service.claim(args.ticket_id, ctx.actor)
+    except DomainError:
+        if args.verb == "收到":  # said again, or after the fix: still chat
+            return Outcome()
+        raise
     left = (ticket.fix_deadline - ctx.now).total_seconds() / 3600 if ticket.fix_deadline else None
     due = f"，请于{time_text(ctx.cfg, ticket.fix_deadline)}前整改" if ticket.fix_deadline else ""
     if left is not None and left > 0:
@@ -22,3 +31,13 @@ def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
     unit = ctx.cfg.unit_name(ticket.unit)
     text = f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已由{echo(ctx.actor.name)}（{unit}）认领{due}"
     return Outcome([Reply(text)], [ticket.id])
+
+
+def _unit_acknowledges(ctx: ChatContext, ticket_id: int) -> bool:
+    """Whether "N号收到" comes from someone acting for ticket N's unit (a 创城办 member may claim
+    for a unit with 认领, but their 收到 only acknowledges)."""
+    try:
+        ticket = ctx.service.get(ticket_id)
+    except DomainError:
+        return False
+    return acts_for_unit(ctx.cfg, ctx.actor, ticket.unit)

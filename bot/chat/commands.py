@@ -32,6 +32,10 @@ _ASKING = re.compile(
     r"^#?\s*(?P<n>\d+)\s*号?(?![楼院线门栋幢])\s*(?:工单|单子|的问题|问题|的事|那个|那件事)?\s*"
     r"(?:怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|处理了吗|好了吗|好了没|认领了吗|解决了吗|呢)"
 )
+# Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
+_BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
+# What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
+_ASKED_REST = re.compile(r"^了?\s*(?:(?:吗|么|没|没有|呢)\s*[?？]*|[?？]+)$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,9 @@ class Command:
     # False: the command only reads, so it runs without the savepoint that undoes a refused
     # command's changes (two statements fewer; tests/handlers check it writes nothing).
     writes: bool = True
+    # Verbs that are everyday words too ("收到"): a command only with a ticket number written
+    # beside them, and otherwise plain chat, never a hint about the missing number.
+    everyday_verbs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,12 +89,15 @@ class CommandRegistry:
         number_label: str = "工单号",
         writes: bool = True,
         answers_questions: bool = False,
+        everyday: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
             clash = taken.intersection(verbs)
             if clash:
                 raise ValueError(f"verb already registered: {sorted(clash)}")
+            if not set(everyday) <= set(verbs):
+                raise ValueError(f"everyday verbs must be verbs of the command: {sorted(set(everyday) - set(verbs))}")
             doc = (func.__doc__ or "").strip().splitlines()
             self.commands.append(
                 Command(
@@ -102,6 +112,7 @@ class CommandRegistry:
                     number_label=number_label,
                     writes=writes,
                     answers_questions=answers_questions,
+                    everyday_verbs=everyday,
                 )
             )
             return func
@@ -116,11 +127,18 @@ class CommandRegistry:
             number = r"#?\s*(?P<n>\d+)\s*(?:号(?![楼院线]))?"
             patterns = (
                 re.compile(rf"^(?P<verb>{alternation})\s*{number}(?P<rest>.*)$", re.S),
-                re.compile(rf"^#?\s*(?P<n>\d+)\s*号?\s*(?P<verb>{alternation})(?P<rest>.*)$", re.S),
+                re.compile(rf"^#?\s*(?P<n>\d+)\s*号?\s*{_BETWEEN}(?P<verb>{alternation})(?P<rest>.*)$", re.S),
                 re.compile(rf"^(?P<verb>{alternation})(?P<rest>.*)$", re.S),
             )
             self._compiled = (verbs, *patterns)
         return self._compiled[1], self._compiled[2], self._compiled[3]
+
+    def _question(self, digits: str) -> CommandMatch | None:
+        """A question about ticket `digits`: the command that answers questions, run on it."""
+        answering = next((c for c in self.commands if c.answers_questions), None)
+        if answering is None or len(digits.lstrip("0")) > _MAX_TICKET_DIGITS:
+            return None
+        return CommandMatch(answering, CommandArgs(int(digits), ""))
 
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
@@ -138,33 +156,33 @@ class CommandRegistry:
         for found in (verb_first, number_first):
             if found:
                 command = self.by_verb(found.group("verb"))
+                if command and command.takes_ticket and _ASKED_REST.match(found.group("rest").strip()):
+                    return self._question(found.group("n"))  # "1号完成了吗" asks, it does not report
                 if command and command.takes_ticket:
                     digits = found.group("n").lstrip("0") or "0"
                     if len(digits) > _MAX_TICKET_DIGITS:
                         what = "工单 #" if command.number_label == "工单号" else f"{command.number_label} "
                         return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
                     rest = found.group("rest").strip(" \t\n,，:：;；")
-                    return CommandMatch(command, CommandArgs(int(digits), rest))
+                    return CommandMatch(command, CommandArgs(int(digits), rest, found.group("verb")))
         asking = _ASKING.match(text) if not bare else None
-        if asking and len(asking.group("n").lstrip("0")) <= _MAX_TICKET_DIGITS:
-            answering = next((c for c in self.commands if c.answers_questions), None)
-            if answering is not None:
-                return CommandMatch(answering, CommandArgs(int(asking.group("n")), ""))
+        if asking:
+            return self._question(asking.group("n"))
         if not bare:
             return None
         command = self.by_verb(bare.group("verb"))
-        if command is None:
+        if command is None or bare.group("verb") in command.everyday_verbs:
             return None
         rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
         if command.takes_ticket and quoted_ticket is not None and (command.accepts_rest or not rest):
             # "已整改，垃圾已清运" is the command with a note; "已完成的地方又有垃圾了" is a sentence.
             separated = bare.group("rest")[:1] in ("", *_NOTE_SEPARATORS)
             if separated or len(rest) <= _MAX_REST_FOR_USAGE_HINT:
-                return CommandMatch(command, CommandArgs(quoted_ticket, rest))
+                return CommandMatch(command, CommandArgs(quoted_ticket, rest, bare.group("verb")))
         if command.takes_ticket:
             if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
                 return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")
             return None
         if rest and not command.accepts_rest:
             return None
-        return CommandMatch(command, CommandArgs(None, rest))
+        return CommandMatch(command, CommandArgs(None, rest, bare.group("verb")))

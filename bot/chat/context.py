@@ -27,3 +27,4 @@ class ChatContext:
 class CommandArgs:
     ticket_id: int | None
     rest: str
+    verb: str = ""  # as written: an everyday word ("1号收到") may want a quieter handler

@@ -10,7 +10,7 @@ from tests.support.chat import Chat
 
 # command name → every verb a user may type for it, in registration order.
 EXPECTED = {
-    "认领": ("认领", "接单"),
+    "认领": ("认领", "接单", "收到"),
     "完成": (
         "完成",
         "已整改",

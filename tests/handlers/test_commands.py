@@ -39,6 +39,10 @@ def event_types(services: AppServices, ticket_id: int) -> list[str]:
         "@创城大管家 认领 {n}",
         "@大管家认领{n}",
         "{n} 认领",
+        "{n}号收到 马上去",
+        "#{n} 收到",
+        "收到{n}号",
+        "{n}号我们马上认领",
     ],
 )
 def test_claim_accepts_every_way_of_writing_the_number(chat: Chat, services: AppServices, text: str) -> None:
@@ -56,6 +60,20 @@ def test_claim_refused_for_member_of_another_unit(chat: Chat, services: AppServi
     assert event_types(services, n) == ["reported", "dispatched"]
 
 
+def test_received_is_a_claim_only_with_a_number_and_only_for_the_unit(chat: Chat, services: AppServices) -> None:
+    """收到 is what a group says all day. Alone it stays chat (no "请写明工单号"); "N号收到"
+    from anyone but the ticket's unit, or said again, is chat as well: no refusal in the group."""
+    n = chat.report(PARKING)
+    for text in ("收到", "收到，谢谢", "收到收到"):
+        assert chat.send(text, sender="jtzd_zhou").replies == []
+    assert chat.send(f"{n}号收到，辛苦了", sender="ccb_wang").replies == []
+    assert chat.send(f"{n}号收到", sender="hws_chen").replies == []
+    assert ticket(services, n).status == "dispatched"
+    assert "已由周交警（交警支队）认领" in chat.say(f"{n}号收到", sender="jtzd_zhou")
+    assert chat.send(f"{n}号收到", sender="jtzd_zhou").replies == []
+    assert event_types(services, n) == ["reported", "dispatched", "claimed"]
+
+
 def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
     n = chat.report(PARKING)
     chat.say(f"认领 {n}", sender="jtzd_zhou")
@@ -63,7 +81,17 @@ def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["{n}号怎么还没人认领", "#{n} 什么时候处理", "{n}号的问题到底管不管", "查一下{n}号", "{n}号呢"]
+    "text",
+    [
+        "{n}号怎么还没人认领",
+        "#{n} 什么时候处理",
+        "{n}号的问题到底管不管",
+        "查一下{n}号",
+        "{n}号呢",
+        "{n}号完成了吗",
+        "{n}号认领了没",
+        "#{n} 处理完毕了吗？",
+    ],
 )
 def test_a_question_about_a_ticket_by_number_gets_its_status(chat: Chat, services: AppServices, text: str) -> None:
     """Asked in the group as people ask, not as 查询 N: the answer is the ticket's state, and the
@@ -100,6 +128,9 @@ def test_unknown_ticket_and_missing_number(chat: Chat) -> None:
         "{n}号处理好了",
         "{n}号已清理完毕",
         "#{n}已修复",
+        "{n}号已经处理好了",
+        "{n}号已经清理完毕",
+        "{n}号我们已经整改完成",
     ],
 )
 def test_fix_spellings(chat: Chat, services: AppServices, text: str) -> None:
