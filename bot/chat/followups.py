@@ -31,6 +31,7 @@ from bot.tickets.hot_writes import Supplemented
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
 from models import OPEN_STATUSES, Ticket, TicketStatus
+from models.ticket import MAX_TICKET_ID
 
 _PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
 _PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
@@ -257,3 +258,51 @@ def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessa
     except DomainError:  # no longer in the unit: the photo is just a photo
         return None
     return Outcome([Reply(f"已收到 #{ticket.id} 的整改照片{len(msg.images)}张")], [ticket.id])
+
+
+# "1号不行 还是挂着", "#3 那边我看了还没人去": a remark on a ticket named by its number. Not a
+# place (3号楼, 7号摊位, 2号口) and not a date ("12号下午开会", "5号前完成"), which chat is full of.
+_BY_NUMBER = re.compile(
+    r"^(?:#\s*(?P<hash>\d{1,10})|(?P<n>\d{1,10})\s*号"
+    r"(?![楼院线门栋幢口地摊铺位车间室层单日\d\-－~～至到]|上午|下午|晚上|早上|中午|凌晨|之前|以前|前|之后|以后|后"
+    r"|开始|起|左右|开会|检查|迎检|放假|上班|下班|周|星期|当天|那天|这天|全天|统一))"
+    r"[\s,，:：、]*\S",
+    re.S,
+)
+
+
+def remark_candidate(message: ReadMessage) -> int | None:
+    """The number of the ticket a line opens with, when it is shaped as a remark on one."""
+    found = _BY_NUMBER.match(message.clean)
+    number = int(found.group("hash") or found.group("n")) if found is not None else 0
+    return number if 0 < number <= MAX_TICKET_ID else None
+
+
+def remark_on_ticket(
+    session: Session, cfg: GuanjiaConfig, message: ReadMessage, parsed: ParsedMessage, ticket_id: int, now: datetime
+) -> Outcome | None:
+    """Add the line to open ticket `ticket_id` of this group as a note, and @ its unit when someone
+    else wrote it; None (the line is read on) when there is no such ticket, or the line is a report
+    with a place of its own."""
+    msg = message.incoming
+    if parsed.is_report and any(p.location for p in parsed.problems):
+        return None
+    found = session.execute(
+        select(Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status).where(
+            Ticket.id == ticket_id, Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)
+        )
+    ).first()
+    if found is None:
+        return None
+    unit, area, reporter, status = found
+    actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
+    images = msg.images if msg.sender_id == reporter else ()
+    TicketService(session, cfg, FixedClock(now)).supplement(ticket_id, actor, message.clean, images, None)
+    members = unit_mentions(cfg, unit, area)
+    mentions = () if msg.sender_id in members else tuple(members)
+    photos = f"及照片{len(images)}张" if images else ""
+    text = f"已补充到 #{ticket_id}：「{echo(message.clean)}」{photos}"
+    if status == TicketStatus.FIXED and (msg.sender_id == reporter or cfg.is_supervisor(msg.sender_id)):
+        # "1号不行 还是挂着" after the unit said it was done: the verdict is one command away.
+        text += f"\n如验收不通过，请发：验收 {ticket_id} 不通过 原因"
+    return Outcome([Reply(text, mentions)], [ticket_id])

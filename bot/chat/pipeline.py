@@ -35,7 +35,14 @@ from sqlalchemy.orm import Session
 
 from bot.chat.commands import CommandMatch, UsageError
 from bot.chat.context import ChatContext
-from bot.chat.followups import attach_after_photos, attach_followup, followup_candidate, is_photo_alone
+from bot.chat.followups import (
+    attach_after_photos,
+    attach_followup,
+    followup_candidate,
+    is_photo_alone,
+    remark_candidate,
+    remark_on_ticket,
+)
 from bot.chat.messages import Outcome, Reply
 from bot.chat.reading import ReadMessage
 from bot.chat.report import handle_report
@@ -171,6 +178,20 @@ class AfterPhotoStep(Step[ReadMessage]):
         return attach_after_photos(turn.session, self.cfg, found.incoming, turn.now)
 
 
+class RemarkStep(Step[tuple[ParsedMessage, int]]):
+    """A line about a ticket by its number ("1号不行 还是挂着"): a note on that open ticket."""
+
+    def check(self, message: ReadMessage) -> tuple[ParsedMessage, int] | None:
+        if message.parsed is None:
+            return None
+        ticket_id = remark_candidate(message)
+        return (message.parsed, ticket_id) if ticket_id is not None else None
+
+    def handle(self, turn: Turn, found: tuple[ParsedMessage, int]) -> Outcome | None:
+        parsed, ticket_id = found
+        return remark_on_ticket(turn.session, self.cfg, turn.message, parsed, ticket_id, turn.now)
+
+
 class ReportStep(Step[ParsedMessage]):
     """A new report: one ticket per problem (bot/chat/report.py). A report is never refused."""
 
@@ -197,6 +218,7 @@ STEPS: tuple[type[Step[Any]], ...] = (
     UsageStep,
     CommandStep,
     AnswerStep,
+    RemarkStep,  # before follow-ups: "1号不行" right after one's own report #3 is about #1
     FollowupStep,
     AfterPhotoStep,
     ReportStep,
