@@ -32,6 +32,12 @@ _ASKING = re.compile(
     r"^#?\s*(?P<n>\d+)\s*号?(?![楼院线门栋幢])\s*(?:工单|单子|的问题|问题|的事|那个|那件事)?\s*"
     r"(?:怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|处理了吗|好了吗|好了没|认领了吗|解决了吗|呢)"
 )
+# The same question with a few words before the number: "我报的1号是谁在弄", "请问3号处理了吗".
+_ASKING_AFTER_LEAD = re.compile(
+    r"^(?:请问|问一下|问下|想问一下|想问下|我报的|我上报的|我反映的|我们报的|那个|昨天的?|刚才的?)\s*"
+    r"#?\s*(?P<n>\d+)(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?\s*(?:工单|单子|的问题|问题|的事|那个)?\s*"
+    r".{0,6}?(?:谁|怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|吗|没|呢|[?？])"
+)
 # Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
@@ -165,7 +171,7 @@ class CommandRegistry:
                         return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
                     rest = found.group("rest").strip(" \t\n,，:：;；")
                     return CommandMatch(command, CommandArgs(int(digits), rest, found.group("verb")))
-        asking = _ASKING.match(text) if not bare else None
+        asking = (_ASKING.match(text) or _ASKING_AFTER_LEAD.match(text)) if not bare else None
         if asking:
             return self._question(asking.group("n"))
         if not bare:

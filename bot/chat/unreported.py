@@ -33,7 +33,7 @@ HINT = "我是创城大管家：直接发「问题+地点」（可带照片）�
 WITHDRAWN = "好的，不登记。"
 _PHOTO_MARKS = ("[图片]", "[照片]", "［图片］")
 _THANKS = ("谢谢", "感谢", "多谢", "辛苦", "thx", "thanks", "Thanks")
-_QUESTION_WORDS = re.compile(r"[?？]|吗$|呢$|怎么|如何|哪里|哪儿|什么|能不能|可不可以|是否|多少|几个|几条|几件")
+_QUESTION_WORDS = re.compile(r"[?？]|吗$|呢$|怎么|如何|哪里|哪儿|什么|能不能|可不可以|是否|多少|几个|几条|几件|谁")
 _NO = re.compile(r"^(?:不用|不要|不是|不必|算了|没事|取消|否|无需|不需要)")
 _YES = re.compile(r"^(?:是|是的|对|要|要的|嗯|好|好的|可以|登记|需要)[的吧啊呀。.!！]*$")
 # A short answer that only says yes or no; longer ones carry the report itself.

@@ -111,7 +111,13 @@ def test_after_the_window_the_next_message_is_read_alone_and_the_question_stays_
 def test_thanks_get_no_answer_and_questions_get_the_hint(services: AppServices) -> None:
     for thanks in ("@大管家 谢谢", "@大管家 收到", "@创城大管家 好的"):
         assert send(services, thanks) == Outcome(), thanks
-    for question in ("@大管家 你好", "@大管家 怎么报问题？", "@大管家 在吗", "@大管家 今天有多少问题"):
+    for question in (
+        "@大管家 你好",
+        "@大管家 怎么报问题？",
+        "@大管家 在吗",
+        "@大管家 今天有多少问题",
+        "@大管家 这个归谁管",
+    ):
         assert say(services, question) == HINT, question
     assert "帮助" in HINT
 

@@ -91,6 +91,9 @@ def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
         "{n}号完成了吗",
         "{n}号认领了没",
         "#{n} 处理完毕了吗？",
+        "@大管家 我报的{n}号是谁在弄",
+        "请问{n}号处理了吗",
+        "那个{n}号的事到底有没有人管",
     ],
 )
 def test_a_question_about_a_ticket_by_number_gets_its_status(chat: Chat, services: AppServices, text: str) -> None:
@@ -104,7 +107,9 @@ def test_a_question_about_a_ticket_by_number_gets_its_status(chat: Chat, service
         assert session.query(Ticket).count() == 1
 
 
-@pytest.mark.parametrize("text", ["3号楼怎么这么脏 楼道里垃圾没人清", "10号商铺怎么还在门口占道经营"])
+@pytest.mark.parametrize(
+    "text", ["3号楼怎么这么脏 楼道里垃圾没人清", "10号商铺怎么还在门口占道经营", "那个5号楼门口怎么又堆满了垃圾"]
+)
 def test_a_numbered_place_with_a_question_is_still_a_report(chat: Chat, text: str) -> None:
     chat.report(GARBAGE)
     assert chat.send(text, sender="wgy_sun").replies[0].text.startswith("已登记 #2")
