@@ -15,7 +15,14 @@ from handlers.registry import command
 _MAX_EXTENSION_HOURS = 366 * 24
 
 
-@command("延期", "申请延期", usage="延期 N 时长 原因", permission=who_may(Action.EXTEND))
+@command(
+    "延期",
+    "申请延期",
+    usage="延期 N 时长 原因",
+    permission=who_may(Action.EXTEND),
+    phrasings=(r"(?:申请|需要|要求|请求|想|能否|能不能|可否|可以|再)延期", r"延期(?:[一两二三四五六七几半]|\d)"),
+    example="延期 N 2天 需要协调清运车辆",
+)
 def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """申请延长整改期限，例如：延期 12 2天 需要协调物业"""
     assert args.ticket_id is not None

@@ -10,7 +10,14 @@ from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
 
 
-@command("退回", "退单", usage="退回 N 原因", permission=who_may(Action.RETURN))
+@command(
+    "退回",
+    "退单",
+    usage="退回 N 原因",
+    permission=who_may(Action.RETURN),
+    phrasings=(r"不(?:归|属于)(?:我们|我单位|我们单位|本单位)", r"不是我们(?:单位)?(?:的|管|负责)", r"非我单位"),
+    example="退回 N 不属于我单位职责",
+)
 def return_ticket(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """退回不属于本单位的工单，由创城办重新分拨"""
     assert args.ticket_id is not None

@@ -38,6 +38,8 @@ _ASKING_AFTER_LEAD = re.compile(
     r"#?\s*(?P<n>\d+)(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?\s*(?:工单|单子|的问题|问题|的事|那个)?\s*"
     r".{0,6}?(?:谁|怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|吗|没|呢|[?？])"
 )
+# The ticket a sentence opens with: "2号不是我们的", "#3 申请延期" (not 3号楼, 7号摊位).
+_LEADING_NUMBER = re.compile(r"^#?\s*(?P<n>\d{1,10})(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?")
 # Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
@@ -63,6 +65,11 @@ class Command:
     # Verbs that are everyday words too ("收到"): a command only with a ticket number written
     # beside them, and otherwise plain chat, never a hint about the missing number.
     everyday_verbs: tuple[str, ...] = ()
+    # How people ask for the command in a sentence ("…申请延期两天", "这个不归我们管"): such a
+    # line gets the command's usage with an example instead of going to the parser, where it
+    # was kept as 疑似上报 or dropped as chatter. Regular expressions, searched anywhere.
+    phrasings: tuple[str, ...] = ()
+    example: str = ""  # a filled-in usage for that answer, N for the ticket number
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,8 @@ class CommandRegistry:
         writes: bool = True,
         answers_questions: bool = False,
         everyday: tuple[str, ...] = (),
+        phrasings: tuple[str, ...] = (),
+        example: str = "",
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
@@ -119,6 +128,8 @@ class CommandRegistry:
                     writes=writes,
                     answers_questions=answers_questions,
                     everyday_verbs=everyday,
+                    phrasings=phrasings,
+                    example=example,
                 )
             )
             return func
@@ -145,6 +156,18 @@ class CommandRegistry:
         if answering is None or len(digits.lstrip("0")) > _MAX_TICKET_DIGITS:
             return None
         return CommandMatch(answering, CommandArgs(int(digits), ""))
+
+    def phrased(self, text: str) -> UsageError | None:
+        """A sentence asking for a command in its own words: how to write it, with the ticket
+        number when the line opens with one ("2号不是我们的" → "退回 2 原因"). Asked only of a
+        line that is no command and no report: "物业说不归我们管" in a report stays a report."""
+        for command in self.commands:
+            if command.phrasings and any(re.search(p, text) for p in command.phrasings):
+                number = _LEADING_NUMBER.match(text)
+                n = number.group("n") if number else "N"
+                example = (command.example or command.usage).replace("N", n if number else "12")
+                return UsageError(f"请写：{command.usage.replace('N', n)}，例如：{example}")
+        return None
 
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)

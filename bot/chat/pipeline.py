@@ -145,6 +145,17 @@ class CommandStep(Step[CommandMatch]):
         return outcome
 
 
+class PhrasedStep(Step[UsageError]):
+    """No command and no report, but a command asked for in a sentence ("申请延期两天",
+    "这个不归我们管"): how to write it, instead of 疑似上报 or silence."""
+
+    def check(self, message: ReadMessage) -> UsageError | None:
+        return message.hint
+
+    def handle(self, turn: Turn, found: UsageError) -> Outcome:
+        return Outcome([Reply(found.reason)])
+
+
 class AnswerStep(Step[ReadMessage]):
     """The answer to the question the bot asked this sender lately (bot/chat/unreported.py)."""
 
@@ -217,6 +228,7 @@ class UnreportedStep(Step[ReadMessage]):
 STEPS: tuple[type[Step[Any]], ...] = (
     UsageStep,
     CommandStep,
+    PhrasedStep,
     AnswerStep,
     RemarkStep,  # before follow-ups: "1号不行" right after one's own report #3 is about #1
     FollowupStep,

@@ -37,6 +37,9 @@ class ReadMessage:
     # The parser that read it: the whole message is handled with this one, even if the
     # nightly job installs a new model meanwhile.
     parser: MessageParser
+    # No command and no report, but a command asked for in a sentence ("申请延期两天"):
+    # how to write it (CommandRegistry.phrased).
+    hint: UsageError | None = None
 
     @property
     def greeting(self) -> bool:
@@ -72,7 +75,11 @@ def read_message(
     if command is not None:
         return ReadMessage(msg, command, clean, chatter, None, parser)
     parsed = parser.parse_clean(clean, None if chatter else learned())
-    return ReadMessage(msg, None, clean, chatter, parsed, parser)
+    # A report names a problem the rules know, or a place; "1号能不能延期" read as 【其他】 with
+    # no place is a unit asking for a command.
+    weak = all(p.category == cfg.triage_category and not p.location for p in parsed.problems)
+    hint = registry.phrased(text) if weak else None
+    return ReadMessage(msg, None, clean, chatter, parsed, parser, hint)
 
 
 # --- quoted replies -----------------------------------------------------------------------

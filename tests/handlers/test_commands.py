@@ -305,3 +305,28 @@ def test_a_long_todo_list_says_how_many_there_are_in_all(services: AppServices, 
     assert lines[0] == "环卫中心待办（55）："
     assert len(lines) == 1 + 20 + 1 and lines[-1] == "……另有35条"
     assert lines[1].startswith("#3【") and "府前街2号" in lines[1]  # the oldest open first
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("这个量太大了 需要协调车辆 申请延期两天", "请写：延期 N 时长 原因，例如：延期 12 2天 需要协调清运车辆"),
+        ("{n}号能不能延期", "请写：延期 {n} 时长 原因，例如：延期 {n} 2天 需要协调清运车辆"),
+        ("这个不归我们管", "请写：退回 N 原因，例如：退回 12 不属于我单位职责"),
+        ("{n}号不是我们的 是环卫的", "请写：退回 {n} 原因，例如：退回 {n} 不属于我单位职责"),
+    ],
+)
+def test_a_command_asked_for_in_a_sentence_gets_how_to_write_it(
+    chat: Chat, services: AppServices, text: str, hint: str
+) -> None:
+    """A unit's "申请延期两天" was kept as 疑似上报 without a word, and "这个不归我们管" dropped."""
+    n = chat.report(GARBAGE)
+    chat.say(f"认领 {n}", sender="hws_chen")
+    outcome = chat.send(text.format(n=n), sender="hws_chen")
+    assert [r.text for r in outcome.replies] == [hint.format(n=n)]
+    assert outcome.tickets == []
+    assert event_types(services, n) == ["reported", "dispatched", "claimed"]
+
+
+def test_a_report_that_quotes_such_words_is_still_a_report(chat: Chat) -> None:
+    assert "已登记 #1" in chat.say("幸福小区门口垃圾堆了好几天了 物业说不归我们管")
