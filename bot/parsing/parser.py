@@ -34,6 +34,15 @@ _PLACE_LEAD_RE = re.compile(
     r"^\s*(?:在|就在|地点|位置|地址|是)*\s*[:：]?"
     r"|(?:附近|周边|一带|那边|这边|那块|这块|那一块|这一块|那里|这里|这儿|那儿)\s*$"
 )
+# An enumerated list: "今日巡查发现：1.东关大街垃圾没人清；2.北关路口车辆乱停；3.…", as
+# inspectors post their rounds. Markers open the text or follow a separator; "1.5米" is no marker.
+_LIST_MARK_RE = re.compile(
+    r"(?:^|(?<=[\s,，。;；:：!！?？]))"
+    r"(?:[(（](?P<p>[1-9一二三四五六七八九])[)）]|(?P<n>[1-9一二三四五六七八九])[)）.、．](?!\d)"
+    r"|(?P<c>[①②③④⑤⑥⑦⑧⑨])|问题(?P<q>[1-9一二三四五六七八九])[:：、.\s])"
+)
+_ORDINALS = {c: i for i, c in enumerate("一二三四五六七八九", 1)} | {str(i): i for i in range(1, 10)}
+_ORDINALS |= {c: i for i, c in enumerate("①②③④⑤⑥⑦⑧⑨", 1)}
 _OTHER_CONFIDENCE = 0.2  # a report that matched no category: let the 创城办 decide
 _SEPARATORS = " ,.;:!?、，。；：！？\n"
 # The model's main problem is listed first unless the problem the text names first is, to the
@@ -55,6 +64,13 @@ class _Evidence:
     top: float
     urgent_at: int | None
     signals: RuleSignals
+
+
+def _same_spot(a: Problem, b: Problem) -> bool:
+    """One category at one place, however much of the place each names."""
+    if a.category != b.category:
+        return False
+    return not a.location or not b.location or a.location in b.location or b.location in a.location
 
 
 class MessageParser:
@@ -124,12 +140,36 @@ class MessageParser:
     def parse_clean(self, clean: str, learned: Learned | None = None) -> ParsedMessage:
         if not clean or self._command_re.match(clean) or self._acks_re.match(clean):
             return NOT_A_REPORT
+        listed = self._parse_list(clean, learned)
+        return listed if listed is not None else self._parse_one(clean, learned)
+
+    def _parse_one(self, clean: str, learned: Learned | None) -> ParsedMessage:
         ev = self._evidence(clean, learned)
         if self._only_a_place(ev):
             return NOT_A_REPORT
         if self._model is None:
             return self._rules_decide(ev, learned)
         return self._model_decide(ev, learned)
+
+    def _parse_list(self, clean: str, learned: Learned | None) -> ParsedMessage | None:
+        """An enumerated list read item by item, each after the words before the list (they name
+        the round's place or the one thing inspected: "西站转盘公共卫生间 (1)有明显异味;
+        (2)洗手池无照明"). Problems of one category at one spot are one. None when the text is
+        no list (markers 1, 2, … in order, at least two) or no item reads as a report."""
+        marks = list(_LIST_MARK_RE.finditer(clean))
+        numbers = [_ORDINALS[next(g for g in m.groups() if g)] for m in marks]
+        if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
+            return None
+        ends = [m.start() for m in marks[1:]] + [len(clean)]
+        header = clean[: marks[0].start()].strip(_SEPARATORS)
+        problems: list[Problem] = []
+        for mark, end in zip(marks, ends, strict=True):
+            item = clean[mark.end() : end].strip(_SEPARATORS)
+            parsed = self._parse_one(f"{header} {item}".strip(), learned) if item else NOT_A_REPORT
+            for problem in parsed.problems:
+                if not any(_same_spot(problem, seen) for seen in problems):
+                    problems.append(problem)
+        return ParsedMessage(True, tuple(problems)) if problems else None
 
     def signals(self, text: str) -> tuple[str, RuleSignals] | None:
         """The cleaned text and the rules' evidence, as the model is trained on them."""

@@ -176,3 +176,33 @@ def test_one_problem_is_one_ticket_and_two_are_two(parser: MessageParser, text: 
     rival, not a second problem: each extra problem is a ticket a unit must send back."""
     parsed = parser.parse(text)
     assert [p.category for p in parsed.problems] == categories
+
+
+@pytest.mark.parametrize(
+    ("text", "problems"),
+    [
+        (
+            "今日巡查发现：1.东关大街垃圾没人清；2.北关路口车辆乱停；3.妫水公园厕所没水",
+            [("garbage", "东关大街"), ("car_parking", "北关路口"), ("toilet", "妫水公园厕所")],
+        ),
+        (
+            "问题一 东外大街北侧人行道上有人摆摊卖菜 问题二 百泉街电线杆上贴满办证小广告",
+            [("vending", "东外大街北侧人行道上"), ("ads", "百泉街电线杆上")],
+        ),
+        # The words before the list name the one thing inspected: its defects are one problem.
+        ("西站转盘公共卫生间 (1)有明显异味; (2)地面有积水; (3)洗手池无照明。", [("toilet", "西站转盘公共卫生间")]),
+    ],
+)
+def test_an_enumerated_list_is_read_item_by_item(
+    parser: MessageParser, text: str, problems: list[tuple[str, str]]
+) -> None:
+    """An inspector's round as posted: read whole, the second item took the first item's place
+    and went to triage, and the third item was lost."""
+    parsed = parser.parse(text)
+    assert [(p.category, p.location) for p in parsed.problems] == problems
+
+
+@pytest.mark.parametrize("text", ["东关大街路边的树枝离地1.5米 挡住了路", "今天的通知：1.下午三点开会；2.带好台账"])
+def test_a_decimal_or_a_list_of_notices_is_not_a_list_of_problems(parser: MessageParser, text: str) -> None:
+    parsed = parser.parse(text)
+    assert len(parsed.problems) <= 1
