@@ -191,6 +191,13 @@ def _not_allowed(cfg: GuanjiaConfig, ticket: Ticket, action: Action, who: frozen
     )
 
 
+# What the user meant, when a reporter rates a fix not yet verified ("1号满意" on 待验收).
+_INSTEAD = {
+    (TicketStatus.FIXED, Action.SATISFIED): "；满意请先验收：验收 N 通过",
+    (TicketStatus.FIXED, Action.DISSATISFIED): "；不满意请发：验收 N 不通过 原因",
+}
+
+
 def refusal(
     cfg: GuanjiaConfig,
     ticket: Ticket,
@@ -212,7 +219,10 @@ def refusal(
         return _not_allowed(cfg, ticket, action, ever)
     rule = TABLE.get((TicketStatus(ticket.status), action))
     if rule is None:
-        return InvalidState(f"#{ticket.id} 当前状态为「{status_label(ticket.status)}」，不能{ACTION_LABELS[action]}")
+        instead = _INSTEAD.get((TicketStatus(ticket.status), action), "").replace("N", str(ticket.id))
+        return InvalidState(
+            f"#{ticket.id} 当前状态为「{status_label(ticket.status)}」，不能{ACTION_LABELS[action]}{instead}"
+        )
     if not roles & rule.who:
         return _not_allowed(cfg, ticket, action, rule.who)
     if cfg.lifecycle.separation_of_duties:

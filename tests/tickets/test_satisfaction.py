@@ -104,6 +104,17 @@ def test_an_open_ticket_cannot_be_rated(chat: Chat, services: AppServices) -> No
     assert chat.say(f"满意 {n}") == f"#{n} 当前状态为「待认领」，不能评价满意度"
 
 
+def test_rating_a_fix_not_yet_verified_says_how_to_verify_it(chat: Chat, services: AppServices) -> None:
+    """ "1号满意" right after the unit reported the fix: the reporter means 验收 通过."""
+    n = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
+    chat.say(f"完成 {n}", sender="hws_chen")
+    assert chat.say(f"{n}号满意") == f"#{n} 当前状态为「待验收」，不能评价满意度；满意请先验收：验收 {n} 通过"
+    assert chat.say(f"不满意 {n} 还有") == (
+        f"#{n} 当前状态为「待验收」，不能评价满意度；不满意请发：验收 {n} 不通过 原因"
+    )
+    assert status(services, n) == "fixed"
+
+
 def test_the_weekly_digest_and_the_units_page_show_the_satisfaction_rate(
     client: TestClient, chat: Chat, services: AppServices, clock: ManualClock
 ) -> None:
