@@ -111,8 +111,9 @@ def main() -> int:
     rows: list[dict[str, int]] = []
     for _ in range(args.rounds):
         run = uuid.uuid4().hex[:6]
+        senders = [(f"wgy_{i % 500}", f"网格员{i % 500}") for i in range(args.messages)]
         messages = [
-            IncomingMessage("generic", f"{run}-{i}", "demo", f"wgy_{i % 500}", f"网格员{i % 500}", texts[i % len(texts)])
+            IncomingMessage("generic", f"{run}-{i}", "demo", *senders[i], texts[i % len(texts)])
             for i in range(args.messages)
         ]
         with tempfile.TemporaryDirectory() as scratch:
