@@ -206,3 +206,8 @@ def test_an_enumerated_list_is_read_item_by_item(
 def test_a_decimal_or_a_list_of_notices_is_not_a_list_of_problems(parser: MessageParser, text: str) -> None:
     parsed = parser.parse(text)
     assert len(parsed.problems) <= 1
+
+
+def test_ads_on_a_lamp_pole_are_one_problem(parser: MessageParser) -> None:
+    """The pole is where the ads are, not a broken facility: one ticket for 城管, none for 市政."""
+    assert [p.category for p in parser.parse("东外大街路灯杆上贴满小广告").problems] == ["ads"]
