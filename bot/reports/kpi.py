@@ -156,11 +156,17 @@ def _in_period(column: Any, period: Period) -> ColumnElement[bool]:
 
 
 def _dispatched(session: Session, period: Period) -> dict[str, dict[str, int]]:
-    unit = func.coalesce(TicketEvent.data["to_unit"].as_string(), TicketEvent.data["unit"].as_string())
+    """Every way a ticket is sent to a unit with fresh deadlines counts, as the cohort (by
+    `dispatched_at`) does: 派单 and 转派, 改类 to another unit (from triage too), and the
+    re-dispatch after 回头看反弹 or 不满意. Otherwise a unit showed more 认领 than 派单."""
+    data = TicketEvent.data
+    unit = func.coalesce(data["to_unit"].as_string(), data["unit"].as_string())
+    moved = (TicketEvent.type == E.RECATEGORIZED) & (data["from_unit"].as_string() != data["to_unit"].as_string())
+    sent = TicketEvent.type.in_((E.DISPATCHED, E.REASSIGNED, E.REBOUND, E.DISSATISFIED)) | moved
     query = (
         select(unit, func.count(TicketEvent.ticket_id.distinct()))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(TicketEvent.type.in_((E.DISPATCHED, E.REASSIGNED)), _in_period(TicketEvent.at, period))
+        .where(sent, _in_period(TicketEvent.at, period))
         .where(Ticket.status != TicketStatus.CANCELLED)
         .group_by(unit)
     )

@@ -209,3 +209,25 @@ def test_ranking_with_few_units_keeps_top_and_bottom_apart(cfg: GuanjiaConfig) -
     ranking = rank(cfg, {"hws": _kpi("hws", 3, 3), "jtzd": _kpi("jtzd", 3, 1), "cgzf": _kpi("cgzf", 4, 2)})
     assert [r.unit for r in ranking.top] == ["hws", "cgzf", "jtzd"]
     assert ranking.bottom == []
+
+
+def test_every_dispatch_the_cohort_counts_is_a_dispatch(chat: Chat, clock: ManualClock, services: AppServices) -> None:
+    """A ticket sent back to its unit by 不满意 (or 回头看反弹), or dispatched by 改类 from triage,
+    is in the unit's cohort by its new dispatch time; 派单 must count it too, or a unit shows
+    more 认领 than 派单 and rates over a base larger than what it was sent (found on /units)."""
+    clock.set(at(29, 20))
+    n = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
+    chat.say(f"认领 {n}", "hws_chen")
+    chat.say(f"完成 {n} 已清运", "hws_chen")
+    chat.say(f"验收 {n} 通过", "wgy_li")
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI))
+    assert "不满意" in chat.say(f"不满意 {n} 没清干净", "wgy_li")
+    chat.say(f"认领 {n}", "hws_chen")
+    t = chat.report("东关大街有家KTV半夜还在唱歌很吵")  # 【其他】: the 创城办 decides
+    chat.say(f"改类 {t} 占道经营", "ccb_wang")  # from triage: its first dispatch
+    chat.say(f"认领 {t}", "cgzf_liu")
+    period = periods.week_containing(services.cfg, NEXT_MONDAY)
+    with services.session_factory() as session:
+        kpis = unit_kpis(session, services.cfg, period, at(30, 12))
+    assert (kpis["hws"].dispatched, kpis["hws"].cohort, kpis["hws"].claimed) == (1, 1, 1)
+    assert (kpis["cgzf"].dispatched, kpis["cgzf"].cohort, kpis["cgzf"].claimed) == (1, 1, 1)
