@@ -10,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base
 
 
+def stored_url(path: str) -> str:
+    """Where a fetched photo is served (bot/web/media_routes.py), from its path under the media folder."""
+    return f"/media/{path}"
+
+
 class MediaStatus:
     PENDING = "pending"
     DONE = "done"

@@ -28,8 +28,11 @@ from bot.core.clock import FixedClock
 from bot.core.echo_safety import echo
 from bot.tickets.service import TicketService
 from config.schema import GuanjiaConfig
-from models import InboundMessage, Ticket, TicketEvent
+from models import InboundMessage, MediaDownload, MediaStatus, Ticket, TicketEvent
+from models.media_download import stored_url
 from models.ticket_event import EventType
+
+_PENDING = "media-pending://"  # a photo's placeholder until it is fetched (bot/adapters/identity.py)
 
 
 class Numbered(Protocol):
@@ -119,6 +122,20 @@ def attach_evidence(
     return Outcome([Reply(f"已补充到 {numbers}：{describe(evidence)}")], [t.id for t in tickets])
 
 
+def fetched_photos(session: Session, urls: Sequence[str]) -> list[str]:
+    """Photos of an earlier message as stored now. Its photos were fetched after it was answered
+    (bot/media/downloads.py), and the worker rewrote the image rows that existed then; a ticket
+    taking them later must take the stored copy, or it shows "still being fetched" forever."""
+    pending = [url for url in urls if url.startswith(_PENDING)]
+    if not pending:
+        return list(urls)
+    fetched = select(MediaDownload.placeholder, MediaDownload.path).where(
+        MediaDownload.placeholder.in_(pending), MediaDownload.status == MediaStatus.DONE
+    )
+    done = {placeholder: path for placeholder, path in session.execute(fetched)}
+    return [stored_url(done[url]) if done.get(url) else url for url in urls]
+
+
 def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_waiting: bool = True) -> str | None:
     """Give new tickets the evidence their reporter sent shortly before; what was added, if any.
 
@@ -153,7 +170,7 @@ def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_wai
         if msg_id in taken:
             continue
         actor = Actor(ctx.actor.id, ctx.actor.name, msg_id, platform=ctx.actor.platform)
-        photos = images if evidence.get("photos") else ()
+        photos = fetched_photos(session, images) if evidence.get("photos") else ()
         add_evidence(ctx.service, targets, actor, evidence, photos)
         if photos:  # several photos sent one by one are named once: 照片3张
             shown_photos += len(photos)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from bot.chat.evidence import fetched_photos
 from bot.chat.messages import IncomingMessage
 from bot.core.actor import Actor
 from bot.core.clock import Clock
@@ -198,6 +199,7 @@ class SuspectService:
         platform = self.session.scalar(select(InboundMessage.platform).where(InboundMessage.id == suspect.inbound_id))
         reporter = Actor(suspect.sender_id, suspect.sender_name, suspect.msg_id, platform=platform)
         registered = []
+        images = fetched_photos(self.session, images)  # the suspect's own were fetched since
         for problem in problems:
             ticket = tickets.report(reporter, group_id=suspect.group_id, text=text, problem=problem, images=images)
             tickets.converted(ticket.id, actor, suspect.id, via)

@@ -28,6 +28,7 @@ from bot.media.images import sanitize
 from bot.media.safe_http import MediaRefused
 from config.settings import Settings
 from models import MediaDownload, MediaStatus, TicketImage
+from models.media_download import stored_url
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
@@ -148,7 +149,7 @@ class MediaWorker:
             if row is not None:
                 row.status, row.path, row.last_error = MediaStatus.DONE, path, None
             session.execute(
-                update(TicketImage).where(TicketImage.url == claimed.placeholder).values(url=f"/media/{path}")
+                update(TicketImage).where(TicketImage.url == claimed.placeholder).values(url=stored_url(path))
             )
 
     def _failed(self, claimed: _Claimed, error: str, permanent: bool = False) -> None:

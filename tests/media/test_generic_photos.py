@@ -74,3 +74,35 @@ def test_inline_pixel_bomb_is_refused_and_never_drawn(client: TestClient, servic
     login(client, "wang")
     page = client.get(f"/tickets/{ticket}").text
     assert "<img src=" not in page and "data:image" not in page and "照片未通过安全检查，未保存" in page
+
+
+def test_a_photo_sent_before_the_words_is_shown_on_the_report(client: TestClient, services: AppServices) -> None:
+    """In a chat the picture usually comes first. It is fetched right after its own message is
+    answered, before the words arrive; the report that takes it must show the stored copy, not
+    a placeholder "still being fetched" forever (the worker rewrote only rows existing then)."""
+    photo = data_uri(Image.new("RGB", (40, 30), "blue"), "JPEG")
+    alone = {"msg_id": "g-p1", "group_id": "demo", "sender_id": "wgy_li", "sender_name": "李网格", "text": "[图片]"}
+    assert client.post("/webhook/generic", json=alone | {"images": [photo]}).status_code == 200
+    with services.session_factory() as session:
+        assert session.scalars(select(MediaDownload)).one().status == MediaStatus.DONE
+    ticket = post(client, "g-p2", [])
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    page = client.get(f"/tickets/{ticket}").text
+    [src] = re.findall(r'<img src="([^"]+)"', page)
+    assert src.startswith("/media/generic/")
+    assert client.get(src).status_code == 200
+
+
+def test_a_suspected_reports_photo_is_shown_on_the_ticket_it_becomes(client: TestClient, services: AppServices) -> None:
+    """立案 comes hours after the near miss, long after its photo was fetched."""
+    photo = data_uri(Image.new("RGB", (40, 30), "green"), "JPEG")
+    near = {"msg_id": "g-s1", "group_id": "demo", "sender_id": "wgy_li", "sender_name": "李网格"}
+    near |= {"text": "昨天说的那个东关大街臭味还在", "images": [photo]}
+    assert client.post("/webhook/generic", json=near).json()["tickets"] == []
+    convert = {"msg_id": "g-s2", "group_id": "demo", "sender_id": "ccb_wang", "sender_name": "王督查", "text": "立案 1"}
+    [ticket] = client.post("/webhook/generic", json=convert).json()["tickets"]
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    [src] = re.findall(r'<img src="([^"]+)"', client.get(f"/tickets/{ticket}").text)
+    assert src.startswith("/media/generic/")
