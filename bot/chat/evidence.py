@@ -132,8 +132,8 @@ def fetched_photos(session: Session, urls: Sequence[str]) -> list[str]:
     fetched = select(MediaDownload.placeholder, MediaDownload.path).where(
         MediaDownload.placeholder.in_(pending), MediaDownload.status == MediaStatus.DONE
     )
-    done = {placeholder: path for placeholder, path in session.execute(fetched)}
-    return [stored_url(done[url]) if done.get(url) else url for url in urls]
+    done = {placeholder: stored_url(path) for placeholder, path in session.execute(fetched) if path}
+    return [done.get(url, url) for url in urls]
 
 
 def take_waiting_evidence(ctx: ChatContext, tickets: Sequence[Ticket], maybe_waiting: bool = True) -> str | None:
