@@ -21,7 +21,12 @@ _VERDICT = re.compile(r"^(?P<verdict>不通过|不合格|未通过|通过|合格
 _RESULT = re.compile(r"^(?P<verdict>仍合格|合格|反弹)\s*(?P<note>.*)$", re.S)
 
 
-@command("验收", usage="验收 N 通过 / 验收 N 不通过 原因", permission=who_may(Action.VERIFY_PASS, Action.VERIFY_FAIL))
+@command(
+    "验收",
+    usage="验收 N 通过 / 验收 N 不通过 原因",
+    permission=who_may(Action.VERIFY_PASS, Action.VERIFY_FAIL),
+    leading_words=("不通过", "不合格", "未通过", "通过", "合格"),
+)
 def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """验收整改结果：通过即销账，不通过退回单位返工"""
     assert args.ticket_id is not None
@@ -30,7 +35,7 @@ def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
         n = args.ticket_id
         raise InvalidArgument(f"请写：验收 {n} 通过，或 验收 {n} 不通过 原因")
     passed = found.group("verdict") in ("通过", "合格")
-    reason = found.group("reason").strip() or None
+    reason = found.group("reason").strip(" \t\n,，:：;；。") or None
     ticket = ctx.service.verify(args.ticket_id, ctx.actor, passed, reason)
     tag = category_tag(ctx.cfg, ticket)
     if passed:
@@ -43,6 +48,7 @@ def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
     "回头看",
     usage="回头看 N 合格 / 回头看 N 反弹 情况（附照片）",
     permission=who_may(Action.RECHECK_PASS, Action.RECHECK_REBOUND),
+    leading_words=("仍合格", "合格", "反弹"),
 )
 def recheck(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """回头看复查结果（须附现场照片）：合格，或反弹则重新交办单位整改"""

@@ -40,6 +40,8 @@ _ASKING_AFTER_LEAD = re.compile(
 )
 # The ticket a sentence opens with: "2号不是我们的", "#3 申请延期" (not 3号楼, 7号摊位).
 _LEADING_NUMBER = re.compile(r"^#?\s*(?P<n>\d{1,10})(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?")
+# A line quoting one of the bot's messages about #N that asks about it: "怎么还没人处理".
+_QUOTED_QUESTION = re.compile(r"怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|谁|吗|呢|[?？]")
 # Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
@@ -70,6 +72,10 @@ class Command:
     # was kept as 疑似上报 or dropped as chatter. Regular expressions, searched anywhere.
     phrasings: tuple[str, ...] = ()
     example: str = ""  # a filled-in usage for that answer, N for the ticket number
+    # Words the command's text opens with after the number ("验收 3 不通过 …"): written right
+    # after the verb without a number ("验收不通过，车还在"), the line is this command missing
+    # its number (or taking a quoted ticket's), however long, never a sentence for the parser.
+    leading_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class CommandRegistry:
         everyday: tuple[str, ...] = (),
         phrasings: tuple[str, ...] = (),
         example: str = "",
+        leading_words: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
@@ -130,6 +137,7 @@ class CommandRegistry:
                     everyday_verbs=everyday,
                     phrasings=phrasings,
                     example=example,
+                    leading_words=leading_words,
                 )
             )
             return func
@@ -198,18 +206,21 @@ class CommandRegistry:
         if asking:
             return self._question(asking.group("n"))
         if not bare:
+            if quoted_ticket is not None and _QUOTED_QUESTION.search(text):
+                return self._question(str(quoted_ticket))  # "怎么还没人处理" quoting "已登记 #9"
             return None
         command = self.by_verb(bare.group("verb"))
         if command is None or bare.group("verb") in command.everyday_verbs:
             return None
         rest = bare.group("rest").strip(" \t\n,，:：;；。?？!！")
+        argument = bool(command.leading_words) and rest.startswith(command.leading_words)
         if command.takes_ticket and quoted_ticket is not None and (command.accepts_rest or not rest):
             # "已整改，垃圾已清运" is the command with a note; "已完成的地方又有垃圾了" is a sentence.
             separated = bare.group("rest")[:1] in ("", *_NOTE_SEPARATORS)
-            if separated or len(rest) <= _MAX_REST_FOR_USAGE_HINT:
+            if separated or argument or len(rest) <= _MAX_REST_FOR_USAGE_HINT:
                 return CommandMatch(command, CommandArgs(quoted_ticket, rest, bare.group("verb")))
         if command.takes_ticket:
-            if len(rest) <= _MAX_REST_FOR_USAGE_HINT:
+            if argument or len(rest) <= _MAX_REST_FOR_USAGE_HINT:
                 return UsageError(f"请写明{command.number_label}，例如：{command.usage.replace('N', '12')}")
             return None
         if rest and not command.accepts_rest:

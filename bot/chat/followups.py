@@ -272,9 +272,12 @@ _BY_NUMBER = re.compile(
 
 
 def remark_candidate(message: ReadMessage) -> int | None:
-    """The number of the ticket a line opens with, when it is shaped as a remark on one."""
+    """The number of the ticket a line opens with, when it is shaped as a remark on one, or the
+    one ticket the message quotes (a reply to the bot's "已登记 #9…" is about #9)."""
+    if not message.clean:  # a photo alone is an after-photo or a follow-up, never a remark
+        return None
     found = _BY_NUMBER.match(message.clean)
-    number = int(found.group("hash") or found.group("n")) if found is not None else 0
+    number = int(found.group("hash") or found.group("n")) if found is not None else message.quoted or 0
     return number if 0 < number <= MAX_TICKET_ID else None
 
 

@@ -40,6 +40,8 @@ class ReadMessage:
     # No command and no report, but a command asked for in a sentence ("申请延期两天"):
     # how to write it (CommandRegistry.phrased).
     hint: UsageError | None = None
+    # The one ticket a quoted message names (a remark quoting the bot's "已登记 #9" is about #9).
+    quoted: int | None = None
 
     @property
     def greeting(self) -> bool:
@@ -68,18 +70,19 @@ def read_message(
     clean = parser.clean(msg.text)
     chatter = parser.is_chatter_clean(clean)
     command = registry.match(text)
+    number = None
     if not isinstance(command, CommandMatch) and (msg.quoted_text or msg.quoted_msg_id):
         number = quoted_ticket(msg)
         if number is not None:
             command = registry.match(text, number) or command
     if command is not None:
-        return ReadMessage(msg, command, clean, chatter, None, parser)
+        return ReadMessage(msg, command, clean, chatter, None, parser, quoted=number)
     parsed = parser.parse_clean(clean, None if chatter else learned())
     # A report names a problem the rules know, or a place; "1号能不能延期" read as 【其他】 with
     # no place is a unit asking for a command.
     weak = all(p.category == cfg.triage_category and not p.location for p in parsed.problems)
     hint = registry.phrased(text) if weak else None
-    return ReadMessage(msg, None, clean, chatter, parsed, parser, hint)
+    return ReadMessage(msg, None, clean, chatter, parsed, parser, hint, number)
 
 
 # --- quoted replies -----------------------------------------------------------------------

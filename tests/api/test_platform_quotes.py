@@ -95,7 +95,8 @@ def test_a_quoted_command_may_carry_a_note_but_a_sentence_stays_a_report(
 ) -> None:
     ding(client, clock, dingtalk_message("d1", REPORT))
     said = ding(client, clock, ding_quoting("d2", "已完成的地方又有垃圾了堆在路边", BOT_LINE, sender="staff-li"))
-    assert said.json()["text"]["content"] == "已补充到 #1：「已完成的地方又有垃圾了堆在路边」"  # read, not a command
+    # Read, not a command: a remark on the quoted ticket, which its unit hears.
+    assert said.json()["text"]["content"] == "已补充到 #1：「已完成的地方又有垃圾了堆在路边」\n@staff-chen"
     assert status(client) == "dispatched"
     fixed = ding(client, clock, ding_quoting("d3", "已整改，垃圾已经全部清运完毕", BOT_LINE))
     assert "#1" in fixed.json()["text"]["content"] and status(client) == "fixed"
