@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot.chat.cards import BUTTON_FAIL_REASON
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
@@ -41,6 +42,9 @@ def verify(ctx: ChatContext, args: CommandArgs) -> Outcome:
     if passed:
         return Outcome([Reply(f"#{ticket.id}{tag}验收通过，已销账 ✅")], [ticket.id])
     text = f"#{ticket.id}{tag}验收不通过（{echo(reason)}），请{ctx.cfg.unit_name(ticket.unit)}继续整改"
+    if reason == BUTTON_FAIL_REASON:  # the unit must learn what is still wrong
+        n = ticket.id
+        text += f"\n请{echo(ctx.actor.name)}说明哪里不合格，直接回复：{n}号 原因（如：{n}号 西北角还有垃圾）"
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])
 
 

@@ -17,12 +17,14 @@ from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
 from models import Ticket
 
+# A button carries no words: the reason a 不通过 click records, and what the answer asks for.
+BUTTON_FAIL_REASON = "按钮验收、未写原因"  # no "，": the command text is NFKC-folded to ","
 # The text command each button stands for: a click runs it as the clicker (bot/api/card_clicks.py).
 _COMMANDS = {
     Action.CLAIM: "认领 {n}",
-    Action.RETURN: "退回 {n} 不属于本单位职责（按钮退回）",
+    Action.RETURN: "退回 {n} 不属于本单位职责，按钮退回",
     Action.VERIFY_PASS: "验收 {n} 通过",
-    Action.VERIFY_FAIL: "验收 {n} 不通过（按钮验收）",
+    Action.VERIFY_FAIL: "验收 {n} 不通过 " + BUTTON_FAIL_REASON,
 }
 BUTTON_LABELS = {
     Action.CLAIM: "认领",

@@ -132,6 +132,10 @@ def test_the_reporter_fails_the_check_with_a_click(client: TestClient, services:
     answer = feishu_post(client, feishu_click("ev-f1", 1, "verify_fail", open_id="ou_li")).json()
     assert answer["toast"]["type"] == "success" and "验收不通过" in answer["toast"]["content"]
     assert status(services) == "claimed"
+    # A button carries no reason: the clicker is asked for one, and "1号 …" adds it to the ticket.
+    with services.session_factory() as session:
+        told = session.scalars(select(OutboxMessage.text)).all()
+    assert any("验收不通过（按钮验收、未写原因）" in t and "直接回复：1号 原因" in t for t in told), told
 
 
 def test_the_unit_returns_a_ticket_with_a_click(client: TestClient, services: AppServices) -> None:
