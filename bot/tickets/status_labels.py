@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models import TicketStatus
+from models import ReminderKind, TicketStatus
 
 STATUS_LABELS: dict[str, str] = {
     TicketStatus.TRIAGE: "待分拨",
@@ -40,9 +40,26 @@ EVENT_LABELS = {
 }
 
 
+# Which reminder a 督办提醒 step was, in the words of its chat message (bot/schedule/reminders.py).
+REMINDER_LABELS: dict[str, str] = {
+    ReminderKind.CLAIM_SOON: "认领临期",
+    ReminderKind.FIX_SOON: "整改临期",
+    ReminderKind.CLAIM_OVERDUE: "超时未认领",
+    ReminderKind.FIX_OVERDUE: "超期未整改",
+    ReminderKind.FIX_OVERDUE_LEADERS: "二次督办（报领导）",
+    ReminderKind.CLAIM_OVERDUE_AGAIN: "迎检再次催办（未认领）",
+    ReminderKind.FIX_OVERDUE_AGAIN: "迎检再次催办（未整改）",
+}
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
+
+
+def reminder_label(kind: str) -> str:
+    """A kind without a label shows nothing rather than its code: people read this page."""
+    return REMINDER_LABELS.get(kind, "")

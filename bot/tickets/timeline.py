@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.actor import ActorKind
-from bot.tickets.status_labels import event_label
+from bot.tickets.status_labels import event_label, reminder_label
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, InboundMessage, Ticket, TicketEvent
 
@@ -64,8 +64,8 @@ def _detail(cfg: GuanjiaConfig, event: TicketEvent) -> str:
         return f"整改照片 {data['images']} 张"
     if event.type == "recategorized" or ("from_category" in data and "to_category" in data):
         return f"{cfg.category_name(data.get('from_category', ''))} → {cfg.category_name(data.get('to_category', ''))}"
-    if event.type == "reminded" and data.get("kind"):
-        return str(data["kind"])
+    if event.type == "reminded":
+        return reminder_label(str(data.get("kind", "")))
     return ""
 
 

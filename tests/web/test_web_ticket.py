@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app_services import AppServices
-from models import OutboxMessage, Ticket, TicketEvent, TicketImage
+from bot.tickets.status_labels import REMINDER_LABELS
+from models import OutboxMessage, ReminderKind, Ticket, TicketEvent, TicketImage
 from tests.support.web_helpers import csrf_of, login, make_user
 
 GARBAGE = "府前街与南环路交叉口西北角垃圾堆了两天了"
@@ -163,3 +165,27 @@ def test_recategorize_when_the_command_exists(client: TestClient, services: AppS
     assert ticket(services, n).category == "ads"
     with services.session_factory() as session:
         assert session.scalar(select(TicketImage).limit(1)) is None
+
+
+def test_timeline_names_every_reminder_in_chinese(client: TestClient, services: AppServices, chat, clock) -> None:
+    """迎检 on, nobody claims: every kind of reminder is sent, and the timeline never shows its code."""
+    n = chat.report(GARBAGE)  # claim within 2 h, fix within 24 h
+    chat.say("迎检模式 开启 至 12月15日", "ccb_wang")
+    end = clock.now() + timedelta(hours=50)
+    while clock.now() < end:
+        clock.advance(timedelta(minutes=30))
+        services.scheduler.run_due(clock.now())
+    with services.session_factory() as session:
+        events = session.scalars(select(TicketEvent).where(TicketEvent.type == "reminded"))
+        sent = {e.data["kind"] for e in events}
+    kinds = {v for k, v in vars(ReminderKind).items() if k.isupper()}
+    assert sent == kinds, "the ticket must have had every kind of reminder"
+    assert set(REMINDER_LABELS) == kinds, "a new reminder kind needs its Chinese label"
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    html = client.get(f"/tickets/{n}").text
+    details = re.findall(r'<span class="step-detail">([^<]*)</span>', html)
+    for label in ("认领临期", "整改临期", "超时未认领", "超期未整改", "二次督办", "迎检再次催办"):
+        assert any(label in d for d in details), label
+    for code in kinds:
+        assert code not in html, code
