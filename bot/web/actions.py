@@ -42,6 +42,8 @@ class WebAction:
     fields: tuple[str, ...] = ()  # note | reason | reason_optional | unit | hours | verdict | category
     danger: bool = False
     needs_pending_extension: bool | None = None
+    # The reason_optional box's hint: when the command needs a reason (验收 不通过) differs by action.
+    reason_hint: str = "原因（选填）"
 
 
 ACTIONS: tuple[WebAction, ...] = (
@@ -52,8 +54,25 @@ ACTIONS: tuple[WebAction, ...] = (
     WebAction("reassign", "转派", "转派", (A.REASSIGN,), ("unit", "note")),
     WebAction("recategorize", "改类", "改类", (A.RECATEGORIZE,), ("category",)),
     WebAction("approve", "同意延期", "同意延期", (A.APPROVE_EXTENSION,), (), False, True),
-    WebAction("reject", "拒绝延期", "拒绝延期", (A.REJECT_EXTENSION,), ("reason_optional",), True, True),
-    WebAction("verify", "验收", "验收", (A.VERIFY_PASS, A.VERIFY_FAIL), ("verdict", "reason_optional")),
+    # 拒绝延期 N [原因]: the service takes no reason as well as one.
+    WebAction(
+        "reject",
+        "拒绝延期",
+        "拒绝延期",
+        (A.REJECT_EXTENSION,),
+        ("reason_optional",),
+        danger=True,
+        needs_pending_extension=True,
+        reason_hint="拒绝原因（选填）",
+    ),
+    WebAction(
+        "verify",
+        "验收",
+        "验收",
+        (A.VERIFY_PASS, A.VERIFY_FAIL),
+        ("verdict", "reason_optional"),
+        reason_hint="原因（不通过时必填）",
+    ),
     WebAction("cancel", "撤销", "撤销工单", (A.CANCEL,), ("reason",), True),
 )
 BY_KEY = {a.key: a for a in ACTIONS}

@@ -189,3 +189,19 @@ def test_timeline_names_every_reminder_in_chinese(client: TestClient, services: 
         assert any(label in d for d in details), label
     for code in kinds:
         assert code not in html, code
+
+
+def test_reject_extension_box_says_the_reason_is_optional(client: TestClient, services: AppServices, chat) -> None:
+    """拒绝延期 N [原因]: the server takes no reason, so the box must not say one is required."""
+    n = chat.report(GARBAGE)
+    chat.send(f"延期 {n} 2天 等车辆", "hws_chen")
+    make_user(services, "wang", "supervisor")
+    csrf = login(client, "wang")
+    html = client.get(f"/tickets/{n}").text
+    form = re.search(r'<form[^>]*data-action="reject".*?</form>', html, re.S)
+    assert form is not None
+    assert 'placeholder="拒绝原因（选填）"' in form.group(0)
+    assert "必填" not in form.group(0) and " required" not in form.group(0)
+    before = ticket(services, n).fix_deadline
+    assert "延期申请未同意" in act(client, n, csrf, "reject", reason="").text
+    assert ticket(services, n).fix_deadline == before and ticket(services, n).pending_extension_hours is None
