@@ -9,16 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
 
 from bot.api import export, health, metrics, platform_webhooks, tickets_api, webhooks
 from bot.api.api_access import require_api_token
 from bot.api.body_limit import BodyLimitMiddleware
-from bot.api.errors import database_unavailable_handler, request_validation_handler
+from bot.api.errors import database_unavailable_handler, http_error_handler, request_validation_handler
 from bot.app_services import AppServices
 from bot.connections.registry import configured_connections
 from bot.connections.runner import ConnectionRunner
 from bot.web import router as web_router
 from bot.web import static_files
+from bot.web.error_pages import pages_or
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ def create_app(services: AppServices) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.services = services
-    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    # Errors as JSON on the API and webhooks, as the styled error page on the web pages.
+    app.add_exception_handler(RequestValidationError, pages_or(request_validation_handler))
+    app.add_exception_handler(HTTPException, pages_or(http_error_handler))
     for unavailable in (OperationalError, InterfaceError):
-        app.add_exception_handler(unavailable, database_unavailable_handler)
+        app.add_exception_handler(unavailable, pages_or(database_unavailable_handler))
     app.include_router(webhooks.router)
     app.include_router(platform_webhooks.router)
     api_guard = [Depends(require_api_token)]

@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,12 @@ def unauthenticated(platform: str, reason: str) -> JSONResponse:
 async def request_validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
     return error_response(422, "invalid_request", describe_validation(exc.errors()))
+
+
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer ({"detail": ...}, redirects kept), typed as every handler here is."""
+    assert isinstance(exc, HTTPException)
+    return await http_exception_handler(request, exc)
 
 
 async def database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
