@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from bot.core.date_range import RANGE_TEXT, in_range
 from bot.reports.ledger_query import OPEN, SORTS, LedgerFilter, known_areas, ledger_page
 from bot.tickets.campaign import period_at
 from bot.tickets.status_labels import STATUS_LABELS
@@ -24,6 +27,35 @@ def _filter(request: Request, cfg: GuanjiaConfig, user: WebUser) -> LedgerFilter
     return replace(flt, unit="") if user.scope_unit else flt
 
 
+def date_problems(params: Mapping[str, str], flt: LedgerFilter) -> list[str]:
+    """Why the date filters were not applied as asked, in words for the top of the page.
+
+    The filter itself stays lenient (an unreadable date is ignored, the rest of the page
+    works), but a date that is silently dropped shows every ticket, and a range that ends
+    before it starts shows none: either way the reader must be told why.
+    """
+    problems = []
+    for name, label, read in (("since", "开始日期", flt.since), ("until", "结束日期", flt.until)):
+        typed = params.get(name, "").strip()
+        if typed and read is None:
+            problems.append(f"{label}无效：{_shown(typed)}（{_why_unreadable(typed)}）")
+    if flt.since and flt.until and flt.since > flt.until:
+        problems.append(f"开始日期（{flt.since}）晚于结束日期（{flt.until}），没有工单能同时满足")
+    return problems
+
+
+def _shown(typed: str) -> str:
+    return typed if len(typed) <= 20 else typed[:20] + "…"
+
+
+def _why_unreadable(typed: str) -> str:
+    try:
+        day = date.fromisoformat(typed)
+    except ValueError:
+        return "请按 年-月-日 填写"
+    return "请按 年-月-日 填写" if in_range(day) else f"日期须在 {RANGE_TEXT} 之间"
+
+
 @router.get("/")
 def ledger(request: Request, services: Services, user: CurrentUser) -> Response:
     cfg = services.cfg
@@ -36,6 +68,7 @@ def ledger(request: Request, services: Services, user: CurrentUser) -> Response:
     context = {
         "user": user,
         "flt": flt,
+        "date_problems": date_problems(request.query_params, flt),
         "page": page,
         "areas": areas,
         "fmt": Fmt(cfg, now),

@@ -121,3 +121,30 @@ def test_export_follows_the_filter_and_the_scope(client: TestClient, services: A
     login(client, "chen")
     rows = list(load_workbook(io.BytesIO(client.get("/ledger.xlsx").content)).active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [garbage]
+
+
+def date_alerts(html: str) -> list[str]:
+    return re.findall(r'<div class="alert alert-error" role="alert">([^<]*)</div>', html)
+
+
+def test_bad_dates_are_named_on_the_page(client: TestClient, services: AppServices, chat) -> None:
+    """A date that cannot be read, or a range that ends before it starts, is said, not silently dropped."""
+    garbage = chat.report(GARBAGE)
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    page = client.get("/?since=2026-13-45")
+    assert page.status_code == 200
+    assert date_alerts(page.text) == ["开始日期无效：2026-13-45（请按 年-月-日 填写）"]
+    assert ids_on(page.text) == [garbage], "the rest of the filter still applies"
+    assert date_alerts(client.get("/?until=1999-01-01").text) == [
+        "结束日期无效：1999-01-01（日期须在 2000-01-01 至 2099-12-31 之间）"
+    ]
+    backwards = client.get("/?since=2026-12-01&until=2026-11-01").text
+    assert date_alerts(backwards) == ["开始日期（2026-12-01）晚于结束日期（2026-11-01），没有工单能同时满足"]
+    assert 'id="filters"' in backwards and 'value="2026-12-01"' in backwards, "the form keeps what was asked"
+    assert date_alerts(client.get("/?since=2026-11-01&until=2026-12-01").text) == []
+    assert date_alerts(client.get("/?since=&until=").text) == []
+    # What was typed is shown, escaped, and not at any length.
+    hostile = client.get("/?since=<b>x</b>" + "9" * 500).text
+    [alert] = date_alerts(hostile)
+    assert "<b>" not in hostile and "&lt;b&gt;" in alert and len(alert) < 120
