@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.adapters.freshness import timestamp_problem
@@ -24,6 +24,8 @@ from bot.adapters.identity import (
     person_for,
     strip_bot_mention,
 )
+from bot.adapters.shapes import NotAMessage as NotAMessage
+from bot.adapters.shapes import instant, items
 from bot.chat.messages import Attachment, IncomingMessage, Outcome
 from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
 from config.schema import GuanjiaConfig
@@ -31,10 +33,6 @@ from config.schema import GuanjiaConfig
 PLATFORM = "dingtalk"
 TOLERANCE_SECONDS = 3600  # DingTalk: "与请求调用时间误差不能超过1小时"
 EMPTY_REPLY: dict[str, Any] = {"msgtype": "empty"}
-
-
-class NotAMessage(ValueError):
-    """The body is not a robot message we can read; the reason is for the log and the 422."""
 
 
 def sign(secret: str, timestamp: str) -> str:
@@ -92,7 +90,7 @@ def _read(payload: dict[str, Any]) -> _Content | None:
     if msgtype == "richText":
         parts: list[str] = []
         pictures: list[dict[str, str]] = []
-        for item in content.get("richText") or []:
+        for item in items(content, "richText", "content.richText"):
             if not isinstance(item, dict):
                 continue
             if "text" in item:
@@ -146,8 +144,7 @@ def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage 
     media = tuple(
         MediaRef(PLATFORM, f"{msg_id}/{n}", {**picture, "robotCode": robot}) for n, picture in enumerate(read.pictures)
     )
-    created = payload.get("createAt")
-    sent_at = datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float) else None
+    sent_at = instant(payload.get("createAt"), "createAt", millis=True)
     incoming = IncomingMessage(
         platform=PLATFORM,
         msg_id=msg_id,
