@@ -10,19 +10,16 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.adapters.identity import MediaRef, PlatformMessage, default_group, group_for, person_for, strip_bot_mention
+from bot.adapters.shapes import NotAMessage as NotAMessage
+from bot.adapters.shapes import instant, items, obj
 from bot.chat.messages import Attachment, IncomingMessage, Location
 from config.schema import GuanjiaConfig
 
 PLATFORM = "feishu"
 MESSAGE_EVENT = "im.message.receive_v1"
-
-
-class NotAMessage(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -85,10 +82,12 @@ UNREAD_TYPES = ("audio", "sticker", "merge_forward", "share_chat", "share_user",
 
 def _post(content: dict[str, Any]) -> _Content:
     body = content if "content" in content else next(iter(content.values()), {})  # may be keyed by locale
+    if not isinstance(body, dict):
+        raise NotAMessage("message.content: a post must be an object of lines")
     texts: list[str] = []
     images: list[str] = []
     videos: list[Attachment] = []
-    for line in body.get("content") or []:
+    for line in _lines(body):
         for item in line:
             if item.get("tag") == "text":
                 texts.append(str(item.get("text") or ""))
@@ -100,6 +99,15 @@ def _post(content: dict[str, Any]) -> _Content:
                 videos.append(Attachment("video", str(item.get("file_name") or "video"), str(item["file_key"])))
         texts.append("\n")
     return _Content("".join(texts).strip(), tuple(images), attachments=tuple(videos))
+
+
+def _lines(body: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """A post's lines: a list of lines, each a list of elements (objects with a `tag`)."""
+    lines = items(body, "content", "message.content.content")
+    for n, line in enumerate(lines):
+        if not isinstance(line, list) or not all(isinstance(item, dict) for item in line):
+            raise NotAMessage(f"message.content.content[{n}]: must be a list of objects")
+    return lines
 
 
 def _location(content: dict[str, Any]) -> Location | None:
@@ -117,8 +125,11 @@ def _content(message: dict[str, Any]) -> _Content | None:
     kind = message.get("message_type")
     if kind in UNREAD_TYPES:
         return None
+    raw = message.get("content") or "{}"
+    if not isinstance(raw, str):
+        raise NotAMessage("message.content: must be a JSON string")
     try:
-        content = json.loads(message.get("content") or "{}")
+        content = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise NotAMessage(f"message.content is not JSON: {exc}") from exc
     if not isinstance(content, dict):
@@ -140,11 +151,11 @@ def _content(message: dict[str, Any]) -> _Content | None:
 
 
 def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:
-    if (event.get("header") or {}).get("event_type") != MESSAGE_EVENT:
+    if obj(event, "header", "header").get("event_type") != MESSAGE_EVENT:
         return None
-    body = event.get("event") or {}
-    message = body.get("message") or {}
-    sender = body.get("sender") or {}
+    body = obj(event, "event", "event")
+    message = obj(body, "message", "event.message")
+    sender = obj(body, "sender", "event.sender")
     if sender.get("sender_type") not in (None, "user"):
         return None  # other bots, including our own robot
     message_id = message.get("message_id")
@@ -154,12 +165,12 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
     if read is None:
         return None
     text, image_keys = read.text, read.image_keys
-    mentions = [m for m in message.get("mentions") or [] if isinstance(m, dict)]
+    mentions = [m for m in items(message, "mentions", "message.mentions") if isinstance(m, dict)]
     for mention in mentions:
         key, name = mention.get("key"), mention.get("name")
         if key and name:
             text = text.replace(str(key), f"@{name}")
-    sender_id = person_of(cfg, sender.get("sender_id") or {})
+    sender_id = person_of(cfg, obj(sender, "sender_id", "event.sender.sender_id"))
     chat_id = message.get("chat_id")
     if message.get("chat_type") == "group" and isinstance(chat_id, str):
         group_id = group_for(cfg, PLATFORM, chat_id)
@@ -172,7 +183,7 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         MediaRef(PLATFORM, f"{message_id}/{n}", {"message_id": message_id, "image_key": key})
         for n, key in enumerate(image_keys)
     )
-    created = str(message.get("create_time") or "")
+    sent_at = instant(message.get("create_time"), "message.create_time", millis=True)
     incoming = IncomingMessage(
         platform=PLATFORM,
         msg_id=message_id,
@@ -181,7 +192,7 @@ def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | 
         sender_name=cfg.display_name(sender_id),
         text=strip_bot_mention(text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
-        sent_at=datetime.fromtimestamp(int(created) / 1000, UTC) if created.isdigit() else None,
+        sent_at=sent_at,
         addressed=addressed,
         location=read.location,
         attachments=read.attachments,

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.adapters import feishu
 from bot.adapters.identity import default_group, group_for
+from bot.adapters.shapes import obj
 from bot.chat.cards import BUTTON_LABELS, Click
 from bot.chat.messages import Card
 from bot.tickets.lifecycle import Action
@@ -21,22 +22,22 @@ _PRIMARY = {Action.CLAIM.value, Action.VERIFY_PASS.value}
 
 
 def is_click(event: dict[str, Any]) -> bool:
-    return (event.get("header") or {}).get("event_type") == CLICK_EVENT
+    header = event.get("header")
+    return isinstance(header, dict) and header.get("event_type") == CLICK_EVENT
 
 
 def read_click(event: dict[str, Any], cfg: GuanjiaConfig) -> Click:
-    """Who clicked which button where; raises NotAMessage when the event has no id to dedupe by."""
-    event_id = (event.get("header") or {}).get("event_id")
+    """Who clicked which button where; raises NotAMessage when the event has no id to dedupe by,
+    or a part of it that must be an object is something else."""
+    event_id = obj(event, "header", "header").get("event_id")
     if not isinstance(event_id, str) or not event_id:
         raise feishu.NotAMessage("header.event_id: required")
-    body = event.get("event") or {}
-    value = (body.get("action") or {}).get("value") or {}
-    if not isinstance(value, dict):
-        value = {}
+    body = obj(event, "event", "event")
+    value = obj(obj(body, "action", "event.action"), "value", "event.action.value")
     ticket = value.get("ticket")
     ticket_id = ticket if isinstance(ticket, int) and not isinstance(ticket, bool) and ticket > 0 else None
-    sender = feishu.person_of(cfg, body.get("operator") or {})
-    chat_id = (body.get("context") or {}).get("open_chat_id")
+    sender = feishu.person_of(cfg, obj(body, "operator", "event.operator"))
+    chat_id = obj(body, "context", "event.context").get("open_chat_id")
     if isinstance(chat_id, str) and chat_id:
         group = group_for(cfg, feishu.PLATFORM, chat_id)
     else:

@@ -8,6 +8,7 @@ changes nothing (the command's savepoint is rolled back) and only the clicker is
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request, Response
@@ -16,11 +17,14 @@ from fastapi.responses import JSONResponse
 
 from bot.adapters import feishu, feishu_cards, wecom_cards
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
+from bot.api.errors import error_response
 from bot.api.intake_calls import take_in
 from bot.app_services import AppServices
 from bot.chat.cards import UNKNOWN_BUTTON, CardView, Click, ClickResult, card_view, click_message
 from bot.chat.messages import Outcome
 from bot.outbound.outbox import announce_click
+
+log = logging.getLogger(__name__)
 
 
 def _view(services: AppServices, ticket_id: int) -> CardView | None:
@@ -41,11 +45,16 @@ async def run_click(request: Request, services: AppServices, click: Click) -> Cl
 
 
 async def feishu_click(request: Request, services: AppServices, event: dict[str, Any]) -> Response:
-    """Answer a signed `card.action.trigger`: a toast, and the card redrawn for the ticket's state."""
+    """Answer a signed `card.action.trigger`: a toast, and the card redrawn for the ticket's state.
+
+    A click that cannot be read (no event_id, or a part that must be an object is not one) is no
+    button guanjia drew: 422 naming the field, as for a malformed message, never a 500.
+    """
     try:
         click = feishu_cards.read_click(event, services.cfg)
-    except feishu.NotAMessage:
-        return JSONResponse(feishu_cards.click_answer(UNKNOWN_BUTTON, False, None))
+    except feishu.NotAMessage as exc:
+        log.warning("feishu card click refused: %s", exc)
+        return error_response(422, "invalid_request", str(exc))
     result = await run_click(request, services, click)
     if result is None:
         return JSONResponse(feishu_cards.click_answer(UNKNOWN_BUTTON, False, None))
