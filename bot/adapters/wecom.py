@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
@@ -23,6 +23,8 @@ from bot.adapters.identity import (
     sender_id_for,
     strip_bot_mention,
 )
+from bot.adapters.shapes import NotAMessage as NotAMessage
+from bot.adapters.shapes import instant, obj, objects
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.chat.messages import Attachment, IncomingMessage, Location, Outcome
 from bot.core.echo_safety import echo, no_live_markdown, no_mass_mentions
@@ -30,10 +32,6 @@ from config.schema import GuanjiaConfig
 
 PLATFORM = "wecom"
 Kind = Literal["xml", "json"]
-
-
-class NotAMessage(ValueError):
-    pass
 
 
 def _xml(data: bytes) -> ET.Element:
@@ -102,7 +100,7 @@ def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | Non
     media: tuple[MediaRef, ...] = ()
     if msg_type == "image":
         media = (MediaRef(PLATFORM, f"{msg_id}/0", {"url": field("PicUrl"), "media_id": field("MediaId")}),)
-    created = field("CreateTime")
+    sent_at = instant(field("CreateTime"), "CreateTime", millis=False)
     incoming = IncomingMessage(
         platform=PLATFORM,
         msg_id=msg_id,
@@ -112,7 +110,7 @@ def _from_app_xml(root: ET.Element, cfg: GuanjiaConfig) -> PlatformMessage | Non
         sender_name=cfg.display_name(sender_id, user),
         text=strip_bot_mention(text, cfg.bot_names),
         images=tuple(m.placeholder for m in media),
-        sent_at=datetime.fromtimestamp(int(created), UTC) if created.isdigit() else None,
+        sent_at=sent_at,
         addressed=True,  # a private (1:1) message to the app
         location=location,
         attachments=attachments,
@@ -127,12 +125,17 @@ def _quote(data: dict[str, Any]) -> str | None:
         return None
     items = [quote]
     if quote.get("msgtype") == "mixed":
-        items = [i for i in (quote.get("mixed") or {}).get("msg_item") or [] if isinstance(i, dict)]
+        items = [i for i in _msg_items(quote, "quote.mixed") if isinstance(i, dict)]
     texts = [str((i.get("text") or {}).get("content") or "") for i in items if isinstance(i.get("text"), dict)]
     voice = quote.get("voice")
     if isinstance(voice, dict) and voice.get("content"):
         texts.append(str(voice["content"]))
     return "\n".join(t for t in texts if t) or None
+
+
+def _msg_items(data: dict[str, Any], where: str) -> list[Any]:
+    """The parts of a `mixed` message (or quote): mixed.msg_item."""
+    return objects(obj(data, "mixed", where), "msg_item", f"{where}.msg_item")
 
 
 def _image_ref(image: dict[str, Any]) -> dict[str, Any]:
@@ -149,23 +152,29 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
     items: list[dict[str, Any]]
     attachments: tuple[Attachment, ...] = ()
     if msg_type == "mixed":
-        items = [i for i in (data.get("mixed") or {}).get("msg_item") or [] if isinstance(i, dict)]
+        items = _msg_items(data, "mixed")
     elif msg_type in ("text", "image"):
         items = [data]
-    elif msg_type == "voice" and str((data.get("voice") or {}).get("content") or "").strip():
+    elif msg_type == "voice" and str(obj(data, "voice", "voice").get("content") or "").strip():
         # A 智能机器人 voice message carries WeCom's transcript as voice.content.
         items = [{"msgtype": "text", "text": {"content": data["voice"]["content"]}}]
-    elif msg_type == "file" and (data.get("file") or {}).get("url"):
+    elif msg_type == "file" and obj(data, "file", "file").get("url"):
         items = []  # the URL serves the file encrypted with the EncodingAESKey, like images
         attachments = (Attachment("file", "file", str(data["file"]["url"])),)
     else:
         return None  # events, stream refreshes, types WeCom may add
     msg_id = data.get("msgid")
-    user = (data.get("from") or {}).get("userid")
+    user = obj(data, "from", "from").get("userid")
     if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
         raise NotAMessage("msgid and from.userid: required")
-    texts = [str((i.get("text") or {}).get("content") or "") for i in items if i.get("msgtype") == "text"]
-    images = [i.get("image") or {} for i in items if i.get("msgtype") == "image"]
+    texts: list[str] = []
+    images: list[dict[str, Any]] = []
+    for n, item in enumerate(items):
+        at = f"mixed.msg_item[{n}]." if msg_type == "mixed" else ""
+        if item.get("msgtype") == "text":
+            texts.append(str(obj(item, "text", f"{at}text").get("content") or ""))
+        elif item.get("msgtype") == "image":
+            images.append(obj(item, "image", f"{at}image"))
     sender_id = sender_id_for(cfg, PLATFORM, user)
     chat_id = data.get("chatid")
     if data.get("chattype") == "group" and isinstance(chat_id, str) and chat_id:

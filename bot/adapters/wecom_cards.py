@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from bot.adapters.identity import default_group, group_for, sender_id_for
+from bot.adapters.shapes import NotAMessage as NotAMessage
+from bot.adapters.shapes import obj
 from bot.adapters.wecom import PLATFORM
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
 from bot.chat.cards import BUTTON_LABELS, CardView, Click
@@ -37,7 +39,8 @@ def _event(data: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def read_click(plain: bytes, cfg: GuanjiaConfig) -> tuple[Click, str, str] | None:
-    """(the click, its task_id, the clicker's userid) when the callback is a card click, else None."""
+    """(the click, its task_id, the clicker's userid) when the callback is a card click, else None;
+    NotAMessage when a click's `from` is not an object (the route answers 422)."""
     try:
         data = json.loads(plain)
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -45,8 +48,10 @@ def read_click(plain: bytes, cfg: GuanjiaConfig) -> tuple[Click, str, str] | Non
     if not isinstance(data, dict):
         return None
     event = _event(data)
-    msg_id, user = data.get("msgid"), (data.get("from") or {}).get("userid")
-    if event is None or not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
+    if event is None:
+        return None
+    msg_id, user = data.get("msgid"), obj(data, "from", "from").get("userid")
+    if not isinstance(msg_id, str) or not msg_id or not isinstance(user, str) or not user:
         return None
     action, _, number = str(event.get("event_key") or "").partition(":")
     ticket_id = int(number) if number.isdigit() and int(number) > 0 else None

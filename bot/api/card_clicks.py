@@ -66,8 +66,15 @@ async def feishu_click(request: Request, services: AppServices, event: dict[str,
 async def wecom_click(
     request: Request, services: AppServices, plain: bytes, crypt: WXBizMsgCrypt, nonce: str
 ) -> Response | None:
-    """Answer a 智能机器人 `template_card_event` with the redrawn card; None: not a click."""
-    read = wecom_cards.read_click(plain, services.cfg)
+    """Answer a 智能机器人 `template_card_event` with the redrawn card; None: not a click.
+
+    A click whose `from` is not an object names no clicker: 422, like a malformed message.
+    """
+    try:
+        read = wecom_cards.read_click(plain, services.cfg)
+    except wecom_cards.NotAMessage as exc:
+        log.warning("wecom card click refused: %s", exc)
+        return error_response(422, "invalid_request", str(exc))
     if read is None:
         return None
     click, task, clicker = read
