@@ -15,6 +15,7 @@ import httpx
 
 from bot.adapters import dingtalk, feishu_crypto
 from bot.adapters.wecom_crypto import WXBizMsgCrypt
+from bot.chat.cards import click_command
 from bot.core.clock import Clock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -37,6 +38,33 @@ def identity_note(cfg: GuanjiaConfig, platform: str, person: str) -> str | None:
         f" {platform}:{person}，认领、完成等命令会被拒绝。要以 TA 的身份试，在 people 里写"
         f"  {person}: {{name: {name}, {platform}: {person}}}  后重启服务器）"
     )
+
+
+def wecom_reply_lines(content: dict[str, Any]) -> list[str]:
+    """A 智能机器人's decrypted passive reply as the chat would show it.
+
+    Why not only the stream: with GUANJIA_WECOM_BOT_CARDS=true a reply with buttons is a
+    `template_card` (bot/adapters/wecom_cards.py). The simulator cannot press a button, so
+    each is shown with the command that does the same (a click runs exactly that command).
+    """
+    if content.get("msgtype") == "stream":
+        return ["🤖 " + str(content["stream"]["content"]).replace("\n", "\n   ")]
+    card = content.get("template_card")
+    if content.get("msgtype") != "template_card" or not isinstance(card, dict):
+        return [f"（无法显示的回复：{json.dumps(content, ensure_ascii=False)[:200]}）"]
+    lines = ["🤖 " + str(card.get("sub_title_text") or "").replace("\n", "\n   ")]
+    buttons, commands = [], []
+    for button in card.get("button_list") or []:
+        buttons.append(f"[{button.get('text')}]")
+        action, _, number = str(button.get("key") or "").partition(":")
+        command = click_command(int(number), action) if number.isdigit() else None
+        if command is not None:
+            commands.append(command)
+    if buttons:
+        lines.append("   卡片按钮：" + " ".join(buttons))
+    if commands:
+        lines.append("   （模拟器不能点按钮，输入同样的命令即可：" + " / ".join(commands) + "）")
+    return lines
 
 
 class PlatformChat:
@@ -134,7 +162,7 @@ class PlatformChat:
         content = json.loads(
             crypt.open(reply["msgsignature"], str(reply["timestamp"]), reply["nonce"], reply["encrypt"])
         )
-        return ["🤖 " + content["stream"]["content"].replace("\n", "\n   ")]
+        return wecom_reply_lines(content)
 
     def _feishu(self, text: str) -> list[str]:
         token = self.settings.feishu_verification_token
