@@ -211,3 +211,13 @@ def test_a_decimal_or_a_list_of_notices_is_not_a_list_of_problems(parser: Messag
 def test_ads_on_a_lamp_pole_are_one_problem(parser: MessageParser) -> None:
     """The pole is where the ads are, not a broken facility: one ticket for 城管, none for 市政."""
     assert [p.category for p in parser.parse("东外大街路灯杆上贴满小广告").problems] == ["ads"]
+
+
+def test_a_faint_none_of_the_categories_beside_a_named_one_is_not_a_second_problem(parser: MessageParser) -> None:
+    """ "好像又有人乱扔了" opened 【其他】 for the office beside 【垃圾】 for 环卫 (found on the ledger)."""
+    assert [p.category for p in parser.parse("好像又有人乱扔了").problems] == ["garbage"]
+
+
+@pytest.mark.parametrize(("text", "place"), [("感觉百泉街有点脏", "百泉街"), ("听说东关大街那边有人摆摊", "东关大街")])
+def test_a_hedge_before_the_place_is_not_part_of_it(parser: MessageParser, text: str, place: str) -> None:
+    assert parser.parse(text).problems[0].location == place
