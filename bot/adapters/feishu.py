@@ -16,6 +16,7 @@ from bot.adapters.identity import MediaRef, PlatformMessage, default_group, grou
 from bot.adapters.shapes import NotAMessage as NotAMessage
 from bot.adapters.shapes import instant, items, obj
 from bot.chat.messages import Attachment, IncomingMessage, Location
+from bot.core.echo_safety import echo
 from config.schema import GuanjiaConfig
 
 PLATFORM = "feishu"
@@ -148,6 +149,18 @@ def _content(message: dict[str, Any]) -> _Content | None:
         name = str(content.get("file_name") or what)
         return _Content(attachments=(Attachment(what, name, str(content["file_key"])),))
     return None  # a type Feishu may add: answered 200 (a non-200 makes Feishu push it again)
+
+
+def is_private(event: dict[str, Any]) -> bool:
+    """A message in a 单聊 with the app, not in a group: its answer is not the group's business."""
+    message = obj(obj(event, "event", "event"), "message", "event.message")
+    return message.get("chat_type") not in (None, "group")
+
+
+def private_head(incoming: IncomingMessage) -> str:
+    """The first line of a private chat's answer when the group's robot posts it (HTTP mode has
+    no private reply): the group must see whose message it answers."""
+    return f"{echo(incoming.sender_name)} 私聊机器人：\n"
 
 
 def to_incoming(event: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage | None:

@@ -248,7 +248,8 @@ async def feishu_webhook(request: Request, services: Services, background: Backg
         return error_response(422, "invalid_request", str(exc))
     if message is None:
         return JSONResponse({})
-    await _handle(request, services, message, background, effects=(_reply_queuer(),))
+    head = feishu.private_head(message.incoming) if feishu.is_private(event) else ""
+    await _handle(request, services, message, background, effects=(_reply_queuer(head),))
     return JSONResponse({})
 
 
@@ -290,8 +291,8 @@ def _feishu_open(
 
 def _reply_queuer(head: str = "") -> Effect:
     """Send the replies through the group's robot, via the outbox, queued in the transaction that
-    handles the message: Feishu takes no reply in the response, and a WeCom 自建应用 private chat
-    is announced in the group (`head` says whose).
+    handles the message: Feishu takes no reply in the response, and a WeCom 自建应用 or Feishu
+    单聊 private chat is answered in the group (`head` says whose).
 
     A platform retry is answered from the intake's record and queues nothing (the dedupe key
     is a second guard).

@@ -198,7 +198,7 @@ def test_feishu_post_answering_the_place_question_with_a_video_adds_both(
 ) -> None:
     feishu_post(client, feishu_event("om_1", NO_PLACE_REPORT))
     feishu_post(client, post_with_video("om_2", "在3号楼北边"))
-    assert queued(services)[-1] == "已补充到 #1：「在3号楼北边」及视频「现场.mp4」"
+    assert queued(services)[-1] == "李网格 私聊机器人：\n已补充到 #1：「在3号楼北边」及视频「现场.mp4」"  # a 单聊
     assert ticket(client)["location"] == "3号楼北边"
     assert [d["evidence"]["attachments"][0]["key"] for d in evidence_events(services) if "evidence" in d] == [
         "file_om_2"

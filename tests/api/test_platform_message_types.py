@@ -192,3 +192,15 @@ def test_a_retried_voice_message_is_one_ticket(client: TestClient) -> None:
     plain = wecom_app_xml("702", "voice", MediaId="m-v", Format="amr", Recognition=REPORT)
     first, again = wecom_post(client, plain), wecom_post(client, plain)
     assert wecom_answer(first) == wecom_answer(again) and len(tickets(client)) == 1
+
+
+def test_a_feishu_private_chat_answered_in_the_group_says_whose_it_is(
+    client: TestClient, services: AppServices
+) -> None:
+    """HTTP mode has no private reply: the group robot posts the answer. A tester saw "要登记为问题
+    吗？" appear in the group with nothing saying whom it asked."""
+    text = {"text": "这个事情我想私下反映一下"}
+    assert feishu_post(client, feishu_typed("om_p", "text", text, chat_type="p2p")).status_code == 200
+    with services.session_factory() as session:
+        [posted] = session.scalars(select(OutboxMessage.text)).all()
+    assert posted.startswith("李网格 私聊机器人：\n")
