@@ -7,6 +7,8 @@ it not a problem. Either way it leaves the list, and a second attempt is refused
 
 from __future__ import annotations
 
+import re
+
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.chat.report import report_outcome
@@ -25,16 +27,26 @@ def _via(ctx: ChatContext) -> str:
     return "web" if ctx.actor.role else "chat"  # web users carry their role; chat senders do not
 
 
-@command("立案", usage="立案 N [类别]", permission="创城办", number_label="消息号")
+# "立案 3 垃圾 府前街北口", "立案 3 地点：府前街北口": a place the message lacks, for the unit.
+_PLACE_MARK = re.compile(r"^(?:地点|位置|地址)\s*[:：]?\s*|^在\s*")
+
+
+@command("立案", usage="立案 N [类别] [地点]", permission="创城办", number_label="消息号")
 def convert(ctx: ChatContext, args: CommandArgs) -> Outcome:
-    """把「疑似上报」第 N 条立为工单（可写类别，不写则按内容判断）"""
+    """把「疑似上报」第 N 条立为工单（可写类别和地点，不写则按内容判断）"""
     assert args.ticket_id is not None
-    name = args.rest.split(" ", 1)[0].strip()
+    name, _, after = args.rest.strip().partition(" ")
     category = find_category(ctx.cfg, name) if name else None
-    if name and category is None:
+    place_text = after if category is not None else args.rest
+    marked = _PLACE_MARK.match(place_text.strip())
+    if name and category is None and not marked:
         known = "、".join(c.name for c in ctx.cfg.categories.values())
-        raise InvalidArgument(f"没有找到类别「{echo(name)}」，可选：{known}")
-    conversion = _service(ctx).convert(args.ticket_id, ctx.actor, category, _via(ctx))
+        n = args.ticket_id
+        raise InvalidArgument(
+            f"没有找到类别「{echo(name)}」，可选：{known}；写地点请用：立案 {n} 类别 地点，或 立案 {n} 地点：…"
+        )
+    place = _PLACE_MARK.sub("", place_text.strip(), count=1).strip()[:200] or None
+    conversion = _service(ctx).convert(args.ticket_id, ctx.actor, category, _via(ctx), place)
     return report_outcome(ctx, conversion.registered, head=f"疑似上报 {args.ticket_id} 已立案：", ask_place=False)
 
 

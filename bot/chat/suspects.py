@@ -125,13 +125,18 @@ class SuspectService:
         self.session.flush()
         return suspect
 
-    def convert(self, number: int, actor: Actor, category: str | None = None, via: str = "chat") -> Conversion:
-        """立案: the 创城办 turns the message into tickets (the category given, or as read)."""
+    def convert(
+        self, number: int, actor: Actor, category: str | None = None, via: str = "chat", place: str | None = None
+    ) -> Conversion:
+        """立案: the 创城办 turns the message into tickets (the category given, or as read); a
+        `place` they give is the tickets' place, whatever the message names."""
         require_supervisor(self.cfg, actor, "立案")
         suspect = self._pending(number)
         if category is not None and category not in self.cfg.categories:
             raise InvalidArgument(f"没有这个类别：{category}")
         problems = self._problems(suspect.text, category)
+        if place:
+            problems = tuple(replace(p, location=place) for p in problems)
         return self._open(suspect, actor, suspect.text, problems, suspect.images, via)
 
     def complete(

@@ -34,6 +34,9 @@ def run_suspect_action(
     now = services.clock.now()
     category = str(form.get("category", "")).strip()
     rest = cfg.category_name(category) if key == "convert" and category in cfg.categories else ""
+    place = " ".join(str(form.get("place", "")).split())[:200] if key == "convert" else ""
+    if place:  # typed as in the chat: 立案 N [类别] 地点：…
+        rest = f"{rest} 地点：{place}".strip()
     typed = f"{verb} {number} {rest}".strip()
     try:
         if not user.is_supervisor:

@@ -110,6 +110,33 @@ def test_the_web_button_makes_a_ticket_and_the_group_is_told(
     assert (settled.status, settled.ticket_id, settled.decided_by_name) == ("converted", ticket.id, "王主任")
 
 
+@pytest.mark.parametrize(
+    "command",
+    ["立案 1 非法小广告 新华书店东侧公交站", "立案 1 地点：新华书店东侧公交站", "立案 1 在新华书店东侧公交站"],
+)
+def test_the_office_gives_the_place_the_message_lacks(chat: Chat, clock: ManualClock, command: str) -> None:
+    """A near miss rarely names its place; the unit must not get a ticket with 未注明地点."""
+    keep_both(chat, clock)
+    said = chat.say(command, sender="ccb_wang")
+    assert "地点：新华书店东侧公交站" in said, said
+    assert chat.say("查询 1").count("新华书店东侧公交站") == 1
+
+
+def test_an_unknown_category_says_how_to_write_a_place(chat: Chat, clock: ManualClock) -> None:
+    keep_both(chat, clock)
+    refused = chat.say("立案 1 新华书店东侧", sender="ccb_wang")
+    assert refused.startswith("没有找到类别「新华书店东侧」") and "立案 1 地点：…" in refused
+
+
+def test_the_web_form_takes_a_place(chat: Chat, client: TestClient, services: AppServices, clock: ManualClock) -> None:
+    keep_both(chat, clock)
+    csrf = supervisor(client, services)
+    answer = act(client, 2, csrf, "convert", place="南关市场 后身")
+    assert "已执行「立案 2 地点：南关市场 后身」" in answer.text
+    with services.session_factory() as session:
+        assert session.scalars(select(Ticket.location)).one() == "南关市场 后身"
+
+
 def test_converting_twice_is_refused_with_the_reason(
     chat: Chat, client: TestClient, services: AppServices, clock: ManualClock
 ) -> None:
@@ -130,7 +157,7 @@ def test_only_supervisors_may_convert(chat: Chat, client: TestClient, services: 
     assert chat.say("立案 1", sender="hws_chen") == "只有创城办可以立案"
     assert chat.say("立案 1") == "只有创城办可以立案"  # not the sender either
     assert chat.say("立案 99", sender="ccb_wang") == "没有找到疑似上报 99"
-    assert chat.say("立案", sender="ccb_wang") == "请写明消息号，例如：立案 12 [类别]"
+    assert chat.say("立案", sender="ccb_wang") == "请写明消息号，例如：立案 12 [类别] [地点]"
     make_user(services, "chen", "unit", unit="hws")
     csrf = login(client, "chen")
     assert client.get("/suspects").status_code == 403
