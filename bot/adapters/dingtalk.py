@@ -58,6 +58,15 @@ class _Content:
     pictures: tuple[dict[str, str], ...] = ()
     attachments: tuple[Attachment, ...] = ()
     quoted_text: str | None = None
+    quoted_msg_id: str | None = None
+
+
+def _quoted_id(text: dict[str, Any]) -> str | None:
+    """The id of the message a reply quotes (`text.repliedMsg.msgId`): a quoted report names no
+    #N, but guanjia recorded it, with the answer that did."""
+    replied = text.get("repliedMsg")
+    msg_id = replied.get("msgId") if isinstance(replied, dict) else None
+    return msg_id if isinstance(msg_id, str) and msg_id else None
 
 
 def _quoted(text: dict[str, Any]) -> str | None:
@@ -81,7 +90,9 @@ def _read(payload: dict[str, Any]) -> _Content | None:
         value = text.get("content") if isinstance(text, dict) else None
         if value is None and isinstance(content, str):
             value = content
-        return _Content(str(value or ""), quoted_text=_quoted(text) if isinstance(text, dict) else None)
+        if not isinstance(text, dict):
+            return _Content(str(value or ""))
+        return _Content(str(value or ""), quoted_text=_quoted(text), quoted_msg_id=_quoted_id(text))
     if not isinstance(content, dict):
         return _Content(content) if isinstance(content, str) else None
     if msgtype == "picture":
@@ -158,6 +169,7 @@ def to_incoming(payload: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessage 
         addressed=True,
         attachments=read.attachments,
         quoted_text=read.quoted_text,
+        quoted_msg_id=read.quoted_msg_id,
     )
     return PlatformMessage(incoming, media)
 

@@ -193,7 +193,8 @@ def _from_robot_json(data: dict[str, Any], cfg: GuanjiaConfig) -> PlatformMessag
         # A 智能机器人 receives group messages only when @-ed, and single chats are to it.
         addressed=True,
         attachments=attachments,
-        quoted_text=_quote(data),
+        # As the quoted message was recorded (without the @), so a quoted report is found by it.
+        quoted_text=strip_bot_mention(quote, cfg.bot_names) if (quote := _quote(data)) else None,
     )
     return PlatformMessage(incoming, media)
 

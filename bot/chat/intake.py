@@ -22,7 +22,7 @@ from bot.chat.commands import CommandRegistry
 from bot.chat.evidence import EVIDENCE_WAITING, evidence_params, waiting_evidence
 from bot.chat.followups import LATEST_REPORT, latest_report_params
 from bot.chat.messages import IncomingMessage, Outcome
-from bot.chat.reading import ReadMessage, quoted_ticket, read_message
+from bot.chat.reading import ReadMessage, quoted_ticket, read_message, ticket_in
 from bot.chat.suspects import AWAITING_QUESTION, awaiting_params
 from bot.core.clock import Clock
 from bot.core.db import insert_unless_present_returning
@@ -86,9 +86,12 @@ class Intake:
         return read_message(msg, self.cfg, self.parser, self.registry, self._learned, self._quoted_ticket)
 
     def reads_database(self, msg: IncomingMessage) -> bool:
-        """Whether `read` may wait on the database: for a quoted message's #N (by id), or to
-        refresh the learned words. Otherwise it is CPU alone and may run on the event loop."""
-        return bool(msg.quoted_msg_id and not msg.quoted_text) or not self.memory.is_fresh()
+        """Whether `read` may wait on the database: for a quoted message's #N (by its id, or a
+        quoted report by its text), or to refresh the learned words. Otherwise it is CPU alone
+        and may run on the event loop."""
+        quoted = bool(msg.quoted_msg_id or msg.quoted_text)
+        looked_up = quoted and (not msg.quoted_text or ticket_in(msg.quoted_text) is None)
+        return looked_up or not self.memory.is_fresh()
 
     def handle(self, msg: IncomingMessage, effects: Sequence[Effect] = ()) -> Outcome:
         return self.handle_read(self.read(msg), effects)
@@ -202,7 +205,7 @@ class Intake:
 
     def _quoted_ticket(self, msg: IncomingMessage) -> int | None:
         """The one #N a quoted message names (bot/chat/reading.py), read before the write transaction."""
-        return quoted_ticket(self.session_factory, msg)
+        return quoted_ticket(self.session_factory, msg, self.clock.now())
 
     def _learned(self) -> Learned | None:
         """The words corrections taught, read before the write transaction (cached by RoutingMemory)."""

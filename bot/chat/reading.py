@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -115,9 +116,32 @@ def _recorded_text(session_factory: sessionmaker[Session], msg: IncomingMessage)
     return "\n".join([text, *(r.text for r in answer.replies)])
 
 
-def quoted_ticket(session_factory: sessionmaker[Session], msg: IncomingMessage) -> int | None:
-    if msg.quoted_text:
-        return ticket_in(msg.quoted_text)
-    if msg.quoted_msg_id:
-        return ticket_in(_recorded_text(session_factory, msg))
-    return None
+def quoted_ticket(session_factory: sessionmaker[Session], msg: IncomingMessage, now: datetime) -> int | None:
+    """The quote's own #N; else, for a quoted report (no #N in it), what guanjia answered it:
+    found by the quoted message's id, or by its text among this group's recent messages."""
+    found = ticket_in(msg.quoted_text) if msg.quoted_text else None
+    if found is None and msg.quoted_msg_id:
+        found = ticket_in(_recorded_text(session_factory, msg))
+    if found is None and msg.quoted_text:
+        found = ticket_in(_recorded_by_text(session_factory, msg, now))
+    return found
+
+
+_QUOTED_WITHIN = timedelta(days=7)  # how far back a quoted report is looked for by its text
+
+
+def _recorded_by_text(session_factory: sessionmaker[Session], msg: IncomingMessage, now: datetime) -> str:
+    """The answer guanjia gave the latest recent message of this group with the quoted text
+    (WeCom quotes carry the text only)."""
+    since = now - _QUOTED_WITHIN
+    query = (
+        select(InboundMessage.response)
+        .where(InboundMessage.group_id == msg.group_id, InboundMessage.text == msg.quoted_text)
+        .where(InboundMessage.received_at >= since)
+        .order_by(InboundMessage.id.desc())
+        .limit(1)
+    )
+    with session_factory() as session:
+        response = session.scalar(query)
+    answer = Outcome.from_json(response) if response else Outcome()
+    return "\n".join(r.text for r in answer.replies)

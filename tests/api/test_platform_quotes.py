@@ -102,3 +102,25 @@ def test_a_quoted_command_may_carry_a_note_but_a_sentence_stays_a_report(
     assert "#1" in fixed.json()["text"]["content"] and status(client) == "fixed"
     events = client.get("/api/tickets/1").json()["events"]
     assert events[-1]["note"] == "垃圾已经全部清运完毕"
+
+
+def test_dingtalk_quoting_the_report_itself_gives_the_command_its_ticket(
+    client: TestClient, clock: ManualClock
+) -> None:
+    """The unit quotes the grid worker's report, not the bot's line: the report names no #N, but
+    DingTalk sends the quoted message's id, and guanjia answered that message with #1."""
+    ding(client, clock, dingtalk_message("d1", REPORT))
+    body = dingtalk_message("d2", "已清理", sender="staff-chen")
+    replied = {"msgType": "text", "content": {"text": REPORT}, "msgId": "d1", "senderId": "staff-li"}
+    body["text"] |= {"isReplyMsg": True, "repliedMsg": replied}
+    fixed = ding(client, clock, body).json()["text"]["content"]
+    assert "#1" in fixed and status(client) == "fixed"
+
+
+def test_wecom_quoting_the_report_itself_gives_the_command_its_ticket(client: TestClient) -> None:
+    """WeCom's quote carries the text only: the report is found by it among the group's messages."""
+    report = wecom_robot_typed("w1", "text", {"text": {"content": f"@创城大管家 {REPORT}"}})
+    wecom_post(client, report)
+    quote = {"msgtype": "text", "text": {"content": f"@创城大管家 {REPORT}"}}
+    claim = wecom_robot_typed("w2", "text", {"text": {"content": "@创城大管家 认领"}, "quote": quote}, user="ChenHW")
+    assert "#1" in wecom_answer(wecom_post(client, claim))
