@@ -104,7 +104,7 @@ def _read(payload: dict[str, Any]) -> _Content | None:
         for item in items(content, "richText", "content.richText"):
             if not isinstance(item, dict):
                 continue
-            if "text" in item:
+            if isinstance(item.get("text"), str | int | float):  # null is no text, not "None"
                 parts.append(str(item["text"]))
             code = item.get("downloadCode") or item.get("pictureDownloadCode")
             if item.get("type") == "picture" and code:

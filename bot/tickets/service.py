@@ -25,6 +25,7 @@ from bot.tickets.formatting import LISTED, Listed
 from bot.tickets.gazetteer import area_for, by_area
 from bot.tickets.hot_writes import Repeated, Supplemented
 from bot.tickets.lifecycle import Action, Rule
+from bot.tickets.permissions import require_unit_member
 from config.schema import GuanjiaConfig
 from models import MAX_TICKET_ID, OPEN_STATUSES, EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
@@ -73,11 +74,8 @@ class TicketService:
         """The first LISTED tickets of `query` for a chat list, and how many it selects in all
         (counted only when there are more: a list shows 20, the count says what it leaves out)."""
         shown = list(self.session.scalars(query.order_by(*order).limit(LISTED)))
-        total = (
-            len(shown)
-            if len(shown) < LISTED
-            else self.session.scalar(select(func.count()).select_from(query.subquery()))
-        )
+        counted = select(func.count()).select_from(query.subquery())
+        total = len(shown) if len(shown) < LISTED else self.session.scalar(counted)
         return Listed(shown, total or 0)
 
     # --- intake ----------------------------------------------------------------------
@@ -137,6 +135,7 @@ class TicketService:
     def claim(self, ticket_id: int, actor: Actor) -> Ticket:
         ticket = self.get(ticket_id, for_update=True)
         if ticket.status == S.CLAIMED:
+            require_unit_member(self.cfg, ticket, actor)  # a stranger hears why they may not
             who = self.cfg.display_name(ticket.claimed_by or "")
             raise InvalidState(f"#{ticket.id} 已由{who}认领")
         rule = self._allow(ticket, Action.CLAIM, actor)

@@ -143,3 +143,10 @@ def test_every_field_of_another_shape_is_read_or_refused(
         except Exception as exc:  # the point: nothing else may escape
             crashes.append(f"{type(exc).__name__}: {exc} in {json.dumps(mutated, ensure_ascii=False)[:300]}")
     assert tried > 100 and not crashes, "\n".join(crashes[:10])
+
+
+def test_a_null_rich_text_item_is_no_text_not_the_word_none() -> None:
+    """A tester's DingTalk richText with {"text": null} became a ticket reading "None"."""
+    body = dingtalk_typed("d9", "richText", {"richText": [{"text": None}, {"text": REPORT}]})
+    read = dingtalk.to_incoming(body, CFG)
+    assert read is not None and read.incoming.text == REPORT

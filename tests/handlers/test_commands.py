@@ -78,6 +78,8 @@ def test_second_claim_is_told_who_claimed(chat: Chat) -> None:
     n = chat.report(PARKING)
     chat.say(f"认领 {n}", sender="jtzd_zhou")
     assert chat.say(f"认领 {n}", sender="ccb_wang") == f"#{n} 已由周交警认领"
+    # Someone of another unit is told why they may not, not who was first.
+    assert chat.say(f"认领 {n}", sender="hws_chen") == f"#{n} 属于交警支队，您不是该单位成员"
 
 
 @pytest.mark.parametrize(
