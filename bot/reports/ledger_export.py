@@ -248,7 +248,7 @@ def write_ledger(
     _summary_rows(summary, cfg, unit_kpis(session, cfg, period, now))
     summary.append([])
     summary.append(
-        safe_row(summary, [f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见 README「KPI」）"])
+        safe_row(summary, [f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见台账网页「单位考核」页的「指标说明」）"])
     )
     sheets = _Sheets(wb.create_sheet("全部工单"), {u: wb.create_sheet(cfg.unit_name(u)[:31]) for u in cfg.units})
     for ws in (sheets.all, *sheets.units.values()):

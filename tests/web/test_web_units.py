@@ -77,6 +77,8 @@ def test_share_links_are_read_only_and_expire(client: TestClient, services: AppS
     client.cookies.clear()
     shared = client.get(link.group(1))
     assert shared.status_code == 200 and "创城工作概览" in shared.text and "超期工单" in shared.text
+    # A leader cannot read the README: the KPIs are defined on the page they see.
+    assert "指标说明" in shared.text and "响应率</b>：按时认领的" in shared.text and "README" not in shared.text
     assert "csrf_token" not in shared.text and 'href="/tickets/' not in shared.text
     assert shared.headers["referrer-policy"] == "no-referrer"
     assert client.get(link.group(1)[:-3] + "xyz").status_code == 403
