@@ -247,9 +247,8 @@ def write_ledger(
     write_header(summary, SUMMARY_COLUMNS)
     _summary_rows(summary, cfg, unit_kpis(session, cfg, period, now))
     summary.append([])
-    summary.append(
-        safe_row(summary, [f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}（指标口径见台账网页「单位考核」页的「指标说明」）"])
-    )
+    span = f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}"
+    summary.append(safe_row(summary, [f"{span}（指标口径见台账网页「单位排名」页的「指标说明」）"]))
     sheets = _Sheets(wb.create_sheet("全部工单"), {u: wb.create_sheet(cfg.unit_name(u)[:31]) for u in cfg.units})
     for ws in (sheets.all, *sheets.units.values()):
         write_header(ws, TICKET_COLUMNS)
