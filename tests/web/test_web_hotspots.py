@@ -88,3 +88,10 @@ def test_a_unit_member_does_not_learn_of_other_units_problems(
     html = client.get("/hotspots").text
     assert "妫水公园" not in html and "延庆镇" not in html
     assert "近30天没有顽疾" in html and "这段时间没有上报的问题" in html
+
+
+def test_every_configured_category_has_a_colour_of_its_own(services: AppServices) -> None:
+    """With 9 colours for 20 categories, 门前三包 and 违法建设 were the same blue in the chart."""
+    from bot.reports.hotspots.chart import PALETTE
+
+    assert len(set(PALETTE)) >= len(services.cfg.categories)
