@@ -263,8 +263,8 @@ class TicketService:
         ticket = self.get(ticket_id, for_update=True)
         rule = self._allow(ticket, Action.APPROVE_EXTENSION, actor)
         hours = self._pending_extension(ticket)
-        if ticket.fix_deadline is not None:
-            ticket.fix_deadline += timedelta(hours=hours)
+        if ticket.fix_deadline is not None:  # from now if it has passed: never a deadline already gone
+            ticket.fix_deadline = max(ticket.fix_deadline, self.clock.now()) + timedelta(hours=hours)
         ticket.pending_extension_hours = None
         self._event(ticket, EventType.EXTENSION_APPROVED, actor, data={"hours": hours})
         return self._arrived(ticket, rule)

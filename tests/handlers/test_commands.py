@@ -211,6 +211,21 @@ def test_extension_request_approve_and_reject(chat: Chat, services: AppServices)
     ]
 
 
+def test_an_extension_approved_after_the_deadline_runs_from_now(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """A tester: 延期 1天 asked and approved a day after the deadline set "新的整改期限" in the
+    past, and the overdue alarm followed a minute later, then 二次督办 to the leader."""
+    n = chat.report(PARKING)
+    chat.say(f"认领 {n}", sender="jtzd_zhou")
+    deadline = ticket(services, n).fix_deadline
+    assert deadline is not None
+    clock.set(deadline + timedelta(days=1))
+    chat.say(f"延期 {n} 1天 等拖车", sender="jtzd_zhou")
+    assert "已同意" in chat.say(f"同意延期 {n}", sender="ccb_wang")
+    assert ticket(services, n).fix_deadline == clock.now() + timedelta(days=1)
+
+
 def test_verify_refusals(chat: Chat, services: AppServices) -> None:
     n = chat.report(GARBAGE)
     assert chat.say(f"验收 {n} 通过") == f"#{n} 当前状态为「待认领」，不能验收"
