@@ -36,6 +36,10 @@ from models.ticket import MAX_TICKET_ID
 _PLACE_SAID = re.compile(r"^(?:在|位置\s*[:：]?|地点\s*[:：]?|地址\s*[:：]?)\s*(\S.{0,30})$")
 _PHOTO_MARKS = ("[图片]", "[照片]", "[image]", "[Image]", "［图片］")
 PLACE_ANSWER_MAX_CHARS = 40
+# A place answer that only points ("这里", "就在那边"): the reporter is standing there, the unit is not.
+_POINTING = re.compile(
+    r"(?:就|就是|在|就在)?(?:这里|那里|这边|那边|这儿|那儿|这块|那块|此处|这个地方|那个地方|这|那)[啊呀的了。！!]*"
+)
 _PLACE_LEAD_CHARS = 2  # "就在", "位于" before the place in an answer
 
 
@@ -67,8 +71,8 @@ def _place_said(cfg: GuanjiaConfig, parser: MessageParser, note: str) -> tuple[s
     """place_in_answer, and whether the line is surely a place: the parser located the place or
     the line says 在/地点：. The looser readings (a place word or a number somewhere) also take
     "那辆面包车在人行道上停三天了", which is a next report, not an answer."""
-    if not note:
-        return None, False
+    if not note or _POINTING.fullmatch(note):
+        return None, False  # "这里" names no place the unit could find
     said = _PLACE_SAID.match(note)
     found = parser.locate_clean(note)
     if said:
@@ -226,6 +230,8 @@ def attach_followup(
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     what += f"及{describe(evidence)}" if evidence is not None else ""
     text, mentions = f"已补充到 {numbers}：{what}", []
+    if awaiting_place and not place and note:  # "这里": the question still stands
+        text += "\n地点还未注明，请补充具体地点（路名、小区、门牌或附近的店）"
     for after, before in zip(supplemented, tickets, strict=True):
         if after.area != before.area and territorial_members(cfg, after.unit, after.area):
             # A territorial ticket now lies in a known community: that community is @-ed.

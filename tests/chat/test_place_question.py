@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app_services import AppServices
 from bot.chat.report import PLACE_QUESTION
 from bot.core.clock import ManualClock
@@ -87,3 +89,18 @@ def test_words_that_name_no_place_do_not_fill_it(chat: Chat, services: AppServic
     clock.advance(timedelta(seconds=20))
     chat.send("那个东西")
     assert load(services, n).location is None
+
+
+@pytest.mark.parametrize("answer", ["这里", "就在那边", "这儿"])
+def test_pointing_is_no_place_and_the_question_stands(
+    chat: Chat, services: AppServices, clock: ManualClock, answer: str
+) -> None:
+    """A tester's "这里" became the ticket's place, and every reminder after said 地点：这里."""
+    n = chat.report(NO_PLACE)
+    clock.advance(timedelta(seconds=20))
+    said = chat.say(answer)
+    assert load(services, n).location is None
+    assert said.endswith("地点还未注明，请补充具体地点（路名、小区、门牌或附近的店）")
+    clock.advance(timedelta(seconds=20))
+    chat.send("在幸福小区3号楼")
+    assert load(services, n).location == "幸福小区3号楼"
