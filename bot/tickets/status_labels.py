@@ -23,6 +23,7 @@ EVENT_LABELS = {
     "reopened": "验收不通过",
     "returned": "退回",
     "reassigned": "转派",
+    "recategorized": "改类",
     "extension_requested": "申请延期",
     "extension_approved": "同意延期",
     "extension_rejected": "拒绝延期",

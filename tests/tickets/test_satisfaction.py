@@ -131,3 +131,12 @@ def test_the_weekly_digest_and_the_units_page_show_the_satisfaction_rate(
     make_user(services, "wang", "supervisor")
     login(client, "wang")
     assert _cells(client.get("/units").text, "环卫中心")[-2:] == ["—", "50%"]  # 反弹率, 满意率
+
+
+def test_every_event_type_has_a_chinese_label() -> None:
+    """A tester read "最近：… 王督查recategorized" in a 查询 answer."""
+    from bot.tickets.status_labels import EVENT_LABELS
+    from models import EventType
+
+    types = {v for k, v in vars(EventType).items() if k.isupper() and isinstance(v, str)}
+    assert types - set(EVENT_LABELS) == set()
