@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.chat.cards import cards_for
+from bot.chat.commands import NATURAL
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
+from bot.core.errors import DomainError
 from bot.tickets.formatting import category_tag
 from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
@@ -35,7 +37,14 @@ from handlers.registry import command
 def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """报告整改完成（可附整改后照片），等待验收"""
     assert args.ticket_id is not None
-    ticket = ctx.service.fix(args.ticket_id, ctx.actor, args.rest or None, ctx.images)
+    try:
+        ticket = ctx.service.fix(args.ticket_id, ctx.actor, args.rest or None, ctx.images)
+    except DomainError:
+        if args.verb != NATURAL:
+            raise
+        # "3号好了" from the reporter, or about a ticket already fixed: a note, as any line about N.
+        ctx.service.supplement(args.ticket_id, ctx.actor, args.rest, (), None)
+        return Outcome([Reply(f"已补充到 #{args.ticket_id}：「{echo(args.rest)}」")], [args.ticket_id])
     photos = f"，整改照片{len(ctx.images)}张" if ctx.images else ""
     text = (
         f"#{ticket.id}{category_tag(ctx.cfg, ticket)}{ctx.cfg.unit_name(ticket.unit)}已报完成{photos}。"

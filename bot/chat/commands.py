@@ -42,6 +42,19 @@ _ASKING_AFTER_LEAD = re.compile(
 _LEADING_NUMBER = re.compile(r"^#?\s*(?P<n>\d{1,10})(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?")
 # A line quoting one of the bot's messages about #N that asks about it: "怎么还没人处理".
 _QUOTED_QUESTION = re.compile(r"怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|谁|吗|呢|[?？]")
+# A unit's own words about ticket N (CommandRegistry._natural): what the line says happened.
+NATURAL = "自然语句"
+_NATURAL_LEAD = re.compile(
+    r"^(?:#\s*(?P<h>\d{1,10})\s*号?|(?P<n>\d{1,10})\s*号(?![楼院线门栋幢口地摊铺位车间室层单日\d]))"
+    r"[\s,，:：、]*(?P<rest>\S.*)$",
+    re.S,
+)
+_NATURAL_NOT = re.compile(r"没|未|不|吗|么|呢|[?？]|还是|仍然|依然|又")
+_NATURAL_DONE = re.compile(
+    r"已经?[^，,。；;\s]{0,8}?(?:清走|清理|清运|处理|修复|修好|更新|更换|拆除|解决|整改|完成|疏通|弄好|搞定|劝离|拖走)"
+    r"|(?:处理|修|弄|搞|清理|整改)?好了|搞定"
+)
+_NATURAL_GOING = re.compile(r"马上去|这就去|马上到|马上处理|在路上|已安排|马上安排|立即处理")
 # Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
@@ -177,6 +190,22 @@ class CommandRegistry:
                 return UsageError(f"请写：{command.usage.replace('N', n)}，例如：{example}")
         return None
 
+    def _natural(self, text: str) -> CommandMatch | None:
+        """A unit's own words about ticket N: "23号树已经清走了" is 完成 23 (its verb NATURAL, so a
+        refusal adds the line as a note instead), "35号马上去" is "35号收到" (a quiet claim)."""
+        found = _NATURAL_LEAD.match(text)
+        if found is None or _NATURAL_NOT.search(found.group("rest")):
+            return None
+        n, rest = found.group("h") or found.group("n"), found.group("rest")
+        if _NATURAL_DONE.search(rest):
+            matched = self.match(f"完成 {n} {rest}")
+            if isinstance(matched, CommandMatch):
+                return CommandMatch(matched.command, CommandArgs(matched.args.ticket_id, text, NATURAL))
+        if _NATURAL_GOING.search(rest):
+            matched = self.match(f"{n}号收到 {rest}")
+            return matched if isinstance(matched, CommandMatch) else None
+        return None
+
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
 
@@ -208,7 +237,7 @@ class CommandRegistry:
         if not bare:
             if quoted_ticket is not None and _QUOTED_QUESTION.search(text):
                 return self._question(str(quoted_ticket))  # "怎么还没人处理" quoting "已登记 #9"
-            return None
+            return self._natural(text)
         command = self.by_verb(bare.group("verb"))
         if command is None or bare.group("verb") in command.everyday_verbs:
             return None

@@ -47,8 +47,8 @@ def test_the_reporter_says_the_fix_did_not_hold(chat: Chat, services: AppService
 
 def test_the_unit_remarking_on_its_own_ticket_is_not_told_about_itself(chat: Chat, services: AppServices) -> None:
     n = chat.report(GARBAGE)
-    outcome = chat.send(f"#{n} 车在路上了", sender="hws_chen")
-    assert outcome.replies[0].text == f"已补充到 #{n}：「＃{n} 车在路上了」"  # echoed safely
+    outcome = chat.send(f"#{n} 那边要派铲车", sender="hws_chen")
+    assert outcome.replies[0].text == f"已补充到 #{n}：「＃{n} 那边要派铲车」"  # echoed safely
     assert outcome.replies[0].mentions == ()
 
 

@@ -347,3 +347,29 @@ def test_a_command_asked_for_in_a_sentence_gets_how_to_write_it(
 
 def test_a_report_that_quotes_such_words_is_still_a_report(chat: Chat) -> None:
     assert "已登记 #1" in chat.say("幸福小区门口垃圾堆了好几天了 物业说不归我们管")
+
+
+@pytest.mark.parametrize(
+    "text", ["{n}号已经清走了 路通了", "{n}号好了", "{n}号垃圾已清理完了", "#{n} 已经找车拉走处理了"]
+)
+def test_a_units_own_words_for_done_report_the_fix(chat: Chat, services: AppServices, text: str) -> None:
+    """Week tester: "23号树已经清走了 路通了" was only a note; the ticket stayed 整改中, the
+    reporter's 验收 was refused, and the chase went on to 二次督办 at the leader's at 05:04."""
+    n = chat.report(GARBAGE)
+    chat.say(f"{n}号马上去", sender="hws_chen")
+    assert ticket(services, n).status == "claimed"
+    assert "已报完成" in chat.say(text.format(n=n), sender="hws_chen")
+    assert ticket(services, n).status == "fixed"
+
+
+@pytest.mark.parametrize("text", ["{n}号还没处理好", "{n}号处理好了吗", "{n}号又脏了"])
+def test_words_that_deny_or_ask_are_not_a_fix(chat: Chat, services: AppServices, text: str) -> None:
+    n = chat.report(GARBAGE)
+    chat.say(text.format(n=n), sender="hws_chen")
+    assert ticket(services, n).status == "dispatched"
+
+
+def test_the_reporter_saying_it_is_done_adds_a_note(chat: Chat, services: AppServices) -> None:
+    n = chat.report(GARBAGE)
+    assert chat.say(f"{n}号好了") == f"已补充到 #{n}：「{n}号好了」"
+    assert ticket(services, n).status == "dispatched"
