@@ -32,20 +32,22 @@ _ASKING = re.compile(
     r"^#?\s*(?P<n>\d+)\s*号?(?![楼院线门栋幢])\s*(?:工单|单子|的问题|问题|的事|那个|那件事)?\s*"
     r"(?:怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|处理了吗|好了吗|好了没|认领了吗|解决了吗|呢)"
 )
+# What follows "N号" when N is a place, not a ticket: 3号楼, 7号摊位, 2号口, 5号地块, 12号日…
+NOT_A_TICKET = "楼院线门栋幢口地摊铺位车间室层单日"
 # The same question with a few words before the number: "我报的1号是谁在弄", "请问3号处理了吗".
 _ASKING_AFTER_LEAD = re.compile(
     r"^(?:请问|问一下|问下|想问一下|想问下|我报的|我上报的|我反映的|我们报的|那个|昨天的?|刚才的?)\s*"
-    r"#?\s*(?P<n>\d+)(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?\s*(?:工单|单子|的问题|问题|的事|那个)?\s*"
+    rf"#?\s*(?P<n>\d+)(?!\d)(?!\s*号[{NOT_A_TICKET}])\s*号?\s*(?:工单|单子|的问题|问题|的事|那个)?\s*"
     r".{0,6}?(?:谁|怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|吗|没|呢|[?？])"
 )
 # The ticket a sentence opens with: "2号不是我们的", "#3 申请延期" (not 3号楼, 7号摊位).
-_LEADING_NUMBER = re.compile(r"^#?\s*(?P<n>\d{1,10})(?!\d)(?!\s*号[楼院线门栋幢口地摊铺位车间室层单日])\s*号?")
+_LEADING_NUMBER = re.compile(rf"^#?\s*(?P<n>\d{{1,10}})(?!\d)(?!\s*号[{NOT_A_TICKET}])\s*号?")
 # A line quoting one of the bot's messages about #N that asks about it: "怎么还没人处理".
 _QUOTED_QUESTION = re.compile(r"怎么|咋|为什么|为啥|什么时候|啥时候|何时|还没|到底|进度|谁|吗|呢|[?？]")
 # A unit's own words about ticket N (CommandRegistry._natural): what the line says happened.
 NATURAL = "自然语句"
 _NATURAL_LEAD = re.compile(
-    r"^(?:#\s*(?P<h>\d{1,10})\s*号?|(?P<n>\d{1,10})\s*号(?![楼院线门栋幢口地摊铺位车间室层单日\d]))"
+    rf"^(?:#\s*(?P<h>\d{{1,10}})\s*号?|(?P<n>\d{{1,10}})\s*号(?![{NOT_A_TICKET}\d]))"
     r"[\s,，:：、]*(?P<rest>\S.*)$",
     re.S,
 )

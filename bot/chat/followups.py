@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.chat.commands import NOT_A_TICKET
 from bot.chat.evidence import add_evidence, attach_evidence, describe
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.chat.reading import ReadMessage
@@ -270,7 +271,7 @@ def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessa
 # place (3号楼, 7号摊位, 2号口) and not a date ("12号下午开会", "5号前完成"), which chat is full of.
 _BY_NUMBER = re.compile(
     r"^(?:#\s*(?P<hash>\d{1,10})|(?P<n>\d{1,10})\s*号"
-    r"(?![楼院线门栋幢口地摊铺位车间室层单日\d\-－~～至到]|上午|下午|晚上|早上|中午|凌晨|之前|以前|前|之后|以后|后"
+    rf"(?![{NOT_A_TICKET}\d\-－~～至到]|上午|下午|晚上|早上|中午|凌晨|之前|以前|前|之后|以后|后"
     r"|开始|起|左右|开会|检查|迎检|放假|上班|下班|周|星期|当天|那天|这天|全天|统一))"
     r"[\s,，:：、]*\S",
     re.S,
