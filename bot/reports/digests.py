@@ -11,8 +11,9 @@ lists show tickets' current state.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -137,6 +138,12 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
     counts = _day_counts(session, period, group_id)
     lines = [f"【创城日报】{period.label} {scope}（{when}）"]
     lines.append("今日：" + " · ".join(f"{label}{n}" for label, n in counts.items()))
+    evening = _evening_before(cfg, period)
+    if evening.start < as_of:  # what happened after yesterday's digest went out is in no other
+        after = _day_counts(session, evening, group_id)
+        if any(after.values()):
+            since = f"{cfg.digests.daily_time:%H:%M}"
+            lines.append(f"昨日{since}后：" + " · ".join(f"{label}{n}" for label, n in after.items()))
     by_unit = _open_by_unit(session, cfg, group_id)
     if by_unit:
         lines.append(
@@ -150,6 +157,14 @@ def daily_digest(session: Session, cfg: GuanjiaConfig, on: date, now: datetime, 
     if suspected:
         lines.append(f"疑似上报 {suspected} 条，请到台账查看")
     return Digest("\n".join(lines))
+
+
+def _evening_before(cfg: GuanjiaConfig, period: periods.Period) -> periods.Period:
+    """The day before `period`, from the daily digest's time to midnight: the pushed digest of
+    that day went out at daily_time and could not count it."""
+    day = period.first - timedelta(days=1)
+    local = datetime.combine(day, cfg.digests.daily_time, tzinfo=ZoneInfo(cfg.timezone))
+    return periods.Period(day, day, local.astimezone(UTC), period.start)
 
 
 def _pending_suspects(session: Session, as_of: datetime, group_id: str | None) -> int:

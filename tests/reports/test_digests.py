@@ -234,3 +234,19 @@ def test_a_cjk_font_is_found_on_this_machine() -> None:
     from bot.reports.kpi_chart import cjk_font
 
     assert cjk_font() is not None, "install fonts-wqy-microhei (see .ci/run)"
+
+
+def test_the_next_days_digest_counts_what_came_after_the_last_one(
+    chat: Chat, clock: ManualClock, services: AppServices
+) -> None:
+    """Week tester: the pushed digest counts the day up to 17:30, so a report at 21:50 and a
+    close at 18:40 were in no digest the group ever saw."""
+    build_day(chat, clock)
+    clock.set(at(23, 21, 50))
+    chat.report("百泉街与新兴西路交叉口垃圾堆了两天了")
+    clock.set(at(24, 17, 30))
+    lines = daily_text(services, clock.now()).splitlines()
+    assert lines[1] == "今日：新增0 · 派单0 · 认领0 · 整改0 · 销账0"
+    assert lines[2] == "昨日17:30后：新增1 · 派单1 · 认领0 · 整改0 · 销账0"
+    clock.set(at(25, 17, 30))
+    assert "昨日17:30后" not in daily_text(services, clock.now())  # a quiet evening adds no line
