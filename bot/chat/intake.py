@@ -205,7 +205,7 @@ class Intake:
 
     def _quoted_ticket(self, msg: IncomingMessage) -> int | None:
         """The one #N a quoted message names (bot/chat/reading.py), read before the write transaction."""
-        return quoted_ticket(self.session_factory, msg, self.clock.now())
+        return quoted_ticket(self.session_factory, msg)
 
     def _learned(self) -> Learned | None:
         """The words corrections taught, read before the write transaction (cached by RoutingMemory)."""

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat.commands import CommandMatch, CommandRegistry, UsageError
@@ -116,32 +115,35 @@ def _recorded_text(session_factory: sessionmaker[Session], msg: IncomingMessage)
     return "\n".join([text, *(r.text for r in answer.replies)])
 
 
-def quoted_ticket(session_factory: sessionmaker[Session], msg: IncomingMessage, now: datetime) -> int | None:
+def quoted_ticket(session_factory: sessionmaker[Session], msg: IncomingMessage) -> int | None:
     """The quote's own #N; else, for a quoted report (no #N in it), what guanjia answered it:
     found by the quoted message's id, or by its text among this group's recent messages."""
     found = ticket_in(msg.quoted_text) if msg.quoted_text else None
     if found is None and msg.quoted_msg_id:
         found = ticket_in(_recorded_text(session_factory, msg))
     if found is None and msg.quoted_text:
-        found = ticket_in(_recorded_by_text(session_factory, msg, now))
+        found = ticket_in(_recorded_by_text(session_factory, msg))
     return found
 
 
-_QUOTED_WITHIN = timedelta(days=7)  # how far back a quoted report is looked for by its text
+# How far back a quoted report is looked for by its text: the last this many messages of the
+# whole intake, read by primary key, so the cost stays bounded however large the table grows
+# (a group's own index would walk all its history when the text is not there).
+_QUOTED_RECENT_MESSAGES = 10_000
 
 
-def _recorded_by_text(session_factory: sessionmaker[Session], msg: IncomingMessage, now: datetime) -> str:
+def _recorded_by_text(session_factory: sessionmaker[Session], msg: IncomingMessage) -> str:
     """The answer guanjia gave the latest recent message of this group with the quoted text
     (WeCom quotes carry the text only)."""
-    since = now - _QUOTED_WITHIN
-    query = (
-        select(InboundMessage.response)
-        .where(InboundMessage.group_id == msg.group_id, InboundMessage.text == msg.quoted_text)
-        .where(InboundMessage.received_at >= since)
-        .order_by(InboundMessage.id.desc())
-        .limit(1)
-    )
     with session_factory() as session:
+        newest = session.scalar(select(func.max(InboundMessage.id))) or 0
+        query = (
+            select(InboundMessage.response)
+            .where(InboundMessage.id > newest - _QUOTED_RECENT_MESSAGES)
+            .where(InboundMessage.group_id == msg.group_id, InboundMessage.text == msg.quoted_text)
+            .order_by(InboundMessage.id.desc())
+            .limit(1)
+        )
         response = session.scalar(query)
     answer = Outcome.from_json(response) if response else Outcome()
     return "\n".join(r.text for r in answer.replies)
