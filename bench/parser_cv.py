@@ -116,6 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tune", choices=("dev", "fold"), default="dev", help="where thresholds are tuned")
     parser.add_argument("--urgent-recall", type=float, default=URGENT_RECALL)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--misses", help="also write the held-out misses, grouped by kind, to this JSON file")
     parser.add_argument(
         "--models",
         default=str(ROOT / "var" / "parser_cv"),
@@ -221,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     print(line("mean", mean, "  (sd " + " ".join(f"{spread[k]:.3f}" for k in FIGURES) + ")"))
     total = pooled(scores)
     print(line("pooled", total))
+    if args.misses:
+        grouped: dict[str, list[str]] = {}
+        for s in scores:
+            for kind, rows in s.misses.items():
+                grouped.setdefault(kind, []).extend(rows)
+        Path(args.misses).write_text(json.dumps(grouped, ensure_ascii=False, indent=1), encoding="utf-8")
     if args.json:
         out = {"options": asdict(options), "tune": args.tune, "urgent_recall": args.urgent_recall}
         out |= {"folds": [s.figures for s in scores], "mean": mean, "pooled": total}
