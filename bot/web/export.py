@@ -22,6 +22,7 @@ from bot.reports.ledger_export import XLSX, file_chunks
 from bot.reports.ledger_query import LedgerFilter
 from bot.reports.periods import local_date
 from bot.web.deps import CurrentUser, Services, render
+from bot.web.ledger_routes import date_problems
 from bot.web.templating import Fmt
 
 router = APIRouter()
@@ -36,6 +37,12 @@ def ledger_xlsx(request: Request, services: Services, user: CurrentUser) -> Resp
     cfg = services.cfg
     now = services.clock.now()
     flt = LedgerFilter.from_query(request.query_params, cfg)
+    # The page shows a dropped date above the list; a file has nowhere to say it, and a
+    # silently dropped date would export the whole ledger under a name that looks filtered.
+    problems = date_problems(request.query_params, flt)
+    if problems:
+        context = {"user": user, "title": "导出的日期有误", "message": "；".join(problems) + "。请改正后再导出"}
+        return render(request, "error.html", context, status_code=422)
     # A unit member's ledger is the unit's; another unit in the query string is ignored.
     flt = replace(flt, unit="", page=1) if user.scope_unit else replace(flt, page=1)
     threshold = services.settings.export_job_rows

@@ -148,3 +148,22 @@ def test_bad_dates_are_named_on_the_page(client: TestClient, services: AppServic
     hostile = client.get("/?since=<b>x</b>" + "9" * 500).text
     [alert] = date_alerts(hostile)
     assert "<b>" not in hostile and "&lt;b&gt;" in alert and len(alert) < 120
+
+
+def test_export_with_a_bad_date_is_refused_not_the_whole_ledger(
+    client: TestClient, services: AppServices, chat
+) -> None:
+    """/ledger.xlsx?since=2026-13-45 used to drop the date and export every ticket under a
+    name that looked filtered; the file has no room for the page's warning, so it is refused."""
+    chat.report(GARBAGE)
+    make_user(services, "wang", "supervisor")
+    login(client, "wang")
+    answer = client.get("/ledger.xlsx?since=2026-13-45&until=<b>x</b>")
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "开始日期无效：2026-13-45（请按 年-月-日 填写）" in answer.text
+    assert "结束日期无效：&lt;b&gt;x&lt;/b&gt;" in answer.text and "<b>x" not in answer.text
+    backwards = client.get("/ledger.xlsx?since=2026-12-01&until=2026-11-01")
+    assert backwards.status_code == 422 and "晚于结束日期" in backwards.text
+    good = client.get("/ledger.xlsx?since=2026-01-01&until=2026-12-31")
+    assert good.status_code == 200 and good.headers["content-type"].startswith("application/vnd.openxmlformats")
