@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "handlers.fix",
     "handlers.returning",
     "handlers.reassign",
+    "handlers.urge",
     "handlers.recategorize",
     "handlers.extension",
     "handlers.verify",

@@ -42,6 +42,8 @@ class EventType:
     # The reporter's 满意度 on a closed ticket (data: unit); 不满意 reopens it as 二次督办.
     SATISFIED = "satisfied"
     DISSATISFIED = "dissatisfied"
+    # 催办 by the 创城办 (bot/tickets/supervision): a nudge to the unit, no change of state.
+    URGED = "urged"
 
 
 class TicketEvent(Base):

@@ -46,6 +46,8 @@ class Action(StrEnum):
     RECHECK_REBOUND = "recheck_rebound"
     SATISFIED = "satisfied"
     DISSATISFIED = "dissatisfied"
+    # 催办: the 创城办 presses the unit on an open ticket; an event, no change of state.
+    URGE = "urge"
 
 
 class Role(StrEnum):
@@ -82,6 +84,7 @@ ACTION_LABELS = {
     Action.RECHECK_REBOUND: "回头看",
     Action.SATISFIED: "评价满意度",
     Action.DISSATISFIED: "评价满意度",
+    Action.URGE: "催办",
 }
 # How a refusal names a supervisor-only action (kept as users have always read it).
 _SUPERVISOR_ONLY_TEXT = {Action.REASSIGN: "转派工单", Action.RECATEGORIZE: "更改工单类别"}
@@ -127,6 +130,7 @@ TABLE: dict[tuple[TicketStatus, Action], Rule] = {
         *_rules(Action.RECHECK_REBOUND, (S.CLOSED,), {Role.RECHECK_INSPECTOR, _SUP}, S.DISPATCHED),
         *_rules(Action.SATISFIED, (S.CLOSED,), {_REP}, None),
         *_rules(Action.DISSATISFIED, (S.CLOSED,), {_REP}, S.DISPATCHED),
+        *_rules(Action.URGE, _UNIT_WORK, {_SUP}, None),
     ]
 }
 

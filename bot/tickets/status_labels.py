@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "rebound": "回头看反弹",
     "satisfied": "满意",
     "dissatisfied": "不满意（二次督办）",
+    "urged": "催办",
 }
 
 

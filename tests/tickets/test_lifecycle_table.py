@@ -20,6 +20,7 @@ from bot.core.errors import DomainError
 from bot.tickets.aftercare import Aftercare
 from bot.tickets.lifecycle import TABLE, Action, Role, who_may
 from bot.tickets.service import TicketService
+from bot.tickets.supervision import urge
 from config import GuanjiaConfig
 from models import Recheck, Ticket, TicketEvent, TicketStatus
 from tests.support.lifecycle_helpers import REPORTER, SUPERVISOR, make_ticket
@@ -59,6 +60,7 @@ CALLS: dict[Action, Callable[[TicketService, Ticket, Actor], Any]] = {
     Action.RECHECK_REBOUND: lambda svc, t, a: Aftercare(svc).recheck(t.id, a, False, "又堆了", PHOTO),
     Action.SATISFIED: lambda svc, t, a: Aftercare(svc).rate(t.id, a, True, None),
     Action.DISSATISFIED: lambda svc, t, a: Aftercare(svc).rate(t.id, a, False, "没清干净"),
+    Action.URGE: lambda svc, t, a: urge(svc, t.id, a, "领导在问"),
 }
 
 
