@@ -12,7 +12,7 @@ from bot.tickets.permissions import acts_for_unit
 from handlers.registry import command
 
 
-@command("认领", "接单", "收到", usage="认领 N", permission=who_may(Action.CLAIM), everyday=("收到",))
+@command("认领", "接单", "收到", usage="认领 N", permission=who_may(Action.CLAIM), everyday=("收到",), several=True)
 def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """认领工单，开始整改计时（单位成员回复「N号收到」也算认领）"""
     assert args.ticket_id is not None

@@ -33,6 +33,7 @@ from handlers.registry import command
     "已解决",
     usage="完成 N [说明]",
     permission=who_may(Action.FIX),
+    several=True,
 )
 def fix(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """报告整改完成（可附整改后照片），等待验收"""

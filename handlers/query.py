@@ -23,6 +23,7 @@ from models import TicketStatus
     accepts_rest=False,
     writes=False,
     answers_questions=True,
+    several=True,
 )
 def show(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """查看一张工单的状态、期限和最近进展"""

@@ -61,6 +61,42 @@ _NATURAL_GOING = re.compile(r"马上去|这就去|马上到|马上处理|在路�
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
 _ASKED_REST = re.compile(r"^了?\s*(?:(?:吗|么|没|没有|呢)\s*[?？]*|[?？]+)$")
+# One of several tickets a line names ("认领 3 4", "3号和4号已处理", "1,2号收到"): digits with
+# # or 号 or neither, never a place (3号楼, 7号摊位: NOT_A_TICKET); and what joins two of them.
+_LISTED = re.compile(rf"#?\s*(?P<d>\d+)(?P<mark>\s*号(?![{NOT_A_TICKET}]))?")
+_LIST_GAP = re.compile(r"[\s,，、/]*(?:和|及|与|跟)?[\s,，、/]*(?=[#\d])")
+_PLACE_MARK = re.compile(r"\s*号")
+# More tickets than this in one line is refused: a reply stays readable, and a pasted list of
+# hundreds of numbers does not hold the writer every message waits for.
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """Two or more ticket numbers at the head of a line (after the verb, if it comes first)."""
+
+    numbers: tuple[str, ...]  # digits as written
+    end: int  # where the list ends in the text
+    marked: bool  # the last one is written 29号 or #29, not a bare 29 (which may count: "5 2处")
+
+
+def _listed_numbers(text: str, pos: int) -> _Listed | None:
+    """The list of numbers at `pos`, or None: fewer than two, or one of them a place ("3号楼和
+    5号楼之间" is a report, not tickets 3 and 5)."""
+    numbers: list[str] = []
+    while True:
+        found = _LISTED.match(text, pos)
+        if found is None:
+            return None
+        if not found.group("mark") and _PLACE_MARK.match(text, found.end()):
+            return None  # 3号楼: the 号 belongs to a place
+        numbers.append(found.group("d"))
+        marked = bool(found.group("mark")) or found.group(0).startswith("#")
+        pos = found.end()
+        gap = _LIST_GAP.match(text, pos)
+        if gap is None or _LISTED.match(text, gap.end()) is None:
+            return _Listed(tuple(numbers), pos, marked) if len(numbers) > 1 else None
+        pos = gap.end()
 
 
 @dataclass(frozen=True)
@@ -91,6 +127,9 @@ class Command:
     # after the verb without a number ("验收不通过，车还在"), the line is this command missing
     # its number (or taking a quoted ticket's), however long, never a sentence for the parser.
     leading_words: tuple[str, ...] = ()
+    # True: one line may name several tickets ("认领 3 4", "3号和4号已处理"); the pipeline runs
+    # the command once per ticket (bot/chat/pipeline.py, CommandStep).
+    several: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,13 +142,16 @@ class UsageError:
 @dataclass(frozen=True)
 class CommandMatch:
     command: Command
-    args: CommandArgs
+    args: CommandArgs  # for several tickets: the first one's, and the verb and rest they share
+    # The tickets a line names with one verb ("27号 29号都已经处理好了"), in order, each once;
+    # empty when it names one (args.ticket_id).
+    tickets: tuple[int, ...] = ()
 
 
 @dataclass
 class CommandRegistry:
     commands: list[Command] = field(default_factory=list)
-    _compiled: tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = field(
+    _compiled: tuple[tuple[str, ...], tuple[re.Pattern[str], ...]] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -127,6 +169,7 @@ class CommandRegistry:
         phrasings: tuple[str, ...] = (),
         example: str = "",
         leading_words: tuple[str, ...] = (),
+        several: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             taken = {v for c in self.commands for v in c.verbs}
@@ -153,14 +196,17 @@ class CommandRegistry:
                     phrasings=phrasings,
                     example=example,
                     leading_words=leading_words,
+                    several=several,
                 )
             )
             return func
 
         return register
 
-    def _patterns(self) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-        """The three command shapes, compiled once per set of verbs (every message is tried against them)."""
+    def _patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The command shapes, compiled once per set of verbs (every message is tried against them):
+        verb and number, number and verb, the verb alone; a verb before a list of numbers, and
+        the verb after one (`_several`)."""
         verbs = tuple(sorted((v for c in self.commands for v in c.verbs), key=len, reverse=True))
         if self._compiled is None or self._compiled[0] != verbs:
             alternation = "|".join(map(re.escape, verbs))
@@ -169,9 +215,11 @@ class CommandRegistry:
                 re.compile(rf"^(?P<verb>{alternation})\s*{number}(?P<rest>.*)$", re.S),
                 re.compile(rf"^#?\s*(?P<n>\d+)\s*号?\s*{_BETWEEN}(?P<verb>{alternation})(?P<rest>.*)$", re.S),
                 re.compile(rf"^(?P<verb>{alternation})(?P<rest>.*)$", re.S),
+                re.compile(rf"^(?P<verb>{alternation})\s*"),
+                re.compile(rf"^\s*{_BETWEEN}(?P<verb>{alternation})(?P<rest>.*)$", re.S),
             )
-            self._compiled = (verbs, *patterns)
-        return self._compiled[1], self._compiled[2], self._compiled[3]
+            self._compiled = (verbs, patterns)
+        return self._compiled[1]
 
     def _question(self, digits: str) -> CommandMatch | None:
         """A question about ticket `digits`: the command that answers questions, run on it."""
@@ -208,6 +256,47 @@ class CommandRegistry:
             return matched if isinstance(matched, CommandMatch) else None
         return None
 
+    def _several(self, text: str) -> CommandMatch | UsageError | None:
+        """Several tickets and one verb: "认领 3 4", "完成 5、6", "3号4号我们认领", "11 12号收到",
+        "3号和4号已处理", "27号 29号都已经处理好了" (a unit's own words, as `_natural`), and
+        "3号4号完成了吗" (a question: 查询 each). Only a command marked `several` takes a list;
+        "延期 3 2天" is one ticket and two days."""
+        verb_lead, verb_after = self._patterns()[3:]
+        lead = verb_lead.match(text)
+        listed = _listed_numbers(text, lead.end() if lead else 0)
+        if listed is None:
+            return None
+        after = text[listed.end :]
+        if lead:
+            if not listed.marked and after[:1] not in ("", *_NOTE_SEPARATORS):
+                return None  # "完成 5 2处已清运": the 2 counts heaps, it names no ticket
+            verb, rest = lead.group("verb"), after
+        else:
+            found = verb_after.match(after)
+            if found is None:
+                return self._several_natural(text, listed)
+            verb, rest = found.group("verb"), found.group("rest")
+        command = self.by_verb(verb)
+        if command is None or not command.several:
+            return None
+        if _ASKED_REST.match(rest.strip()):
+            answering = next((c for c in self.commands if c.answers_questions), None)
+            return _listed_match(answering, listed, "", "") if answering is not None else None
+        return _listed_match(command, listed, rest.strip(" \t\n,，:：;；"), verb)
+
+    def _several_natural(self, text: str, listed: _Listed) -> CommandMatch | UsageError | None:
+        """`_natural` for a line opening with several numbers: "27号 29号都清走了", "5号6号马上去"."""
+        rest = text[listed.end :].lstrip(" \t\n,，:：、")
+        if not listed.marked or not rest or rest[0] in "#0123456789" or _NATURAL_NOT.search(rest):
+            return None
+        if _NATURAL_DONE.search(rest):
+            fix = self.by_verb("完成")
+            return _listed_match(fix, listed, text, NATURAL) if fix is not None and fix.several else None
+        if _NATURAL_GOING.search(rest):
+            claim = self.by_verb("收到")
+            return _listed_match(claim, listed, rest, "收到") if claim is not None and claim.several else None
+        return None
+
     def by_verb(self, verb: str) -> Command | None:
         return next((c for c in self.commands if verb in c.verbs), None)
 
@@ -217,7 +306,10 @@ class CommandRegistry:
         `quoted_ticket` is the number a quoted message names (bot/chat/reading.py): a command
         written without one ("已整改" quoting "已登记 #12") is about that ticket.
         """
-        verb_first_re, number_first_re, bare_re = self._patterns()
+        several = self._several(text)
+        if several is not None:
+            return several
+        verb_first_re, number_first_re, bare_re = self._patterns()[:3]
         verb_first = verb_first_re.match(text)
         number_first = number_first_re.match(text)
         bare = bare_re.match(text)
@@ -229,8 +321,7 @@ class CommandRegistry:
                 if command and command.takes_ticket:
                     digits = found.group("n").lstrip("0") or "0"
                     if len(digits) > _MAX_TICKET_DIGITS:
-                        what = "工单 #" if command.number_label == "工单号" else f"{command.number_label} "
-                        return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
+                        return _too_long(command, digits)
                     rest = found.group("rest").strip(" \t\n,，:：;；")
                     return CommandMatch(command, CommandArgs(int(digits), rest, found.group("verb")))
         asking = (_ASKING.match(text) or _ASKING_AFTER_LEAD.match(text)) if not bare else None
@@ -257,3 +348,25 @@ class CommandRegistry:
         if rest and not command.accepts_rest:
             return None
         return CommandMatch(command, CommandArgs(None, rest, bare.group("verb")))
+
+
+def _too_long(command: Command, digits: str) -> UsageError:
+    """A number too long to name a ticket (or anything `command` numbers)."""
+    what = "工单 #" if command.number_label == "工单号" else f"{command.number_label} "
+    return UsageError(f"没有找到{what}{digits[:_MAX_TICKET_DIGITS]}…")
+
+
+def _listed_match(command: Command, listed: _Listed, rest: str, verb: str) -> CommandMatch | UsageError:
+    """`command` on each ticket of the list, each once; a number too long for a ticket refuses
+    the line, as it refuses one written alone."""
+    tickets: list[int] = []
+    for written in listed.numbers:
+        digits = written.lstrip("0") or "0"
+        if len(digits) > _MAX_TICKET_DIGITS:
+            return _too_long(command, digits)
+        if int(digits) not in tickets:
+            tickets.append(int(digits))
+    if len(tickets) > MAX_LISTED:
+        return UsageError(f"一条消息最多写{MAX_LISTED}个工单号，请分几条发")
+    args = CommandArgs(tickets[0], rest, verb)
+    return CommandMatch(command, args, tuple(tickets) if len(tickets) > 1 else ())

@@ -27,14 +27,15 @@ report to follow up), and the next step is tried. The last step answers every me
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.chat.commands import CommandMatch, UsageError
-from bot.chat.context import ChatContext
+from bot.chat.commands import Command, CommandMatch, UsageError
+from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.followups import (
     attach_after_photos,
     attach_followup,
@@ -43,7 +44,7 @@ from bot.chat.followups import (
     remark_candidate,
     remark_on_ticket,
 )
-from bot.chat.messages import Outcome, Reply
+from bot.chat.messages import Card, Outcome, Reply
 from bot.chat.reading import ReadMessage
 from bot.chat.report import handle_report
 from bot.chat.suspects import SuspectService
@@ -130,19 +131,68 @@ class CommandStep(Step[CommandMatch]):
         return message.command if isinstance(message.command, CommandMatch) else None
 
     def handle(self, turn: Turn, found: CommandMatch) -> Outcome:
-        if not found.command.writes:  # nothing to undo
+        if found.tickets:
+            return self._several(turn, found)
+        done = self._one(turn, found.command, found.args)
+        return Outcome([Reply(done.reason)]) if isinstance(done, DomainError) else done
+
+    @staticmethod
+    def _one(turn: Turn, command: Command, args: CommandArgs) -> Outcome | DomainError:
+        """The command run once, or why it was refused (and then it changed nothing)."""
+        if not command.writes:  # nothing to undo
             try:
-                return found.command.func(turn.chat_context(), found.args)
+                return command.func(turn.chat_context(), args)
             except DomainError as refused:
-                return Outcome([Reply(refused.reason)])
+                return refused
         savepoint = turn.session.begin_nested()
         try:
-            outcome = found.command.func(turn.chat_context(), found.args)
+            outcome = command.func(turn.chat_context(), args)
         except DomainError as refused:
             savepoint.rollback()
-            return Outcome([Reply(refused.reason)])
+            return refused
         savepoint.commit()
         return outcome
+
+    def _several(self, turn: Turn, found: CommandMatch) -> Outcome:
+        """One verb and several tickets ("27号 29号都已经处理好了", "认领 3 4"): the command on each
+        ticket in turn, exactly as if each had its own line (the same handler, permission checks
+        and savepoint), and one reply listing each ticket's outcome.
+
+        A number that names no ticket refuses the whole line and changes nothing: it is a typo,
+        and the sender may have meant another ticket that is then left undone without their
+        knowing (the rule for bad input, as `不合格 1 4 9` refuses a number past the checklist).
+        A refusal of an existing ticket (another unit's, already closed, claimed by someone
+        else) is about that ticket only: the others are done, and its own refusal, the one the
+        single command gives, is listed in its place; the sender can act on it alone.
+        """
+        service = turn.chat_context().service
+        missing: list[int] = []
+        for ticket_id in found.tickets:
+            try:
+                service.get(ticket_id)
+            except DomainError:
+                missing.append(ticket_id)
+        if missing:
+            numbers = "、".join(f"#{n}" for n in missing)
+            return Outcome([Reply(f"没有找到工单 {numbers}，本条消息未处理任何工单，请核对工单号后重发")])
+        texts: list[str] = []
+        mentions: list[str] = []
+        cards: list[Card] = []
+        tickets: list[int] = []
+        for ticket_id in found.tickets:
+            done = self._one(turn, found.command, replace(found.args, ticket_id=ticket_id))
+            if isinstance(done, DomainError):
+                named = re.search(rf"#{ticket_id}(?!\d)", done.reason)
+                texts.append(done.reason if named else f"#{ticket_id} {done.reason}")
+                continue
+            for reply in done.replies:
+                texts.append(reply.text)
+                mentions += [m for m in reply.mentions if m not in mentions]
+                cards += reply.cards
+            tickets += [t for t in done.tickets if t not in tickets]
+        if not texts:  # "11 12号收到" from someone the 收到 is only chat for: quiet, as for one
+            return Outcome([], tickets)
+        return Outcome([Reply("\n".join(texts), tuple(mentions), tuple(cards))], tickets)
 
 
 class PhrasedStep(Step[UsageError]):
