@@ -23,5 +23,5 @@ def show_help(ctx: ChatContext, args: CommandArgs) -> Outcome:
         lines.append(
             f"验收不能由报完成的单位自己进行；超时未认领、整改时限只剩最后{share}或已超期的工单，撤销需由创城办办理。"
         )
-    lines.append("工单号可写 12、#12 或全角数字；认领、完成、查询可一次写几张：认领 3 4、3号和4号已处理。")
+    lines.append("工单号可写 12、#12 或全角数字；认领、完成、查询、催办可一次写几张：认领 3 4、3号和4号已处理。")
     return Outcome([Reply("\n".join(lines))], [])

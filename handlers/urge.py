@@ -13,7 +13,7 @@ from handlers.registry import command
 from models import TicketStatus
 
 
-@command("催办", "督办", usage="催办 N [说明]", permission=who_may(Action.URGE))
+@command("催办", "督办", usage="催办 N [说明]", permission=who_may(Action.URGE), several=True)
 def urge(ctx: ChatContext, args: CommandArgs) -> Outcome:
     """催促责任单位尽快认领或整改（@该单位，记入工单时间线，不改变期限）"""
     assert args.ticket_id is not None

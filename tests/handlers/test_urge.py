@@ -56,3 +56,16 @@ def test_urge_is_the_offices_and_only_on_open_work(chat: Chat, services: AppServ
     assert chat.say(f"催办 {n}", sender="ccb_wang") == f"#{n} 当前状态为「待验收」，不能催办"
     assert "urged" not in event_types(services, n)
     assert "催办 N [说明]" in chat.say("帮助")
+
+
+def test_urge_several_tickets_in_one_line(chat: Chat, services: AppServices) -> None:
+    """The office reads the overdue list and presses its tickets at once: "催办 1 2"."""
+    first = chat.report(GARBAGE)
+    second = chat.report("东关大街与北环路交叉口有辆白色轿车停在人行道上，行人只能走机动车道")
+    outcome = chat.send(f"催办 {first} {second} 今天下班前处理", sender="ccb_wang")
+    [reply] = outcome.replies
+    lines = reply.text.splitlines()
+    assert lines[0].startswith(f"📣 王督查催办 #{first}") and lines[0].endswith("今天下班前处理")
+    assert lines[2].startswith(f"📣 王督查催办 #{second}")
+    assert {"hws_chen"} <= set(reply.mentions) and len(reply.mentions) > 1, "both units are @-ed"
+    assert event_types(services, first)[-1] == event_types(services, second)[-1] == "urged"
