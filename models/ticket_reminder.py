@@ -20,8 +20,9 @@ class ReminderKind:
     CLAIM_OVERDUE = "claim_overdue"
     FIX_OVERDUE = "fix_overdue"
     FIX_OVERDUE_LEADERS = "fix_overdue_leaders"
-    # 迎检 only: the overdue alarm again every campaign.overdue_repeat_hours; the key's
-    # `deadline` is the repeat's slot (deadline + n × interval), so each slot is sent once.
+    # 迎检 only: the overdue alarm again campaign.overdue_repeat_hours after the previous one
+    # for the same deadline; the key's `deadline` is the instant the repeat fell due (that
+    # alarm's created_at + the interval), so each is sent once.
     CLAIM_OVERDUE_AGAIN = "claim_overdue_again"
     FIX_OVERDUE_AGAIN = "fix_overdue_again"
 

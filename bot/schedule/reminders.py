@@ -5,9 +5,20 @@ Run as of any instant (`sweep(session, cfg, now)`): the scheduler calls it every
 ticket_reminders and written with its outbox message in one transaction, so a second sweep,
 a restart or a second process never sends it twice.
 
+A ticket gets at most one overdue alarm per sweep: the claim alarm only while the fix
+deadline is ahead (once that has passed, 超期未整改 says more and @s the same people), so
+quiet hours that hold both release only the fix alarm, and the claim alarm is not due later
+either (nothing is written for it: no row, no `reminded` event).
+
 During 迎检 (bot/tickets/campaign/) reminders come more often: 二次督办 after
 `leader_escalation_hours × campaign.reminder_factor`, and an overdue ticket's alarm is
-repeated every `campaign.overdue_repeat_hours` (keyed by the repeat's slot).
+repeated `campaign.overdue_repeat_hours` after the previous alarm for the same deadline
+(plain or repeat) was queued — counted from what went out, not from the deadline, so
+switching the period on, or quiet hours, never bring two alarms closer than the interval, and
+there is no repeat before the first alarm (its text: bot/schedule/reminder_texts.py).
+
+When quiet hours end, the reminders they held for one group go out as one list
+(`held_list`) rather than one message each; 二次督办 stays its own message to the leaders.
 """
 
 from __future__ import annotations
@@ -17,15 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.core.actor import BOT
 from bot.core.db import insert_unless_present
 from bot.outbound.outbox import enqueue
+from bot.schedule.reminder_texts import held_list, message
 from bot.tickets.campaign import period_at
-from bot.tickets.dispatcher import unit_mentions
-from bot.tickets.formatting import category_tag, hours_text, place_text, time_text
 from config.schema import GuanjiaConfig
 from models import EventType, ReminderKind, Ticket, TicketEvent, TicketReminder, TicketStatus
 
@@ -47,6 +57,27 @@ _RULES = (
     _Rule(K.FIX_OVERDUE, (S.DISPATCHED, S.CLAIMED), lambda t: t.fix_deadline),
     _Rule(K.FIX_OVERDUE_LEADERS, (S.DISPATCHED, S.CLAIMED), lambda t: t.fix_deadline),
 )
+# The alarms to the unit: one per ticket and sweep. The repeat of each counts from the
+# latest of its family queued since the deadline.
+_ALARMS = (K.CLAIM_OVERDUE, K.FIX_OVERDUE, K.CLAIM_OVERDUE_AGAIN, K.FIX_OVERDUE_AGAIN)
+_FAMILY = {
+    K.CLAIM_OVERDUE_AGAIN: (K.CLAIM_OVERDUE, K.CLAIM_OVERDUE_AGAIN),
+    K.FIX_OVERDUE_AGAIN: (K.FIX_OVERDUE, K.FIX_OVERDUE_AGAIN),
+}
+# Order of the lines in a list of held reminders: the most severe first.
+_RANK = {K.FIX_OVERDUE_AGAIN: 0, K.FIX_OVERDUE: 0, K.CLAIM_OVERDUE_AGAIN: 1, K.CLAIM_OVERDUE: 1, K.FIX_SOON: 2}
+
+
+@dataclass(frozen=True)
+class _Due:
+    """One reminder due now: its `key` (ticket_reminders.deadline) is the deadline, or for a
+    repeat the instant it fell due; `due_at` is when it fell due (held ones: before now)."""
+
+    kind: str
+    ticket: Ticket
+    deadline: datetime
+    due_at: datetime
+    key: datetime
 
 
 def in_quiet_hours(cfg: GuanjiaConfig, now: datetime) -> bool:
@@ -60,57 +91,76 @@ def in_quiet_hours(cfg: GuanjiaConfig, now: datetime) -> bool:
     return local >= start or local < end
 
 
+def quiet_hours_ended(cfg: GuanjiaConfig, now: datetime) -> datetime | None:
+    """The latest end of quiet hours at or before `now` (None without quiet hours)."""
+    quiet = cfg.reminders.quiet_hours
+    if quiet.start_time == quiet.end_time:
+        return None
+    zone = ZoneInfo(cfg.timezone)
+    local = now.astimezone(zone)
+    end = datetime.combine(local.date(), quiet.end_time, tzinfo=zone)
+    return end if end <= local else end - timedelta(days=1)
+
+
 def sweep(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[int]:
     """Queue every reminder due at `now`; returns the ids of the tickets reminded."""
     quiet = in_quiet_hours(cfg, now)
     campaign = period_at(session, cfg, now) is not None
     leader_hours = cfg.reminders.leader_escalation_hours * (cfg.campaign.reminder_factor if campaign else 1)
-    reminded: list[int] = []
+    due: list[_Due] = []
     for rule in _RULES:
         if rule.kind == K.FIX_OVERDUE_LEADERS and not cfg.leaders:
             continue
         for ticket in _candidates(session, cfg, rule, now, leader_hours):
             deadline = rule.deadline(ticket)
-            if deadline is None or not _due(cfg, rule.kind, ticket, deadline, now):
+            if deadline is None:
                 continue
-            if quiet and not ticket.urgent:
-                continue
-            if _send(session, cfg, rule.kind, ticket, deadline, now):
-                reminded.append(ticket.id)
+            due_at = _due_at(cfg, rule.kind, ticket, deadline, leader_hours)
+            if now >= due_at:
+                due.append(_Due(rule.kind, ticket, deadline, due_at, deadline))
     if campaign:
-        reminded += _repeat_overdue(session, cfg, now, quiet)
-    return reminded
+        due += _repeats(session, cfg, now)
+    alarmed: set[int] = set()
+    kept: list[_Due] = []
+    for item in due:
+        if quiet and not item.ticket.urgent:
+            continue
+        if item.kind in _ALARMS:
+            if item.ticket.id in alarmed:
+                continue
+            alarmed.add(item.ticket.id)
+        kept.append(item)
+    return _queue(session, cfg, kept, now)
 
 
-def _repeat_overdue(session: Session, cfg: GuanjiaConfig, now: datetime, quiet: bool) -> list[int]:
-    """迎检: the overdue alarm again, once per interval since the deadline (missed slots are not made up)."""
+def _repeats(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[_Due]:
+    """迎检: an overdue alarm again, `overdue_repeat_hours` after the last one of its family
+    queued since the deadline (none queued: no repeat; the plain alarm comes first)."""
     every = timedelta(hours=cfg.campaign.overdue_repeat_hours)
-    fix_late = Ticket.status.in_((S.DISPATCHED, S.CLAIMED)) & (Ticket.fix_deadline <= now - every)
-    claim_late = (Ticket.status == S.DISPATCHED) & (Ticket.claim_deadline <= now - every) & (Ticket.fix_deadline > now)
-    tickets = session.scalars(select(Ticket).where(or_(fix_late, claim_late)).order_by(Ticket.id)).all()
-    # Slots are later than now - every: the keys already written for them, in one query.
-    sent_keys = set(
-        session.execute(
-            select(TicketReminder.ticket_id, TicketReminder.kind, TicketReminder.deadline).where(
-                TicketReminder.kind.in_((K.CLAIM_OVERDUE_AGAIN, K.FIX_OVERDUE_AGAIN)),
-                TicketReminder.deadline > now - every,
+    due: list[_Due] = []
+    for kind, statuses, column, still in (
+        (K.FIX_OVERDUE_AGAIN, (S.DISPATCHED, S.CLAIMED), Ticket.fix_deadline, true()),
+        (K.CLAIM_OVERDUE_AGAIN, (S.DISPATCHED,), Ticket.claim_deadline, Ticket.fix_deadline > now),
+    ):
+        last = (
+            select(func.max(TicketReminder.created_at))
+            .where(
+                TicketReminder.ticket_id == Ticket.id,
+                TicketReminder.kind.in_(_FAMILY[kind]),
+                TicketReminder.created_at >= column,
             )
+            .scalar_subquery()
         )
-    )
-    reminded: list[int] = []
-    for ticket in tickets:
-        if quiet and not ticket.urgent:
-            continue
-        assert ticket.fix_deadline is not None and ticket.claim_deadline is not None
-        fix_late_now = ticket.fix_deadline <= now
-        kind = K.FIX_OVERDUE_AGAIN if fix_late_now else K.CLAIM_OVERDUE_AGAIN
-        deadline = ticket.fix_deadline if fix_late_now else ticket.claim_deadline
-        slot = deadline + ((now - deadline) // every) * every
-        if (ticket.id, kind, slot) in sent_keys:
-            continue
-        if _send(session, cfg, kind, ticket, deadline, now, key=slot):
-            reminded.append(ticket.id)
-    return reminded
+        query = (
+            select(Ticket, last)
+            .where(Ticket.status.in_(statuses), column <= now, still, last <= now - every)
+            .order_by(Ticket.id)
+        )
+        for ticket, last_at in session.execute(query).all():
+            deadline = ticket.fix_deadline if kind == K.FIX_OVERDUE_AGAIN else ticket.claim_deadline
+            assert deadline is not None
+            due.append(_Due(kind, ticket, deadline, last_at + every, last_at + every))
+    return due
 
 
 def _candidates(
@@ -124,6 +174,8 @@ def _candidates(
         window = and_(column > now, column <= now + timedelta(hours=reminders.fix_lead_hours))
     elif rule.kind == K.FIX_OVERDUE_LEADERS:
         window = column <= now - timedelta(hours=leader_hours)
+    elif rule.kind == K.CLAIM_OVERDUE:
+        window = and_(column <= now, Ticket.fix_deadline > now)  # past that, the fix alarm instead
     else:
         window = column <= now
     already = exists().where(
@@ -135,93 +187,70 @@ def _candidates(
     return session.scalars(query).all()
 
 
-def _due(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, now: datetime) -> bool:
-    """'Soon' reminders come at most half-way through the window, so short ones are not instant."""
-    if kind not in (K.CLAIM_SOON, K.FIX_SOON) or ticket.dispatched_at is None:
-        return True
+def _due_at(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, leader_hours: float) -> datetime:
+    """When a reminder falls due. 'Soon' ones come at most half-way through the window, so short
+    ones are not instant."""
+    if kind == K.FIX_OVERDUE_LEADERS:
+        return deadline + timedelta(hours=leader_hours)
+    if kind not in (K.CLAIM_SOON, K.FIX_SOON):
+        return deadline
     configured = (
         timedelta(minutes=cfg.reminders.claim_lead_minutes)
         if kind == K.CLAIM_SOON
         else timedelta(hours=cfg.reminders.fix_lead_hours)
     )
-    lead = min(configured, (deadline - ticket.dispatched_at) / 2)
-    return now >= deadline - lead
+    if ticket.dispatched_at is None:
+        return deadline - configured
+    return deadline - min(configured, (deadline - ticket.dispatched_at) / 2)
 
 
-def _send(
-    session: Session,
-    cfg: GuanjiaConfig,
-    kind: str,
-    ticket: Ticket,
-    deadline: datetime,
-    now: datetime,
-    key: datetime | None = None,
-) -> bool:
-    """Queue one reminder unless its (ticket, kind, key) row exists; `key` defaults to the deadline."""
-    values = {"ticket_id": ticket.id, "kind": kind, "deadline": key or deadline, "created_at": now}
-    claimed = insert_unless_present(session, TicketReminder, values, ["ticket_id", "kind", "deadline"])
-    if claimed is None:  # another sweep got there first
-        return False
-    text, mentions = _message(cfg, kind, ticket, deadline, now)
-    outbox_id = enqueue(session, group_id=ticket.group_id, kind="reminder", text=text, mentions=mentions, now=now)
-    session.get_one(TicketReminder, claimed).outbox_id = outbox_id
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            type=EventType.REMINDED,
-            actor_id=BOT.id,
-            actor_name=BOT.name,
-            actor_kind=BOT.kind,
-            at=now,
-            note=text.splitlines()[0],
-            data={"kind": kind, "deadline": deadline.isoformat()},
-        )
+def _queue(session: Session, cfg: GuanjiaConfig, due: list[_Due], now: datetime) -> list[int]:
+    """Each reminder its own message, except those held by quiet hours: one list per group."""
+    released = quiet_hours_ended(cfg, now)
+    held: dict[str, list[_Due]] = {}
+    alone: list[_Due] = []
+    for item in due:
+        if released is not None and item.due_at < released and item.kind != K.FIX_OVERDUE_LEADERS:
+            held.setdefault(item.ticket.group_id, []).append(item)
+        else:
+            alone.append(item)
+    reminded: list[int] = []
+    for items in held.values():  # first: they fell due first
+        reminded += _send(session, cfg, sorted(items, key=lambda i: (_RANK.get(i.kind, 3), i.ticket.id)), now)
+    for item in alone:
+        reminded += _send(session, cfg, [item], now)
+    return reminded
+
+
+def _send(session: Session, cfg: GuanjiaConfig, items: list[_Due], now: datetime) -> list[int]:
+    """Queue one group's reminders as one message, each unless its (ticket, kind, key) row exists."""
+    claimed: list[tuple[_Due, int]] = []
+    for item in items:
+        values = {"ticket_id": item.ticket.id, "kind": item.kind, "deadline": item.key, "created_at": now}
+        row = insert_unless_present(session, TicketReminder, values, ["ticket_id", "kind", "deadline"])
+        if row is not None:  # else another sweep got there first
+            claimed.append((item, row))
+    if not claimed:
+        return []
+    lines = [message(cfg, item.kind, item.ticket, item.deadline, now) for item, _ in claimed]
+    text, mentions = lines[0] if len(lines) == 1 else held_list(cfg, lines)
+    outbox_id = enqueue(
+        session, group_id=claimed[0][0].ticket.group_id, kind="reminder", text=text, mentions=mentions, now=now
     )
+    rows = [row for _, row in claimed]
+    session.execute(update(TicketReminder).where(TicketReminder.id.in_(rows)).values(outbox_id=outbox_id))
+    for (item, _), (line, _) in zip(claimed, lines, strict=True):
+        session.add(
+            TicketEvent(
+                ticket_id=item.ticket.id,
+                type=EventType.REMINDED,
+                actor_id=BOT.id,
+                actor_name=BOT.name,
+                actor_kind=BOT.kind,
+                at=now,
+                note=line.splitlines()[0],
+                data={"kind": item.kind, "deadline": item.deadline.isoformat()},
+            )
+        )
     session.flush()
-    return True
-
-
-def _message(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, now: datetime) -> tuple[str, list[str]]:
-    head = f"#{ticket.id}{category_tag(cfg, ticket)}{place_text(ticket)}"
-    unit = cfg.unit_name(ticket.unit)
-    members = unit_mentions(cfg, ticket.unit, ticket.area)
-    supervisors = [s for s in cfg.supervisors if s not in members]
-    left = hours_text(round((deadline - now).total_seconds() / 3600, 1))
-    late = hours_text(round((now - deadline).total_seconds() / 3600, 1))
-    if kind == K.CLAIM_SOON:
-        return (
-            f"⏰ 认领提醒 {head} → {unit}，认领期限{time_text(cfg, deadline)}（还剩{left}），请回复：认领 {ticket.id}",
-            members,
-        )
-    if kind == K.FIX_SOON:
-        return (
-            f"⏰ 整改提醒 {head} → {unit}，整改期限{time_text(cfg, deadline)}（还剩{left}），"
-            f"完成后请回复：完成 {ticket.id}",
-            members,
-        )
-    if kind == K.CLAIM_OVERDUE:
-        return (
-            f"🔴 超时未认领 {head} → {unit}，认领期限{time_text(cfg, deadline)}已过，请创城办督办",
-            members + supervisors,
-        )
-    if kind == K.FIX_OVERDUE:
-        return (
-            f"🔴 超期未整改 {head} → {unit}，整改期限{time_text(cfg, deadline)}已过，请创城办督办",
-            supervisors + members,
-        )
-    if kind == K.CLAIM_OVERDUE_AGAIN:
-        return (
-            f"🔴 迎检再次催办 {head} → {unit}，认领期限{time_text(cfg, deadline)}已过{late}仍未认领，"
-            f"请立即回复：认领 {ticket.id}",
-            members + supervisors,
-        )
-    if kind == K.FIX_OVERDUE_AGAIN:
-        return (
-            f"🔴 迎检再次催办 {head} → {unit}，整改期限{time_text(cfg, deadline)}已过{late}仍未整改，"
-            f"完成后请回复：完成 {ticket.id}",
-            supervisors + members,
-        )
-    return (
-        f"🚨 二次督办 {head} → {unit}，已超期{late}仍未整改，请领导关注",
-        list(cfg.leaders) + supervisors,
-    )
+    return [item.ticket.id for item, _ in claimed]

@@ -32,7 +32,8 @@ def queued(services: AppServices, kind: str) -> list[OutboxMessage]:
 
 
 def fired(services: AppServices, clock: ManualClock, until: datetime, step: timedelta) -> dict[str, list[datetime]]:
-    """Sweep every `step` until `until`; each reminder headline → the instants it was queued at."""
+    """Sweep every `step` until `until`; each reminder headline → the instants it was queued at
+    (the reminders quiet hours held go out as one list: each of its lines counts)."""
     seen: dict[str, list[datetime]] = {}
     count = len(queued(services, "reminder"))
     while clock.now() < until:
@@ -40,7 +41,9 @@ def fired(services: AppServices, clock: ManualClock, until: datetime, step: time
         services.scheduler.run_due(clock.now())
         messages = queued(services, "reminder")
         for message in messages[count:]:
-            seen.setdefault(message.text.split(" ")[1], []).append(clock.now())
+            head, *rows = message.text.splitlines()
+            for line in rows if head.startswith("🔔 免打扰时段") else [head]:
+                seen.setdefault(line.split(" ")[1], []).append(clock.now())
         count = len(messages)
     return seen
 
@@ -61,12 +64,12 @@ def test_during_a_period_overdue_alarms_repeat_and_escalation_comes_sooner(
     chat.say("迎检模式 开启 至 12月15日", "ccb_wang")
     seen = fired(services, clock, at("2026-11-24T22:00"), timedelta(minutes=30))
     assert seen["超时未认领"] == [at("2026-11-23T11:00")]
-    # Every 4 hours after the claim deadline while the fix deadline is ahead, held in quiet hours
-    # (22:00–07:00: the 23:00 and 03:00 slots go out once, at 07:00).
-    # The 07:00 slot is the last: at 09:00 the fix deadline passes and its own alarm takes over.
+    # Every 4 hours after the previous alarm while the fix deadline is ahead, held in quiet hours
+    # (22:00–07:00: the one due at 23:00 goes out at 07:00, in the list with the 整改提醒 held too).
+    # The 07:00 one is the last: at 09:00 the fix deadline passes and its own alarm takes over.
     assert seen["迎检再次催办"][:3] == [at("2026-11-23T15:00"), at("2026-11-23T19:00"), at("2026-11-24T07:00")]
     assert seen["超期未整改"] == [at("2026-11-24T09:00")]
-    # After the fix deadline (Tuesday 09:00): 13:00, 17:00, 21:00.
+    # 4, 8 and 12 hours after that first fix alarm (Tuesday 09:00): 13:00, 17:00, 21:00.
     assert seen["迎检再次催办"][3:] == [at("2026-11-24T13:00"), at("2026-11-24T17:00"), at("2026-11-24T21:00")]
     # 二次督办 after 24 h × 0.5 = 12 h instead of 24 h, (Tuesday 21:00).
     assert seen["二次督办"] == [at("2026-11-24T21:00")]

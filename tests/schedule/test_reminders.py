@@ -175,8 +175,10 @@ def test_guanjia_sweep_command_queues_as_of_the_given_instant(tmp_path: object) 
     args = [sys.executable, "-m", "bot.cli", "sweep", "--now", later, "--send"]
     first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, cwd=root)
     assert first.returncode == 0, first.stderr
-    assert "提醒 3 条（#1）" in first.stdout and "发送：成功 3" in first.stdout
-    assert "🔴 超期未整改 #1" in first.stdout
+    # Overdue on both deadlines at once: the fix alarm alone (超时未认领 is dropped), and 二次督办.
+    assert "提醒 2 条（#1）" in first.stdout and "发送：成功 2" in first.stdout
+    assert "🔴 超期未整改 #1" in first.stdout and "🚨 二次督办 #1" in first.stdout
+    assert "超时未认领" not in first.stdout
     again = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120, cwd=root)
     assert "提醒 0 条" in again.stdout and "发送：成功 0" in again.stdout
     bad = subprocess.run([*args[:5], "tuesday"], capture_output=True, text=True, env=env, timeout=120, cwd=root)
