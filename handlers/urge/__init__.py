@@ -1,4 +1,7 @@
-"""催办: the 创城办 presses a ticket's unit in the group, with the deadline it is working to."""
+"""催办: the 创城办 presses a ticket's unit in the group, with the deadline it is working to.
+
+A package, not a module, because handlers/ is at the 15-modules-per-folder limit.
+"""
 
 from __future__ import annotations
 
