@@ -91,15 +91,17 @@ def in_quiet_hours(cfg: GuanjiaConfig, now: datetime) -> bool:
     return local >= start or local < end
 
 
-def quiet_hours_ended(cfg: GuanjiaConfig, now: datetime) -> datetime | None:
-    """The latest end of quiet hours at or before `now` (None without quiet hours)."""
+def last_quiet_hours(cfg: GuanjiaConfig, now: datetime) -> tuple[datetime, datetime] | None:
+    """(start, end) of the latest quiet hours ended at or before `now` (None without quiet hours)."""
     quiet = cfg.reminders.quiet_hours
     if quiet.start_time == quiet.end_time:
         return None
     zone = ZoneInfo(cfg.timezone)
     local = now.astimezone(zone)
     end = datetime.combine(local.date(), quiet.end_time, tzinfo=zone)
-    return end if end <= local else end - timedelta(days=1)
+    end = end if end <= local else end - timedelta(days=1)
+    start = datetime.combine(end.date(), quiet.start_time, tzinfo=zone)
+    return (start if start < end else start - timedelta(days=1)), end
 
 
 def sweep(session: Session, cfg: GuanjiaConfig, now: datetime) -> list[int]:
@@ -206,11 +208,14 @@ def _due_at(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, l
 
 def _queue(session: Session, cfg: GuanjiaConfig, due: list[_Due], now: datetime) -> list[int]:
     """Each reminder its own message, except those held by quiet hours: one list per group."""
-    released = quiet_hours_ended(cfg, now)
+    # Held: fell due while quiet hours held it. A reminder due before them (the scheduler was
+    # down, or 迎检 was switched on and a repeat is owed) is sent on its own, not under a
+    # heading that says quiet hours held it.
+    window = last_quiet_hours(cfg, now)
     held: dict[str, list[_Due]] = {}
     alone: list[_Due] = []
     for item in due:
-        if released is not None and item.due_at < released and item.kind != K.FIX_OVERDUE_LEADERS:
+        if window is not None and window[0] <= item.due_at < window[1] and item.kind != K.FIX_OVERDUE_LEADERS:
             held.setdefault(item.ticket.group_id, []).append(item)
         else:
             alone.append(item)

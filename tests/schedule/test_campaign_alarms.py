@@ -148,3 +148,23 @@ def test_repeats_keep_their_interval_over_a_week(chat: Chat, services: AppServic
             assert all(b - a >= timedelta(hours=4) for a, b in pairwise(times)), (n, times)
             repeats += kinds.count(again)
     assert repeats > 10 and seen
+
+
+def test_reminders_owed_from_before_quiet_hours_are_not_called_held_by_them(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    """The scheduler is down from 20:00 to 07:30. The claim alarm due at 20:30 was not held by
+    quiet hours (22:00–07:00), so it must not go out under their "暂缓" heading with the one that was."""
+    clock.set(at("2026-11-23T18:30"))
+    before = chat.report("东环路与光明大街交叉口垃圾桶满溢没人清")  # claim by 20:30
+    clock.set(at("2026-11-23T21:00"))
+    inside = chat.report("西环路与光明大街交叉口垃圾桶满溢没人清")  # claim by 23:00
+    clock.set(at("2026-11-24T07:30"))
+    services.scheduler.run_due(clock.now())
+    with services.session_factory() as session:
+        query = select(OutboxMessage.text).where(OutboxMessage.kind == "reminder")
+        texts = session.scalars(query.order_by(OutboxMessage.id)).all()
+    assert not any(t.startswith("🔔") for t in texts), texts
+    assert len(texts) == 2
+    assert [f"#{before}【" in t and "超时未认领" in t for t in texts].count(True) == 1
+    assert [f"#{inside}【" in t and "超时未认领" in t for t in texts].count(True) == 1
