@@ -236,6 +236,9 @@ class LifecycleConfig(_Strict):
     # "Near its deadline": in the last this-much of the fix window (dispatch → fix deadline),
     # past the fix deadline, or unclaimed past the claim deadline.
     near_deadline_share: float = Field(default=0.25, gt=0, le=1)
+    # 验收不通过 gives the unit at least this share of the category's fix hours from then on to
+    # redo the work (bot/tickets/deadlines.py rework_deadline).
+    rework_share: float = Field(default=0.5, gt=0, le=1)
 
 
 class GuanjiaConfig(_Strict):

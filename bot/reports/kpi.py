@@ -10,10 +10,13 @@ Definitions (also the README's KPI table), for unit U and period P = [start, end
   period's numbers do not drift when asked again later.
 * 认领数 / 整改数 / 销账: cohort tickets claimed / reported fixed / verified (closed) by the end.
 * 响应率: claimed by the claim deadline / cohort tickets claimed or whose claim deadline passed.
-* 解决率: closed / cohort.  按期整改率: fixed by the fix deadline / fixed.
+* 解决率: closed / cohort.  按期整改率: fixed by the fix deadline / fixed — never a ticket
+  whose fix was reported late and then failed 验收 (a `reopened` event with data.missed): its
+  rework deadline (bot/tickets/deadlines.py) gives time to redo the work, not a clean record.
 * 平均认领时长, 平均整改时长: hours from dispatch to claim, to the (last) fix report; waiting
   for verification after it does not count.
-* 超期数: U's tickets whose fix deadline fell in P and that were not fixed by it.
+* 超期数: U's tickets whose fix deadline fell in P and that were not fixed by it (a late fix
+  sent back by 验收不通过 counts once its rework deadline has passed, even if redone in time).
 * 退回数: `returned` events in P with data.from_unit = U.  返工数: `reopened` events in P.
 * 一次验收通过率: of U's tickets whose first verification happened in P, the share that passed.
 * 反弹率, 满意率: defined in bot/reports/aftercare_kpi.py (回头看 and 满意度 after closing).
@@ -173,6 +176,16 @@ def _dispatched(session: Session, period: Period) -> dict[str, dict[str, int]]:
     return {u: {"dispatched": n} for u, n in session.execute(query) if u}
 
 
+def _reopened_late() -> ColumnElement[bool]:
+    """The ticket's fix was reported after its deadline and failed 验收 (event data.missed): it
+    stays late whatever its rework deadline (bot/tickets/deadlines.py rework_deadline)."""
+    return exists().where(
+        TicketEvent.ticket_id == Ticket.id,
+        TicketEvent.type == E.REOPENED,
+        TicketEvent.data["missed"].as_string().is_not(None),
+    )
+
+
 def _cohort(session: Session, period: Period, as_of: datetime) -> dict[str, dict[str, Any]]:
     t = Ticket
     claimed = t.claimed_at < as_of
@@ -185,7 +198,7 @@ def _cohort(session: Session, period: Period, as_of: datetime) -> dict[str, dict
             _count_if(or_(claimed, t.claim_deadline < as_of)),
             _count_if(and_(claimed, t.claimed_at <= t.claim_deadline)),
             _count_if(fixed),
-            _count_if(and_(fixed, t.fixed_at <= t.fix_deadline)),
+            _count_if(and_(fixed, t.fixed_at <= t.fix_deadline, ~_reopened_late())),
             _count_if(t.closed_at < as_of),
             _sum_if(claimed, _hours(session, t.claimed_at, t.dispatched_at)),
             _sum_if(fixed, _hours(session, t.fixed_at, t.dispatched_at)),
@@ -209,7 +222,7 @@ def _cohort(session: Session, period: Period, as_of: datetime) -> dict[str, dict
 
 def _overdue(session: Session, period: Period, as_of: datetime) -> dict[str, dict[str, int]]:
     t = Ticket
-    missed = or_(t.fixed_at.is_(None), t.fixed_at > t.fix_deadline)
+    missed = or_(t.fixed_at.is_(None), t.fixed_at > t.fix_deadline, _reopened_late())
     passed = _in_period(t.fix_deadline, period) & (t.fix_deadline < as_of)
     query = select(t.unit, func.count()).where(passed, t.status.in_(COUNTED), missed).group_by(t.unit)
     return {u: {"overdue": n} for u, n in session.execute(query)}

@@ -27,7 +27,7 @@ from bot.reports.ranking import rank
 from bot.reports.safe_cells import safe_row
 from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import Ticket, TicketImage, TicketStatus
+from models import EventType, Ticket, TicketEvent, TicketImage, TicketStatus
 
 PAGE = 1000
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -83,6 +83,12 @@ SELECTED_COLUMNS = (
     Ticket.status,
     Ticket.claim_deadline,
     Ticket.fix_deadline,
+    # The deadline a late fix had missed when it failed 验收 (bot/tickets/deadlines.py), if any.
+    select(func.max(TicketEvent.data["missed"].as_string()))
+    .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.type == EventType.REOPENED)
+    .correlate(Ticket)
+    .scalar_subquery()
+    .label("missed"),
 )
 
 
@@ -122,8 +128,10 @@ def overdue_state(row: Any, now: datetime) -> tuple[str, float | None]:
     if row.status in (TicketStatus.TRIAGE, TicketStatus.CANCELLED) or row.fix_deadline is None:
         return "否", None
     fixed_at = row.fixed_at or (now if row.status in (TicketStatus.DISPATCHED, TicketStatus.CLAIMED) else None)
-    if fixed_at is not None and fixed_at > row.fix_deadline:
-        return "是", round((fixed_at - row.fix_deadline) / timedelta(hours=1), 1)
+    # A late fix that failed 验收 stays late, from the deadline it missed (not its rework deadline).
+    deadline = datetime.fromisoformat(row.missed) if getattr(row, "missed", None) else row.fix_deadline
+    if fixed_at is not None and fixed_at > deadline:
+        return "是", round((fixed_at - deadline) / timedelta(hours=1), 1)
     if row.status == TicketStatus.DISPATCHED and row.claim_deadline is not None and now > row.claim_deadline:
         return "超时未认领", round((now - row.claim_deadline) / timedelta(hours=1), 1)
     return "否", None

@@ -26,16 +26,18 @@ def message(cfg: GuanjiaConfig, kind: str, ticket: Ticket, deadline: datetime, n
     unit = cfg.unit_name(ticket.unit)
     members = unit_mentions(cfg, ticket.unit, ticket.area)
     supervisors = [s for s in cfg.supervisors if s not in members]
-    left = hours_text(round((deadline - now).total_seconds() / 3600, 1))
     late = hours_text(round((now - deadline).total_seconds() / 3600, 1))
+    # Never "还剩" about a time already gone (the sweep sends a 'soon' reminder only before its
+    # deadline; this keeps the words true should a deadline ever move behind it).
+    left = f"还剩{hours_text(round((deadline - now).total_seconds() / 3600, 1))}" if deadline > now else f"已过{late}"
     if kind == K.CLAIM_SOON:
         return (
-            f"⏰ 认领提醒 {head} → {unit}，认领期限{time_text(cfg, deadline)}（还剩{left}），请回复：认领 {ticket.id}",
+            f"⏰ 认领提醒 {head} → {unit}，认领期限{time_text(cfg, deadline)}（{left}），请回复：认领 {ticket.id}",
             members,
         )
     if kind == K.FIX_SOON:
         return (
-            f"⏰ 整改提醒 {head} → {unit}，整改期限{time_text(cfg, deadline)}（还剩{left}），"
+            f"⏰ 整改提醒 {head} → {unit}，整改期限{time_text(cfg, deadline)}（{left}），"
             f"完成后请回复：完成 {ticket.id}",
             members,
         )

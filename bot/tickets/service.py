@@ -19,7 +19,7 @@ from bot.core.errors import InvalidArgument, InvalidState, TicketNotFound
 from bot.parsing.parsed import Problem
 from bot.tickets import hot_writes, lifecycle
 from bot.tickets.campaign import deadline_factor
-from bot.tickets.deadlines import deadlines_from, time_limits
+from bot.tickets.deadlines import deadlines_from, rework_deadline, time_limits
 from bot.tickets.dispatcher import route
 from bot.tickets.formatting import LISTED, Listed
 from bot.tickets.gazetteer import area_for, by_area
@@ -288,12 +288,11 @@ class TicketService:
             self._event(ticket, EventType.VERIFIED, actor, note=reason)
         else:
             self._require_text(reason, "不通过的原因", f"验收 {ticket.id} 不通过 还有垃圾未清")
-            # The time the fix waited for verification does not count against the unit.
-            if ticket.fix_deadline is not None and ticket.fixed_at is not None:
-                ticket.fix_deadline += self.clock.now() - ticket.fixed_at
-            ticket.status = S.CLAIMED
-            ticket.fixed_at = None
-            self._event(ticket, EventType.REOPENED, actor, note=reason)
+            now = self.clock.now()  # the verification wait is not the unit's; a late fix stays late
+            factor = deadline_factor(self.session, self.cfg, ticket.category, ticket.urgent, now)
+            rework = rework_deadline(self.cfg, ticket, now, factor)
+            ticket.fix_deadline, ticket.status, ticket.fixed_at = rework.deadline, S.CLAIMED, None
+            self._event(ticket, EventType.REOPENED, actor, note=reason, data=rework.data)
         return self._arrived(ticket, rule)
 
     def cancel(self, ticket_id: int, actor: Actor, reason: str) -> Ticket:
