@@ -56,5 +56,10 @@ def reject_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
     assert args.ticket_id is not None
     ticket = ctx.service.reject_extension(args.ticket_id, ctx.actor, args.rest or None)
     why = f"（{echo(args.rest)}）" if args.rest else ""
-    text = f"#{ticket.id} 延期申请未同意{why}，请按原期限{time_text(ctx.cfg, ticket.fix_deadline)}前整改"
+    deadline = ticket.fix_deadline
+    if deadline is not None and deadline <= ctx.now:  # never "前整改" about a time already gone
+        gone = hours_text(round((ctx.now - deadline).total_seconds() / 3600, 1))
+        text = f"#{ticket.id} 延期申请未同意{why}，原整改期限{time_text(ctx.cfg, deadline)}已过{gone}，请尽快整改"
+    else:
+        text = f"#{ticket.id} 延期申请未同意{why}，请按原期限{time_text(ctx.cfg, deadline)}前整改"
     return Outcome([Reply(text, tuple(unit_mentions(ctx.cfg, ticket.unit)))], [ticket.id])
