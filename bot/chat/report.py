@@ -23,9 +23,12 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
     # The ticket it repeats: known to the service that opened it, else read through the relation.
     earlier = (ctx.service.repeated.get(ticket.id) or ticket.original) if ticket.duplicate_of is not None else None
     if earlier is not None:
+        # A duplicate is a ticket of its own (cancelled, duplicate_of): it takes a number, which
+        # the reply says, so the group never wonders where #24 went; 查询 24 names the original.
         return (
             f"已有工单 #{earlier.id}{tag}地点：{place_text(earlier)}，"
-            f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}，本条记为重复上报"
+            f"{cfg.unit_name(earlier.unit)}{status_label(earlier.status)}；"
+            f"本条记为重复上报 #{ticket.id}，并入 #{earlier.id} 跟进，不另派单"
         )
     head = f"已登记 #{ticket.id}{tag}地点：{place_text(ticket)}"
     if ticket.status == TicketStatus.TRIAGE:

@@ -46,10 +46,15 @@ def test_urgent_report_gets_urgent_deadlines(chat: Chat, services: AppServices, 
 def test_same_problem_at_same_place_is_linked_as_duplicate(chat: Chat, services: AppServices) -> None:
     first = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")
     outcome = chat.send("府前街与南环路交叉口西北角垃圾堆了两天了，还没人管", sender="wgy_sun")
-    assert outcome.replies[0].text.startswith(f"已有工单 #{first}【垃圾与环境卫生】")
     duplicate = load(services, outcome.tickets[0])
     assert duplicate.duplicate_of == first and duplicate.status == "cancelled"
     assert first in outcome.tickets
+    # The repeat takes a number of its own: the reply says which, so none seems to go missing.
+    assert outcome.replies[0].text == (
+        f"已有工单 #{first}【垃圾与环境卫生】地点：府前街与南环路交叉口西北角，环卫中心待认领；"
+        f"本条记为重复上报 #{duplicate.id}，并入 #{first} 跟进，不另派单"
+    )
+    assert f"与 #{first} 重复" in chat.say(f"查询 {duplicate.id}").replace("＃", "#")
 
     chat.say(f"完成 {first}", sender="hws_chen")
     chat.say(f"验收 {first} 通过")
