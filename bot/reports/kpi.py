@@ -4,6 +4,8 @@ Definitions (also the README's KPI table), for unit U and period P = [start, end
 
 * 派单数: distinct tickets dispatched to U in P — a `dispatched` event with data.unit = U or
   a `reassigned` (转派) event with data.to_unit = U, at in P. Cancelled tickets never count.
+  A ticket sent to three units counts once for each; the district's 派单数 (`district_total`)
+  counts each ticket once, so it is not the sum of the units'.
 * The **cohort** of U in P: tickets still held by U whose (latest) dispatch to U is in P.
   Tickets that left U (退回, or 转派 elsewhere) are in 派单数 but not in the cohort; the
   rates below are over the cohort. Outcomes are measured at the end of P, so a closed
@@ -158,22 +160,41 @@ def _in_period(column: Any, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def _dispatched(session: Session, period: Period) -> dict[str, dict[str, int]]:
+def _sent_unit() -> ColumnElement[Any]:
+    return func.coalesce(TicketEvent.data["to_unit"].as_string(), TicketEvent.data["unit"].as_string())
+
+
+def _sent(period: Period) -> ColumnElement[bool]:
     """Every way a ticket is sent to a unit with fresh deadlines counts, as the cohort (by
     `dispatched_at`) does: 派单 and 转派, 改类 to another unit (from triage too), and the
     re-dispatch after 回头看反弹 or 不满意. Otherwise a unit showed more 认领 than 派单."""
     data = TicketEvent.data
-    unit = func.coalesce(data["to_unit"].as_string(), data["unit"].as_string())
     moved = (TicketEvent.type == E.RECATEGORIZED) & (data["from_unit"].as_string() != data["to_unit"].as_string())
     sent = TicketEvent.type.in_((E.DISPATCHED, E.REASSIGNED, E.REBOUND, E.DISSATISFIED)) | moved
+    return and_(sent, _in_period(TicketEvent.at, period), Ticket.status != TicketStatus.CANCELLED)
+
+
+def _dispatched(session: Session, period: Period) -> dict[str, dict[str, int]]:
+    unit = _sent_unit()
     query = (
         select(unit, func.count(TicketEvent.ticket_id.distinct()))
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(sent, _in_period(TicketEvent.at, period))
-        .where(Ticket.status != TicketStatus.CANCELLED)
+        .where(_sent(period))
         .group_by(unit)
     )
     return {u: {"dispatched": n} for u, n in session.execute(query) if u}
+
+
+def district_total(session: Session, period: Period, kpis: dict[str, UnitKpi]) -> UnitKpi:
+    """The district line: the units' figures added up, except 派单数, which counts each ticket
+    dispatched in P once however many units it was sent to (退回 then 转派 twice is one ticket
+    dispatched, three units' 派单)."""
+    query = (
+        select(func.count(TicketEvent.ticket_id.distinct()))
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(_sent(period), _sent_unit().is_not(None))
+    )
+    return replace(total(kpis.values()), dispatched=session.scalar(query) or 0)
 
 
 def _reopened_late() -> ColumnElement[bool]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.reports import periods
 from bot.reports.digest_format import pct
-from bot.reports.kpi import UnitKpi, total, unit_kpis
+from bot.reports.kpi import UnitKpi, district_total, unit_kpis
 from bot.reports.ranking import Ranking, rank
 from bot.tickets.formatting import hours_text
 from config.schema import GuanjiaConfig
@@ -78,7 +78,7 @@ def week_period(cfg: GuanjiaConfig, now: datetime, week: date | None) -> periods
 def board(session: Session, cfg: GuanjiaConfig, period: periods.Period, now: datetime) -> Board:
     kpis = unit_kpis(session, cfg, period, now)
     previous = unit_kpis(session, cfg, periods.before(cfg, period), now)
-    return Board(period, period.end > now, kpis, rank(cfg, kpis, previous), total(kpis.values()))
+    return Board(period, period.end > now, kpis, rank(cfg, kpis, previous), district_total(session, period, kpis))
 
 
 def recent_weeks(cfg: GuanjiaConfig, now: datetime, count: int = 12) -> list[periods.Period]:
@@ -91,7 +91,7 @@ def trend(session: Session, cfg: GuanjiaConfig, last: periods.Period, now: datet
     weeks = [periods.week_containing(cfg, last.first - timedelta(days=7 * n)) for n in range(TREND_WEEKS)][::-1]
     series: dict[str, list[Any]] = {"labels": [], "dispatched": [], "closed": [], "overdue": [], "resolution": []}
     for week in weeks:
-        district = total(unit_kpis(session, cfg, week, now).values())
+        district = district_total(session, week, unit_kpis(session, cfg, week, now))
         series["labels"].append(f"{week.first.month}/{week.first.day}")
         series["dispatched"].append(district.dispatched)
         series["closed"].append(district.closed)

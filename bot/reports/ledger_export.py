@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.reports import periods
-from bot.reports.kpi import UnitKpi, total, unit_kpis
+from bot.reports.kpi import UnitKpi, district_total, unit_kpis
 from bot.reports.ranking import rank
 from bot.reports.safe_cells import safe_row
 from bot.tickets.status_labels import status_label
@@ -200,10 +200,10 @@ def ticket_cells(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, row: Any, images: A
     return safe_row(ws, cells)
 
 
-def _summary_rows(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, kpis: dict[str, UnitKpi]) -> None:
+def _summary_rows(ws: WriteOnlyWorksheet, cfg: GuanjiaConfig, kpis: dict[str, UnitKpi], district: UnitKpi) -> None:
     ranking = rank(cfg, kpis)
     rows = [(cfg.unit_name(u), k, ranking.of(u)) for u, k in kpis.items()]
-    rows.append(("全区合计", total(kpis.values()), None))
+    rows.append(("全区合计", district, None))
     for name, k, ranked in rows:
         ws.append(
             safe_row(
@@ -253,7 +253,8 @@ def write_ledger(
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("汇总")
     write_header(summary, SUMMARY_COLUMNS)
-    _summary_rows(summary, cfg, unit_kpis(session, cfg, period, now))
+    kpis = unit_kpis(session, cfg, period, now)
+    _summary_rows(summary, cfg, kpis, district_total(session, period, kpis))
     summary.append([])
     span = f"统计区间：{period.first:%Y-%m-%d} 至 {period.last:%Y-%m-%d}"
     summary.append(safe_row(summary, [f"{span}（指标口径见台账网页「单位排名」页的「指标说明」）"]))

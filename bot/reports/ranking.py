@@ -4,6 +4,12 @@ score = weighted mean of the unit's rates (config `digests.weights`) × 100; a r
 denominator (nothing fixed yet, say) is left out and the other weights share its part.
 Only units with at least `digests.min_tickets_for_ranking` tickets dispatched in the
 period are ranked, and never the triage unit (the 创城办 itself).
+
+红榜 and 黑榜 each name at most `digests.ranking_size` units and at most half of those ranked
+(rounded down): with three ranked units the best is on the 红榜, the worst on the 黑榜 and the
+middle one on neither; a lone ranked unit is on neither (there is nothing to compare it with).
+A 红榜 praises, so a unit with 响应率 0% (it claimed nothing in time) is never on it, however
+its other rates score; its place is left empty rather than given to a lower half's unit.
 """
 
 from __future__ import annotations
@@ -34,16 +40,22 @@ class Ranking:
     # Units with activity but too few tickets to be ranked.
     unranked: list[str]
     size: int
+    # Ranked units that may not be on the 红榜 (响应率 0%).
+    barred: frozenset[str] = frozenset()
+
+    @property
+    def board_size(self) -> int:
+        """How many units each board may name: the configured size, at most half the ranked."""
+        return min(self.size, len(self.ranked) // 2)
 
     @property
     def top(self) -> list[RankedUnit]:
-        return self.ranked[: self.size]
+        return [r for r in self.ranked[: self.board_size] if r.unit not in self.barred]
 
     @property
     def bottom(self) -> list[RankedUnit]:
-        """Worst first; never repeats a unit already on the 红榜."""
-        start = max(self.size, len(self.ranked) - self.size)
-        return list(reversed(self.ranked[start:]))
+        """Worst first; from the lower half only, so never a unit of the 红榜's half."""
+        return list(reversed(self.ranked[len(self.ranked) - self.board_size :]))
 
     def of(self, unit: str) -> RankedUnit | None:
         return next((r for r in self.ranked if r.unit == unit), None)
@@ -81,4 +93,5 @@ def rank(cfg: GuanjiaConfig, kpis: dict[str, UnitKpi], previous: dict[str, UnitK
         ranked.append(RankedUnit(unit, value, i + 1, prev_score, prev_rank))
     names = {r.unit for r in ranked}
     unranked = [u for u, k in kpis.items() if u not in names and u != cfg.triage_unit and k.dispatched]
-    return Ranking(ranked, unranked, cfg.digests.ranking_size)
+    barred = frozenset(r.unit for r in ranked if kpis[r.unit].response_rate == 0)
+    return Ranking(ranked, unranked, cfg.digests.ranking_size, barred)

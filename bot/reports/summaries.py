@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session
 from bot.reports import periods
 from bot.reports.digest_format import Digest, pct, rate_change, signed
 from bot.reports.hotspots.digest import hotspot_lines
-from bot.reports.kpi import UnitKpi, total, unit_kpis
+from bot.reports.kpi import UnitKpi, district_total, unit_kpis
 from bot.reports.kpi_chart import ChartData, bar_chart_png
 from bot.reports.points_digest import points_lines
 from bot.reports.ranking import RankedUnit, Ranking, rank
 from bot.tickets.formatting import hours_text
 from config.schema import GuanjiaConfig
+
+# The word for a period still running, beside the one for the period before now.
+_THIS = {"上周": "本周", "上月": "本月"}
 
 
 def _counts(k: UnitKpi) -> str:
@@ -73,6 +76,12 @@ def _ranking_lines(cfg: GuanjiaConfig, ranking: Ranking, word: str) -> list[str]
         lines.append("黑榜：" + "；".join(_ranked_line(cfg, r, word) for r in ranking.bottom))
     if not ranking.ranked:
         lines.append(f"排名：本期没有单位达到{cfg.digests.min_tickets_for_ranking}单，不排名")
+    elif len(ranking.ranked) == 1:
+        only = _ranked_line(cfg, ranking.ranked[0], word)
+        lines.append(f"排名：{only}；仅1个单位达到{cfg.digests.min_tickets_for_ranking}单，不列红黑榜")
+    for r in ranking.ranked[: ranking.board_size]:
+        if r.unit in ranking.barred:
+            lines.append(f"（{cfg.unit_name(r.unit)}响应率为0%，不列入红榜）")
     if ranking.unranked:
         names = "、".join(cfg.unit_name(u) for u in ranking.unranked)
         lines.append(f"（派单不足{cfg.digests.min_tickets_for_ranking}单不排名：{names}）")
@@ -93,13 +102,13 @@ def summary(
     kpis = unit_kpis(session, cfg, period, now)
     previous = unit_kpis(session, cfg, previous_period, now)
     ranking = rank(cfg, kpis, previous)
-    district = total(kpis.values())
+    district = district_total(session, period, kpis)
     lines = [f"【{title}】{period.label}"]
     if period.end > now:
         lines[0] += "（本期未结束，截至目前）"
     lines.append(f"全区：{_counts(district)}")
     lines.append(f"　　{_rates(district)}")
-    lines.append(f"　　{_change(district, total(previous.values()), word)}")
+    lines.append(f"　　{_change(district, district_total(session, previous_period, previous), word)}")
     lines += _ranking_lines(cfg, ranking, word)
     active = [k for k in kpis.values() if k.active]
     if active:
@@ -113,7 +122,8 @@ def summary(
     quiet = [cfg.unit_name(u) for u in cfg.units if u not in kpis and u != cfg.triage_unit]
     if quiet:
         lines.append("本期无工单：" + "、".join(quiet))
-    lines += points_lines(session, cfg, period, now, word)
+    # 督查 speaks of the period itself: 上周/上月, or 本周/本月 while it runs (周报 本周).
+    lines += points_lines(session, cfg, period, now, _THIS.get(word, word) if period.end > now else word)
     lines += hotspot_lines(session, cfg, period, now)
     result = Digest("\n".join(lines), chart=ChartData(f"{title} {period.label}", kpis))
     return with_chart(cfg, result) if chart else result

@@ -14,6 +14,7 @@ from bot.cli.main import main
 from bot.core.clock import ManualClock
 from bot.reports.digests import digest, scheduled_digests
 from config import GuanjiaConfig
+from models import Ticket
 from tests.reports.test_kpi import at, build_week, cfg  # noqa: F401 - cfg: the pinned-deadline config
 from tests.support.chat import SHANGHAI, Chat
 
@@ -88,8 +89,10 @@ def test_weekly_summary_has_the_kpi_table_ranking_change_and_a_chart(
         weekly = digest(session, services.cfg, "weekly", clock.now())
     lines = weekly.text.splitlines()
     assert lines[0] == "【创城周报】11月23日—11月29日"
-    assert lines[1] == "全区：派单7 认领4 整改4 销账3 超期2 退回1 返工1"
-    assert "红榜：环卫中心 45.0分（上周未排名）" in lines
+    # T4 went to 环卫中心, was 退回 and 转派 to 交警支队: one ticket for the district, a 派单 each unit.
+    assert lines[1] == "全区：派单6 认领4 整改4 销账3 超期2 退回1 返工1"
+    assert "排名：环卫中心 45.0分（上周未排名）；仅1个单位达到3单，不列红黑榜" in lines
+    assert not [line for line in lines if line.startswith(("红榜", "黑榜"))]
     assert "（派单不足3单不排名：交警支队）" in lines
     assert "▪环卫中心：派单5 认领2 整改2 销账2 超期2 退回1 返工1" in lines
     hws_rates = lines[lines.index("▪环卫中心：派单5 认领2 整改2 销账2 超期2 退回1 返工1") + 1]
@@ -107,10 +110,10 @@ def test_weekly_change_compares_with_the_week_before(chat: Chat, clock: ManualCl
     with services.session_factory() as session:
         text = digest(session, services.cfg, "weekly", clock.now(), chart=False).text
     assert text.splitlines()[0] == "【创城周报】11月30日—12月6日"
-    # Last week: 7 dispatched, 3 closed, 2 overdue. This week: 1 dispatched, T6 and the new one
+    # Last week: 6 tickets dispatched, 3 closed, 2 overdue. This week: 1 dispatched, T6 and the new one
     # both miss their fix deadline in the week.
     assert "全区：派单1 认领0 整改0 销账0 超期2 退回0 返工0" in text
-    assert "　　较上周：派单-6，解决率-50个百分点，超期持平" in text
+    assert "　　较上周：派单-5，解决率-50个百分点，超期持平" in text
 
 
 def test_scheduled_digests_go_to_every_group(chat: Chat, clock: ManualClock, services: AppServices) -> None:
@@ -250,3 +253,22 @@ def test_the_next_days_digest_counts_what_came_after_the_last_one(
     assert lines[2] == "昨日17:30后：新增1 · 派单1 · 认领0 · 整改0 · 销账0"
     clock.set(at(25, 17, 30))
     assert "昨日17:30后" not in daily_text(services, clock.now())  # a quiet evening adds no line
+
+
+def test_district_dispatch_counts_a_ticket_sent_to_three_units_once(
+    chat: Chat, clock: ManualClock, services: AppServices
+) -> None:
+    """退回 then 转派 twice: three units each count a 派单, the district one ticket."""
+    n = chat.report("府前街与南环路交叉口西北角垃圾堆了两天了")  # → 环卫中心
+    chat.report("东关大街北口垃圾堆了两天了")
+    chat.say(f"退回 {n} 不属于我单位职责", "hws_chen")
+    chat.say(f"转派 {n} 市政", "ccb_wang")
+    chat.say(f"转派 {n} 交警", "ccb_wang")
+    clock.set(at(24, 9))
+    lines = chat.say("周报 本周").splitlines()
+    assert lines[1].startswith("全区：派单2 ")
+    units = [line for line in lines if line.startswith("▪")]
+    assert [line.split(" ")[0] for line in units] == ["▪环卫中心：派单2", "▪交警支队：派单1", "▪市政市容委：派单1"]
+    with services.session_factory() as session:
+        ticket = session.get_one(Ticket, n)
+        assert (ticket.unit, ticket.status) == ("jtzd", "dispatched")

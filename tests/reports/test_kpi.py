@@ -205,10 +205,20 @@ def test_ranking_needs_the_minimum_tickets_and_names_top_and_bottom(cfg: Guanjia
     assert jtzd is not None and jtzd.rank_change is None  # not ranked last time
 
 
-def test_ranking_with_few_units_keeps_top_and_bottom_apart(cfg: GuanjiaConfig) -> None:
+def test_ranking_with_few_units_splits_them_between_the_boards(cfg: GuanjiaConfig) -> None:
+    """Three ranked units are not all 红榜: the best is, the worst is 黑榜, the middle neither."""
     ranking = rank(cfg, {"hws": _kpi("hws", 3, 3), "jtzd": _kpi("jtzd", 3, 1), "cgzf": _kpi("cgzf", 4, 2)})
-    assert [r.unit for r in ranking.top] == ["hws", "cgzf", "jtzd"]
-    assert ranking.bottom == []
+    assert [r.unit for r in ranking.top] == ["hws"]
+    assert [r.unit for r in ranking.bottom] == ["jtzd"]
+    alone = rank(cfg, {"hws": _kpi("hws", 3, 3)})
+    assert (alone.top, alone.bottom, [r.unit for r in alone.ranked]) == ([], [], ["hws"])
+
+
+def test_a_unit_that_claimed_nothing_in_time_is_never_on_the_red_board(cfg: GuanjiaConfig) -> None:
+    late = UnitKpi("hws", dispatched=4, cohort=4, closed=4, response_due=4, claimed_on_time=0)
+    ranking = rank(cfg, {"hws": late, "jtzd": _kpi("jtzd", 3, 1), "cgzf": _kpi("cgzf", 4, 0), "sw": _kpi("sw", 3, 0)})
+    assert ranking.ranked[0].unit == "hws"  # its 100% 解决率 still scores highest
+    assert "hws" not in [r.unit for r in ranking.top]
 
 
 def test_every_dispatch_the_cohort_counts_is_a_dispatch(chat: Chat, clock: ManualClock, services: AppServices) -> None:

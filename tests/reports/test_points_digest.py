@@ -43,3 +43,12 @@ def test_a_week_without_rounds_says_so(services: AppServices, clock: ManualClock
     lines = _weekly(services, clock)
     assert "督查：上周没有督查记录" in lines
     assert "超过14天未督查的点位：8个" in lines
+
+
+def test_this_week_so_far_speaks_of_this_week(chat: Chat, clock: ManualClock) -> None:
+    """周报 本周 covers the week still running: its 督查 line says 本周, not 上周."""
+    clock.advance(timedelta(days=1))
+    lines = chat.say("周报 本周").splitlines()
+    assert lines[0].endswith("（本期未结束，截至目前）")
+    assert "督查：本周没有督查记录" in lines
+    assert not [line for line in lines if "上周没有督查" in line]
