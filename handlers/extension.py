@@ -7,7 +7,7 @@ from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
 from bot.core.errors import InvalidArgument
 from bot.tickets.dispatcher import unit_mentions
-from bot.tickets.durations import parse_duration
+from bot.tickets.durations import DURATION, parse_duration
 from bot.tickets.formatting import hours_text, time_text
 from bot.tickets.lifecycle import Action, who_may
 from handlers.registry import command
@@ -20,11 +20,25 @@ _MAX_EXTENSION_HOURS = 366 * 24
     "申请延期",
     usage="延期 N 时长 原因",
     permission=who_may(Action.EXTEND),
-    phrasings=(r"(?:申请|需要|要求|请求|想|能否|能不能|可否|可以|再)延期", r"延期(?:[一两二三四五六七几半]|\d)"),
+    phrasings=(
+        r"(?:申请|需要|要求|请求|想|能否|能不能|可否|可以|再)延期",
+        r"延期(?:[一两二三四五六七几半]|\d)",
+        # The request itself in a line about a ticket ("1号…，申请延期1天"); not after 不/没/别.
+        rf"(?<![不没无别用必需要])(?:(?:申请|需要|要求|请求|想|能否|能不能|可否|可以|再)\s*)?延期\s*(?P<arg>{DURATION})",
+    ),
     example="延期 N 2天 需要协调清运车辆",
 )
 def request_extension(ctx: ChatContext, args: CommandArgs) -> Outcome:
-    """申请延长整改期限，例如：延期 12 2天 需要协调物业"""
+    """申请延长整改期限，例如：延期 12 2天 需要协调物业
+
+    A unit's sentence about one ticket that asks for more time and says how much ("1号已经安排
+    人员清理，申请延期1天") is this request, the rest of the line its reason (the phrasing with
+    "arg", read by CommandRegistry._asked_for). The number and the duration are all a request
+    needs: a hint to rewrite it would add a turn and change nothing, and nothing is decided yet,
+    the 创城办 still approves or rejects. Who may ask stays the service's to say: from anyone
+    but the ticket's unit it is refused as "延期 1 1天 …" is. Without a duration ("…需要延期"),
+    after 不/没/别 ("不需要延期两天"), or naming several tickets, the line stays a hint.
+    """
     assert args.ticket_id is not None
     parsed = parse_duration(args.rest)
     if parsed is None:

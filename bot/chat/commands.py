@@ -47,16 +47,16 @@ _QUOTED_QUESTION = re.compile(r"怎么|咋|为什么|为啥|什么时候|啥时�
 # A unit's own words about ticket N (CommandRegistry._natural): what the line says happened.
 NATURAL = "自然语句"
 _NATURAL_LEAD = re.compile(
-    rf"^(?:#\s*(?P<h>\d{{1,10}})\s*号?|(?P<n>\d{{1,10}})\s*号(?![{NOT_A_TICKET}\d]))"
-    r"[\s,，:：、]*(?P<rest>\S.*)$",
-    re.S,
+    rf"^(?:#\s*(?P<h>\d{{1,10}})\s*号?|(?P<n>\d{{1,10}})\s*号(?![{NOT_A_TICKET}\d]))[\s,，:：、]*(?P<rest>\S.*)$", re.S
 )
 _NATURAL_NOT = re.compile(r"没|未|不|吗|么|呢|[?？]|还是|仍然|依然|又")
 _NATURAL_DONE = re.compile(
     r"已经?[^，,。；;\s]{0,8}?(?:清走|清理|清运|处理|修复|修好|更新|更换|拆除|解决|整改|完成|疏通|弄好|搞定|劝离|拖走)"
     r"|(?:处理|修|弄|搞|清理|整改)?好了|搞定"
 )
-_NATURAL_GOING = re.compile(r"马上去|这就去|马上到|马上处理|在路上|已安排|马上安排|立即处理")
+# A plan, not a deed, in the words before a done-word: "已安排明天清理", "准备拆了", "已要求物业清理".
+_NATURAL_PLAN = re.compile(r"安排|准备|计划|打算|将|要|会|正在|明天|明早|后天|今晚|下午|晚上|稍后|马上|去|派")
+_NATURAL_GOING = re.compile(r"马上去|这就去|马上到|马上处理|在路上|已经?安排|马上安排|立即处理")
 # Words people put between a ticket's number and the verb: "1号已经处理好了", "3号我们马上认领".
 _BETWEEN = r"(?:我们|我)?(?:已经|都已经|已|马上|立即|现在)?"
 # What is left after "1号完成" when the line asks rather than tells: "1号完成了吗", "2号认领了没".
@@ -120,7 +120,8 @@ class Command:
     everyday_verbs: tuple[str, ...] = ()
     # How people ask for the command in a sentence ("…申请延期两天", "这个不归我们管"): such a
     # line gets the command's usage with an example instead of going to the parser, where it
-    # was kept as 疑似上报 or dropped as chatter. Regular expressions, searched anywhere.
+    # was kept as 疑似上报 or dropped as chatter. Regular expressions, searched anywhere; one
+    # with a group "arg" ("申请延期1天") is, in a line about a ticket, the command itself.
     phrasings: tuple[str, ...] = ()
     example: str = ""  # a filled-in usage for that answer, N for the ticket number
     # Words the command's text opens with after the number ("验收 3 不通过 …"): written right
@@ -240,20 +241,38 @@ class CommandRegistry:
                 return UsageError(f"请写：{command.usage.replace('N', n)}，例如：{example}")
         return None
 
-    def _natural(self, text: str) -> CommandMatch | None:
+    def _natural(self, text: str) -> CommandMatch | UsageError | None:
         """A unit's own words about ticket N: "23号树已经清走了" is 完成 23 (its verb NATURAL, so a
-        refusal adds the line as a note instead), "35号马上去" is "35号收到" (a quiet claim)."""
-        found = _NATURAL_LEAD.match(text)
-        if found is None or _NATURAL_NOT.search(found.group("rest")):
+        refusal adds the line as a note instead), "35号马上去" is "35号收到" (a quiet claim);
+        "1号…，申请延期1天" asks for a command (`_asked_for`)."""
+        if (found := _NATURAL_LEAD.match(text)) is None:
             return None
         n, rest = found.group("h") or found.group("n"), found.group("rest")
-        if _NATURAL_DONE.search(rest):
+        if _NATURAL_NOT.search(rest):
+            return None
+        if (asked := self._asked_for(n, rest, text)) is not None:
+            return asked
+        if _says_done(rest):
             matched = self.match(f"完成 {n} {rest}")
             if isinstance(matched, CommandMatch):
                 return CommandMatch(matched.command, CommandArgs(matched.args.ticket_id, text, NATURAL))
         if _NATURAL_GOING.search(rest):
             matched = self.match(f"{n}号收到 {rest}")
             return matched if isinstance(matched, CommandMatch) else None
+        return None
+
+    def _asked_for(self, n: str, rest: str, text: str) -> CommandMatch | UsageError | None:
+        """A command asked for in a sentence about ticket `n` ("8号不归我们管，是银行的装修垃圾"):
+        its usage with the number, whatever the parser makes of the rest; with its argument
+        (a phrasing's group "arg"), the command itself, the rest of the line its reason."""
+        for command in self.commands:
+            found = [m for p in command.phrasings if (m := re.search(p, rest))]
+            taken = next((m for m in found if "arg" in m.re.groupindex), None)
+            if taken is not None and rest[0] not in "#0123456789":  # one ticket, not "1号2号申请…"
+                reason = (rest[: taken.start()] + " " + rest[taken.end() :]).strip(" \t\n,，:：;；。")
+                return self.match(f"{command.name} {n} {taken.group('arg')} {reason}")
+            if found:
+                return self.phrased(text)
         return None
 
     def _several(self, text: str) -> CommandMatch | UsageError | None:
@@ -289,7 +308,7 @@ class CommandRegistry:
         rest = text[listed.end :].lstrip(" \t\n,，:：、")
         if not listed.marked or not rest or rest[0] in "#0123456789" or _NATURAL_NOT.search(rest):
             return None
-        if _NATURAL_DONE.search(rest):
+        if _says_done(rest):
             fix = self.by_verb("完成")
             return _listed_match(fix, listed, text, NATURAL) if fix is not None and fix.several else None
         if _NATURAL_GOING.search(rest):
@@ -348,6 +367,15 @@ class CommandRegistry:
         if rest and not command.accepts_rest:
             return None
         return CommandMatch(command, CommandArgs(None, rest, bare.group("verb")))
+
+
+def _says_done(rest: str) -> bool:
+    """A done-word with no plan between 已 and it ("已安排明天清理"), or in its clause before it."""
+    for found in _NATURAL_DONE.finditer(rest):
+        clause = "" if found.group(0).startswith("已") else re.split(r"[，,。；;\s]", rest[: found.start()])[-1]
+        if not _NATURAL_PLAN.search(clause + found.group(0)):
+            return True
+    return False
 
 
 def _too_long(command: Command, digits: str) -> UsageError:

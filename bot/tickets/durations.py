@@ -34,10 +34,10 @@ _UNITS_IN_HOURS = {
     "星期": 168.0,
 }
 _NUMBER = r"\d+(?:\.\d+)?|[零一二两三四五六七八九十半]+"
-_DURATION = re.compile(
-    rf"^\s*(?P<n>{_NUMBER})\s*(?P<unit>{'|'.join(sorted(map(re.escape, _UNITS_IN_HOURS), key=len, reverse=True))})",
-    re.IGNORECASE,
-)
+_UNIT = "|".join(sorted(map(re.escape, _UNITS_IN_HOURS), key=len, reverse=True))
+_DURATION = re.compile(rf"^\s*(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})", re.IGNORECASE)
+# A duration inside a sentence ("申请延期1天"), for a pattern that looks for one there.
+DURATION = rf"(?:{_NUMBER})\s*(?:{_UNIT})"
 
 
 def _chinese_number(text: str) -> float | None:

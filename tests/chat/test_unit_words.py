@@ -1,0 +1,101 @@
+"""A unit's own words about its tickets, as a tester playing a unit wrote them in the simulator.
+
+"1号已经安排人员清理，申请延期1天" reported the fix and asked the reporter to 验收; "1号2号都清理了"
+opened a new 【垃圾与环境卫生】 ticket; "8号不归我们管，是银行自己的装修垃圾" was a silent note;
+and a claim past the fix deadline was told "请于…前整改" as if the time were still ahead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app_services import AppServices
+from models import Ticket, TicketEvent
+from tests.support.chat import Chat
+
+UNIT = "hws_chen"  # 陈环卫, 环卫中心: every ticket below is theirs
+
+
+def garbage(chat: Chat, count: int) -> None:
+    """Tickets #1…#count, reported by 李网格, all for 环卫中心."""
+    for n in range(1, count + 1):
+        assert chat.send(f"府前街{n}号院门口垃圾堆了两天了").tickets == [n]
+
+
+def ticket(services: AppServices, ticket_id: int) -> Ticket:
+    with services.session_factory() as session:
+        return session.get_one(Ticket, ticket_id)
+
+
+def events(services: AppServices, ticket_id: int) -> list[str]:
+    with services.session_factory() as session:
+        query = session.query(TicketEvent).filter_by(ticket_id=ticket_id).order_by(TicketEvent.id)
+        return [e.type for e in query]
+
+
+def after_photos(services: AppServices, ticket_id: int) -> list[str]:
+    with services.session_factory() as session:
+        return [i.url for i in session.get_one(Ticket, ticket_id).images if i.kind == "after"]
+
+
+def count(services: AppServices) -> int:
+    with services.session_factory() as session:
+        return session.query(Ticket).count()
+
+
+def fixed_line(n: int, photos: str = "") -> str:
+    return (
+        f"#{n}【垃圾与环境卫生】环卫中心已报完成{photos}。"
+        f"请上报人李网格或创城办验收：验收 {n} 通过 / 验收 {n} 不通过 原因"
+    )
+
+
+# --- 1. A plan or a request for more time is no fix -----------------------------------------
+
+
+def test_asking_for_more_time_with_a_duration_is_the_extension_request(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 1)
+    outcome = chat.send("1号已经安排人员清理，申请延期1天", sender=UNIT)
+    assert [r.text for r in outcome.replies] == [
+        "#1 环卫中心申请延期24小时（已经安排人员清理），请创城办审批：同意延期 1 / 拒绝延期 1 原因"
+    ]
+    assert outcome.replies[0].mentions == ("ccb_wang", "ccb_zhao")
+    assert ticket(services, 1).status == "dispatched"
+    assert ticket(services, 1).pending_extension_hours == 24
+    assert events(services, 1) == ["reported", "dispatched", "extension_requested"]
+
+
+@pytest.mark.parametrize(
+    "text", ["1号已经安排人员清理，需要延期", "1号已经安排人员清理，不需要延期两天", "1号今天清不完 想延期"]
+)
+def test_asking_for_more_time_without_a_duration_gets_how_to_write_it(
+    chat: Chat, services: AppServices, text: str
+) -> None:
+    garbage(chat, 1)
+    assert chat.say(text, sender=UNIT) == "请写：延期 1 时长 原因，例如：延期 1 2天 需要协调清运车辆"
+    assert events(services, 1) == ["reported", "dispatched"]
+
+
+def test_only_the_tickets_unit_asks_for_more_time(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 1)
+    assert chat.say("1号已经安排人员清理，申请延期1天", sender="wgy_li") == "#1 属于环卫中心，您不是该单位成员"
+    assert ticket(services, 1).pending_extension_hours is None
+    assert events(services, 1) == ["reported", "dispatched"]
+
+
+@pytest.mark.parametrize(
+    "text", ["{n}号已安排明天清理", "{n}号已经安排人员清理", "{n}号已派人去清理", "{n}号已要求物业清理"]
+)
+def test_a_plan_is_no_fix(chat: Chat, services: AppServices, text: str) -> None:
+    garbage(chat, 3)
+    reply = chat.say(text.format(n=3), sender=UNIT)
+    assert "已报完成" not in reply
+    assert ticket(services, 3).status in ("dispatched", "claimed")
+    assert "fixed" not in events(services, 3)
+
+
+def test_an_arranged_clean_up_is_a_claim(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 3)
+    reply = chat.say("3号已安排明天清理", sender=UNIT)
+    assert reply == "#3【垃圾与环境卫生】已由陈环卫（环卫中心）认领，请于11月24日 09:00前整改（剩余24小时）"
+    assert ticket(services, 3).status == "claimed"
