@@ -51,8 +51,9 @@ _NATURAL_LEAD = re.compile(
 )
 _NATURAL_NOT = re.compile(r"没|未|不|吗|么|呢|[?？]|还是|仍然|依然|又")
 _NATURAL_DONE = re.compile(
-    r"已经?[^，,。；;\s]{0,8}?(?:清走|清理|清运|处理|修复|修好|更新|更换|拆除|解决|整改|完成|疏通|弄好|搞定|劝离|拖走)"
-    r"|(?:处理|修|弄|搞|清理|整改)?好了|搞定"
+    r"已经?[^，,。；;\s]{0,8}?(?:清走|清理|清运|清除|处理|修复|修好|更新|更换|拆除|解决|整改|完成|疏通|弄好|搞定|劝离|拖走"
+    r"|拉走|取缔)|(?:清理|清走|清运|清除|清掉|拉走|拖走|搬走|拆除?|修复?|修好|弄好|处理|取缔|劝离|整改|解决|疏通|更换)"
+    r"(?:完毕|干净|掉|走|好)?了(?!一半|一部分|部分)|(?:处理|修|弄|搞|清理|整改)?好了|搞定"
 )
 # A plan, not a deed, in the words before a done-word: "已安排明天清理", "准备拆了", "已要求物业清理".
 _NATURAL_PLAN = re.compile(r"安排|准备|计划|打算|将|要|会|正在|明天|明早|后天|今晚|下午|晚上|稍后|马上|去|派")
@@ -80,7 +81,7 @@ class _Listed:
     marked: bool  # the last one is written 29号 or #29, not a bare 29 (which may count: "5 2处")
 
 
-def _listed_numbers(text: str, pos: int) -> _Listed | None:
+def listed_numbers(text: str, pos: int) -> _Listed | None:
     """The list of numbers at `pos`, or None: fewer than two, or one of them a place ("3号楼和
     5号楼之间" is a report, not tickets 3 and 5)."""
     numbers: list[str] = []
@@ -248,9 +249,8 @@ class CommandRegistry:
         if (found := _NATURAL_LEAD.match(text)) is None:
             return None
         n, rest = found.group("h") or found.group("n"), found.group("rest")
-        if _NATURAL_NOT.search(rest):
-            return None
-        if (asked := self._asked_for(n, rest, text)) is not None:
+        asked = None if _NATURAL_NOT.search(rest) else self._asked_for(n, rest, text)
+        if asked is not None or _NATURAL_NOT.search(rest):
             return asked
         if _says_done(rest):
             matched = self.match(f"完成 {n} {rest}")
@@ -282,7 +282,7 @@ class CommandRegistry:
         "延期 3 2天" is one ticket and two days."""
         verb_lead, verb_after = self._patterns()[3:]
         lead = verb_lead.match(text)
-        listed = _listed_numbers(text, lead.end() if lead else 0)
+        listed = listed_numbers(text, lead.end() if lead else 0)
         if listed is None:
             return None
         after = text[listed.end :]

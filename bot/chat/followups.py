@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.chat.commands import NOT_A_TICKET
+from bot.chat.commands import NOT_A_TICKET, listed_numbers
 from bot.chat.evidence import add_evidence, attach_evidence, describe
 from bot.chat.messages import IncomingMessage, Outcome, Reply
 from bot.chat.reading import ReadMessage
@@ -269,50 +269,63 @@ def attach_after_photos(session: Session, cfg: GuanjiaConfig, msg: IncomingMessa
 
 # "1号不行 还是挂着", "#3 那边我看了还没人去": a remark on a ticket named by its number. Not a
 # place (3号楼, 7号摊位, 2号口) and not a date ("12号下午开会", "5号前完成"), which chat is full of.
-_BY_NUMBER = re.compile(
-    r"^(?:#\s*(?P<hash>\d{1,10})|(?P<n>\d{1,10})\s*号"
+_NOT_A_DATE = (
     rf"(?![{NOT_A_TICKET}\d\-－~～至到]|上午|下午|晚上|早上|中午|凌晨|之前|以前|前|之后|以后|后"
-    r"|开始|起|左右|开会|检查|迎检|放假|上班|下班|周|星期|当天|那天|这天|全天|统一))"
-    r"[\s,，:：、]*\S",
-    re.S,
+    r"|开始|起|左右|开会|检查|迎检|放假|上班|下班|周|星期|当天|那天|这天|全天|统一)"
 )
+_BY_NUMBER = re.compile(rf"^(?:#\s*(?P<hash>\d{{1,10}})|(?P<n>\d{{1,10}})\s*号{_NOT_A_DATE})[\s,，:：、]*\S", re.S)
+# What follows a list of numbers ("11号和12号是同一个烧烤摊"): the same, after its last 号.
+_AFTER_LIST = re.compile(rf"{_NOT_A_DATE}[\s,，:：、]*\S", re.S)
 
 
-def remark_candidate(message: ReadMessage) -> int | None:
-    """The number of the ticket a line opens with, when it is shaped as a remark on one, or the
-    one ticket the message quotes (a reply to the bot's "已登记 #9…" is about #9)."""
+def remark_candidate(message: ReadMessage) -> tuple[int, ...]:
+    """The numbers of the tickets a line opens with, when it is shaped as a remark on them
+    ("11号和12号是同一个烧烤摊" is about both), or the one ticket the message quotes (a reply
+    to the bot's "已登记 #9…" is about #9); empty when it is no remark."""
     if not message.clean:  # a photo alone is an after-photo or a follow-up, never a remark
-        return None
-    found = _BY_NUMBER.match(message.clean)
-    number = int(found.group("hash") or found.group("n")) if found is not None else message.quoted or 0
-    return number if 0 < number <= MAX_TICKET_ID else None
+        return ()
+    listed = listed_numbers(message.clean, 0)
+    if listed is not None and listed.marked and _AFTER_LIST.match(message.clean, listed.end):
+        numbers = [int(d) for d in listed.numbers if len(d) <= len(str(MAX_TICKET_ID))]
+    else:
+        found = _BY_NUMBER.match(message.clean)
+        numbers = [int(found.group("hash") or found.group("n")) if found is not None else message.quoted or 0]
+    return tuple(dict.fromkeys(n for n in numbers if 0 < n <= MAX_TICKET_ID))
 
 
 def remark_on_ticket(
-    session: Session, cfg: GuanjiaConfig, message: ReadMessage, parsed: ParsedMessage, ticket_id: int, now: datetime
+    session: Session,
+    cfg: GuanjiaConfig,
+    message: ReadMessage,
+    parsed: ParsedMessage,
+    ticket_ids: tuple[int, ...],
+    now: datetime,
 ) -> Outcome | None:
-    """Add the line to open ticket `ticket_id` of this group as a note, and @ its unit when someone
-    else wrote it; None (the line is read on) when there is no such ticket, or the line is a report
-    with a place of its own."""
+    """Add the line to each open ticket of `ticket_ids` in this group as a note, and @ their
+    units when someone else wrote it; None (the line is read on) when there is no such ticket,
+    or the line is a report with a place of its own."""
     msg = message.incoming
     if parsed.is_report and any(p.location for p in parsed.problems):
         return None
-    found = session.execute(
-        select(Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status).where(
-            Ticket.id == ticket_id, Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)
-        )
-    ).first()
-    if found is None:
+    query = select(Ticket.id, Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status).where(
+        Ticket.id.in_(ticket_ids), Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)
+    )
+    found = sorted(session.execute(query).all(), key=lambda row: ticket_ids.index(row[0]))
+    if not found:
         return None
-    unit, area, reporter, status = found
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
-    images = msg.images if msg.sender_id == reporter else ()
-    TicketService(session, cfg, FixedClock(now)).supplement(ticket_id, actor, message.clean, images, None)
-    members = unit_mentions(cfg, unit, area)
-    mentions = () if msg.sender_id in members else tuple(members)
-    photos = f"及照片{len(images)}张" if images else ""
-    text = f"已补充到 #{ticket_id}：「{echo(message.clean)}」{photos}"
-    if status == TicketStatus.FIXED and (msg.sender_id == reporter or cfg.is_supervisor(msg.sender_id)):
-        # "1号不行 还是挂着" after the unit said it was done: the verdict is one command away.
-        text += f"\n如验收不通过，请发：验收 {ticket_id} 不通过 原因"
-    return Outcome([Reply(text, mentions)], [ticket_id])
+    service = TicketService(session, cfg, FixedClock(now))
+    mentions: list[str] = []
+    photos, verdicts = "", ""
+    for ticket_id, unit, area, reporter, status in found:
+        images = msg.images if msg.sender_id == reporter else ()
+        service.supplement(ticket_id, actor, message.clean, images, None)
+        photos = f"及照片{len(images)}张" if images else photos
+        members = unit_mentions(cfg, unit, area)
+        mentions += [] if msg.sender_id in members else [m for m in members if m not in mentions]
+        if status == TicketStatus.FIXED and (msg.sender_id == reporter or cfg.is_supervisor(msg.sender_id)):
+            # "1号不行 还是挂着" after the unit said it was done: the verdict is one command away.
+            verdicts += f"\n如验收不通过，请发：验收 {ticket_id} 不通过 原因"
+    numbers = "、".join(f"#{row[0]}" for row in found)
+    text = f"已补充到 {numbers}：「{echo(message.clean)}」{photos}{verdicts}"
+    return Outcome([Reply(text, tuple(mentions))], [row[0] for row in found])

@@ -239,18 +239,18 @@ class AfterPhotoStep(Step[ReadMessage]):
         return attach_after_photos(turn.session, self.cfg, found.incoming, turn.now)
 
 
-class RemarkStep(Step[tuple[ParsedMessage, int]]):
-    """A line about a ticket by its number ("1号不行 还是挂着"): a note on that open ticket."""
+class RemarkStep(Step[tuple[ParsedMessage, tuple[int, ...]]]):
+    """A line about tickets by their numbers ("1号不行 还是挂着"): a note on each open one."""
 
-    def check(self, message: ReadMessage) -> tuple[ParsedMessage, int] | None:
+    def check(self, message: ReadMessage) -> tuple[ParsedMessage, tuple[int, ...]] | None:
         if message.parsed is None:
             return None
-        ticket_id = remark_candidate(message)
-        return (message.parsed, ticket_id) if ticket_id is not None else None
+        ticket_ids = remark_candidate(message)
+        return (message.parsed, ticket_ids) if ticket_ids else None
 
-    def handle(self, turn: Turn, found: tuple[ParsedMessage, int]) -> Outcome | None:
-        parsed, ticket_id = found
-        return remark_on_ticket(turn.session, self.cfg, turn.message, parsed, ticket_id, turn.now)
+    def handle(self, turn: Turn, found: tuple[ParsedMessage, tuple[int, ...]]) -> Outcome | None:
+        parsed, ticket_ids = found
+        return remark_on_ticket(turn.session, self.cfg, turn.message, parsed, ticket_ids, turn.now)
 
 
 class ReportStep(Step[ParsedMessage]):

@@ -99,3 +99,72 @@ def test_an_arranged_clean_up_is_a_claim(chat: Chat, services: AppServices) -> N
     reply = chat.say("3号已安排明天清理", sender=UNIT)
     assert reply == "#3【垃圾与环境卫生】已由陈环卫（环卫中心）认领，请于11月24日 09:00前整改（剩余24小时）"
     assert ticket(services, 3).status == "claimed"
+
+
+# --- 2. Several tickets fixed in the unit's own words; a remark naming two -------------------
+
+
+def test_a_unit_fixes_two_tickets_in_its_own_words_with_a_photo(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 3)
+    outcome = chat.send("1号和2号都清理了 [图片]", sender=UNIT, images=("https://img/after.jpg",))
+    assert [r.text for r in outcome.replies] == [f"{fixed_line(1, '，整改照片1张')}\n{fixed_line(2, '，整改照片1张')}"]
+    assert outcome.tickets == [1, 2]
+    for n in (1, 2):
+        assert ticket(services, n).status == "fixed"
+        assert after_photos(services, n) == ["https://img/after.jpg"]
+    assert ticket(services, 3).status == "dispatched"
+
+
+@pytest.mark.parametrize("text", ["1号2号都清理了", "1号 2号都已经处理好了", "1号、2号垃圾都清走了"])
+def test_two_tickets_without_a_photo_are_fixed_and_open_no_ticket(chat: Chat, services: AppServices, text: str) -> None:
+    garbage(chat, 2)
+    assert chat.say(text, sender=UNIT) == f"{fixed_line(1)}\n{fixed_line(2)}"
+    assert ticket(services, 1).status == ticket(services, 2).status == "fixed"
+    assert count(services) == 2
+
+
+@pytest.mark.parametrize(
+    "done", ["清理了", "清走了", "拆了", "修好了", "弄好了", "处理了", "取缔了", "劝离了", "整改了", "已经取缔了"]
+)
+def test_done_words_report_the_fix(chat: Chat, services: AppServices, done: str) -> None:
+    garbage(chat, 1)
+    assert chat.say(f"1号{done}", sender=UNIT) == fixed_line(1)
+    assert ticket(services, 1).status == "fixed"
+
+
+@pytest.mark.parametrize(
+    "text", ["1号清理了吗", "1号还是没清理", "1号不是清理了吗", "1号又脏了", "1号处理了一半", "1号明天清理了"]
+)
+def test_words_that_deny_ask_or_plan_stay_no_fix(chat: Chat, services: AppServices, text: str) -> None:
+    garbage(chat, 1)
+    assert "已报完成" not in chat.say(text, sender=UNIT)
+    assert ticket(services, 1).status == "dispatched"
+
+
+def test_the_reporter_saying_two_are_done_adds_a_note_to_each(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 2)
+    assert chat.say("1号2号都清理了") == "已补充到 #1：「1号2号都清理了」\n已补充到 #2：「1号2号都清理了」"
+    assert ticket(services, 1).status == ticket(services, 2).status == "dispatched"
+
+
+def test_two_tickets_of_one_stall_taken_down_are_both_fixed(chat: Chat, services: AppServices) -> None:
+    for place in ("府前街与南环路交叉口", "东关大街北口"):
+        chat.report(f"{place}有烧烤摊占道经营")
+    outcome = chat.send("1号和2号是同一个烧烤摊，已经取缔了", sender="cgzf_liu")
+    assert [line.split("。")[0] for line in outcome.replies[0].text.splitlines()] == [
+        "#1【占道经营】城管执法队已报完成",
+        "#2【占道经营】城管执法队已报完成",
+    ]
+    assert ticket(services, 1).status == ticket(services, 2).status == "fixed"
+
+
+def test_a_remark_naming_two_tickets_is_a_note_on_each(chat: Chat, services: AppServices) -> None:
+    garbage(chat, 3)
+    outcome = chat.send("1号和2号是同一堆垃圾")
+    assert [r.text for r in outcome.replies] == ["已补充到 #1、#2：「1号和2号是同一堆垃圾」"]
+    assert outcome.replies[0].mentions == (UNIT,)
+    assert outcome.tickets == [1, 2]
+    for n in (1, 2):
+        assert events(services, n) == ["reported", "dispatched", "supplemented"]
+    assert events(services, 3) == ["reported", "dispatched"]
+    assert count(services) == 3
