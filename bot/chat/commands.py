@@ -245,12 +245,11 @@ class CommandRegistry:
     def _natural(self, text: str) -> CommandMatch | UsageError | None:
         """A unit's own words about ticket N: "23号树已经清走了" is 完成 23 (its verb NATURAL, so a
         refusal adds the line as a note instead), "35号马上去" is "35号收到" (a quiet claim);
-        "1号…，申请延期1天" asks for a command (`_asked_for`)."""
+        "8号不归我们管" asks for a command (`_asked_for`), even in words that deny."""
         if (found := _NATURAL_LEAD.match(text)) is None:
             return None
         n, rest = found.group("h") or found.group("n"), found.group("rest")
-        asked = None if _NATURAL_NOT.search(rest) else self._asked_for(n, rest, text)
-        if asked is not None or _NATURAL_NOT.search(rest):
+        if (asked := self._asked_for(n, rest, text)) is not None or _NATURAL_NOT.search(rest):
             return asked
         if _says_done(rest):
             matched = self.match(f"完成 {n} {rest}")

@@ -168,3 +168,18 @@ def test_a_remark_naming_two_tickets_is_a_note_on_each(chat: Chat, services: App
         assert events(services, n) == ["reported", "dispatched", "supplemented"]
     assert events(services, 3) == ["reported", "dispatched"]
     assert count(services) == 3
+
+
+# --- 3. "Not ours" about a ticket gets the 退回 hint, whatever the rest names -----------------
+
+
+@pytest.mark.parametrize("text", ["{n}号不归我们管，是银行自己的装修垃圾", "{n}号不是我们的，垃圾桶归环卫"])
+def test_not_ours_about_a_ticket_gets_how_to_return_it(chat: Chat, services: AppServices, text: str) -> None:
+    """The first named 垃圾, so the parser read it as a report, and a report gets no hint: it was
+    a note on #8 the 创城办 never saw, while the second, read as 【其他】, got the hint."""
+    garbage(chat, 8)
+    outcome = chat.send(text.format(n=8), sender=UNIT)
+    assert [r.text for r in outcome.replies] == ["请写：退回 8 原因，例如：退回 8 不属于我单位职责"]
+    assert outcome.tickets == []
+    assert events(services, 8) == ["reported", "dispatched"]
+    assert count(services) == 8
