@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.chat.context import ChatContext, CommandArgs
 from bot.chat.messages import Outcome, Reply
 from bot.core.echo_safety import echo
@@ -24,13 +26,19 @@ def claim(ctx: ChatContext, args: CommandArgs) -> Outcome:
         if args.verb == "收到":  # said again, or after the fix: still chat
             return Outcome()
         raise
-    left = (ticket.fix_deadline - ctx.now).total_seconds() / 3600 if ticket.fix_deadline else None
-    due = f"，请于{time_text(ctx.cfg, ticket.fix_deadline)}前整改" if ticket.fix_deadline else ""
-    if left is not None and left > 0:
-        due += f"（剩余{hours_text(round(left, 1))}）"
+    due = _due(ctx, ticket.fix_deadline) if ticket.fix_deadline else ""
     unit = ctx.cfg.unit_name(ticket.unit)
     text = f"#{ticket.id}{category_tag(ctx.cfg, ticket)}已由{echo(ctx.actor.name)}（{unit}）认领{due}"
     return Outcome([Reply(text)], [ticket.id])
+
+
+def _due(ctx: ChatContext, deadline: datetime) -> str:
+    """When the fix is due; a deadline already past says by how much, not "请于…前" (a claim of
+    an overdue ticket was told a time gone hours ago as if it were still ahead)."""
+    left = (deadline - ctx.now).total_seconds() / 3600
+    if left <= 0:
+        return f"，整改期限{time_text(ctx.cfg, deadline)}已过{hours_text(round(-left, 1))}，请尽快整改"
+    return f"，请于{time_text(ctx.cfg, deadline)}前整改（剩余{hours_text(round(left, 1))}）"
 
 
 def _unit_acknowledges(ctx: ChatContext, ticket_id: int) -> bool:

@@ -7,9 +7,12 @@ and a claim past the fix deadline was told "请于…前整改" as if the time w
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.app_services import AppServices
+from bot.core.clock import ManualClock
 from models import Ticket, TicketEvent
 from tests.support.chat import Chat
 
@@ -183,3 +186,17 @@ def test_not_ours_about_a_ticket_gets_how_to_return_it(chat: Chat, services: App
     assert outcome.tickets == []
     assert events(services, 8) == ["reported", "dispatched"]
     assert count(services) == 8
+
+
+# --- 4. A claim past the fix deadline says it is past ----------------------------------------
+
+
+@pytest.mark.parametrize("text", ["认领 1", "1号收到 已经劝导了"])
+def test_a_claim_past_the_fix_deadline_says_by_how_much(
+    chat: Chat, services: AppServices, clock: ManualClock, text: str
+) -> None:
+    garbage(chat, 1)
+    clock.advance(timedelta(hours=30))  # due 11月24日 09:00, now 15:00
+    reply = chat.say(text, sender=UNIT)
+    assert reply == "#1【垃圾与环境卫生】已由陈环卫（环卫中心）认领，整改期限11月24日 09:00已过6小时，请尽快整改"
+    assert ticket(services, 1).status == "claimed"
