@@ -223,9 +223,13 @@ class CommandRegistry:
             self._compiled = (verbs, patterns)
         return self._compiled[1]
 
+    def answering(self) -> Command | None:
+        """The command that answers a question about a ticket (查询)."""
+        return next((c for c in self.commands if c.answers_questions), None)
+
     def _question(self, digits: str) -> CommandMatch | None:
         """A question about ticket `digits`: the command that answers questions, run on it."""
-        answering = next((c for c in self.commands if c.answers_questions), None)
+        answering = self.answering()
         if answering is None or len(digits.lstrip("0")) > _MAX_TICKET_DIGITS:
             return None
         return CommandMatch(answering, CommandArgs(int(digits), ""))

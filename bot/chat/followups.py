@@ -300,12 +300,14 @@ def remark_on_ticket(
     parsed: ParsedMessage,
     ticket_ids: tuple[int, ...],
     now: datetime,
+    same_place: bool = False,
 ) -> Outcome | None:
     """Add the line to each open ticket of `ticket_ids` in this group as a note, and @ their
     units when someone else wrote it; None (the line is read on) when there is no such ticket,
-    or the line is a report with a place of its own."""
+    or the line is a report with a place of its own (unless `same_place`: the ticket was found
+    by that place)."""
     msg = message.incoming
-    if parsed.is_report and any(p.location for p in parsed.problems):
+    if parsed.is_report and any(p.location for p in parsed.problems) and not same_place:
         return None
     query = select(Ticket.id, Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status).where(
         Ticket.id.in_(ticket_ids), Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)

@@ -48,7 +48,7 @@ from bot.chat.messages import Card, Outcome, Reply
 from bot.chat.reading import ReadMessage
 from bot.chat.report import handle_report
 from bot.chat.suspects import SuspectService
-from bot.chat.unreported import answer_question, not_a_report
+from bot.chat.unreported import answer_question, asked_about, asked_list, asked_none, asked_place, not_a_report
 from bot.core.actor import Actor
 from bot.core.clock import FixedClock
 from bot.core.errors import DomainError
@@ -253,6 +253,56 @@ class RemarkStep(Step[tuple[ParsedMessage, tuple[int, ...]]]):
         return remark_on_ticket(turn.session, self.cfg, turn.message, parsed, ticket_ids, turn.now)
 
 
+class AskedStep(Step[ReadMessage]):
+    """A question about an earlier report without its number (bot/chat/reading.py, asks_about_earlier).
+
+    Written to the bot ("@大管家 菜市场那个是不是处理了"), it is answered, never kept silent nor
+    registered: the group's open or lately closed tickets at the place it names are looked up
+    (bot/chat/unreported.py, asked_about); one is shown as 查询 shows it, several are listed to
+    choose from, none is said so with how to ask. Only a complaint that also reads as a report
+    ("@大管家 菜市场门口垃圾怎么还没人清理") and matches no ticket goes on to be registered.
+
+    Not written to the bot, only a report that points back or asks whether it was done is taken
+    here: "幸福小区那个井盖怎么还没弄好" while #6【污水与排水设施】幸福小区3号楼门口 is open is the reporter pressing
+    on #6, so it is added to #6 as a note and #6's unit is @-ed, as a remark by number is. The
+    duplicate check cannot do this: it matches a place key exactly (幸福小区 is not 幸福小区3号楼
+    门口), and a duplicate is a cancelled ticket that @s nobody, so the pressing would be lost.
+    The open ticket must be of a category the line names; another problem at the same place is a
+    new report."""
+
+    def check(self, message: ReadMessage) -> ReadMessage | None:
+        if message.parsed is None or message.asks is None:
+            return None
+        if message.incoming.addressed:
+            return message
+        # Unaddressed, only a line pointing back ("那个", "我报的") or asking whether it was done:
+        # "…垃圾堆了两天了，还没人管" from another member is a report, caught as a duplicate.
+        return message if message.asks == "done" and message.parsed.is_report else None
+
+    def handle(self, turn: Turn, found: ReadMessage) -> Outcome | None:
+        parsed = found.parsed
+        assert parsed is not None
+        place = asked_place(turn.parser, found)
+        group = found.incoming.group_id
+        if not found.incoming.addressed:
+            if place is None:
+                return None
+            named = {p.category for p in parsed.problems} - {self.cfg.triage_category}
+            tickets = [t for t in asked_about(turn.session, group, place, turn.now, named) if t.is_open]
+            if not named or not tickets:
+                return None
+            return remark_on_ticket(turn.session, self.cfg, found, parsed, (tickets[0].id,), turn.now, same_place=True)
+        tickets = asked_about(turn.session, group, place, turn.now, reporter=found.incoming.sender_id)
+        if len(tickets) == 1 and found.answering is not None:
+            done = CommandStep._one(turn, found.answering, CommandArgs(tickets[0].id, ""))
+            return Outcome([Reply(done.reason)]) if isinstance(done, DomainError) else done
+        if tickets:
+            return Outcome([Reply(asked_list(self.cfg, tickets))])
+        if found.asks == "still" and parsed.is_report:
+            return None  # "菜市场门口垃圾怎么还没人清理", never reported here: a report
+        return Outcome([Reply(asked_none(place))])
+
+
 class ReportStep(Step[ParsedMessage]):
     """A new report: one ticket per problem (bot/chat/report.py). A report is never refused."""
 
@@ -281,6 +331,7 @@ STEPS: tuple[type[Step[Any]], ...] = (
     PhrasedStep,
     AnswerStep,
     RemarkStep,  # before follow-ups: "1号不行" right after one's own report #3 is about #1
+    AskedStep,  # before follow-ups: "那个怎么还没弄好" asks, it adds nothing to one's last report
     FollowupStep,
     AfterPhotoStep,
     ReportStep,

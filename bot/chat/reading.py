@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.chat.commands import CommandMatch, CommandRegistry, UsageError
+from bot.chat.commands import Command, CommandMatch, CommandRegistry, UsageError
 from bot.chat.messages import IncomingMessage, Outcome
 from bot.chat.text_normalize import command_reading
 from bot.parsing.parser import Learned, MessageParser, ParsedMessage
@@ -42,11 +42,40 @@ class ReadMessage:
     hint: UsageError | None = None
     # The one ticket a quoted message names (a remark quoting the bot's "已登记 #9" is about #9).
     quoted: int | None = None
+    # A question about an earlier report without its number ("菜市场那个是不是处理了"): how it
+    # asks (`asks_about_earlier`), and the command that answers a question about a ticket (查询).
+    asks: str | None = None
+    answering: Command | None = None
 
     @property
     def greeting(self) -> bool:
         """ "你好", "在吗": said to the bot, never a report nor a note to add to one."""
         return self.clean.startswith(GREETINGS)
+
+
+# "是不是处理了", "好了没", "怎么样了": whether something reported was done.
+_ASKS_DONE = re.compile(
+    r"(?:是不是|是否|有没有)(?:已经?|都)?(?:处理|解决|弄|修|清|整改|完成|办|管|派)"
+    r"|(?:处理|解决|弄好|修好|清理|清走|整改|完成|办结|办|好|清|修|弄|管)了?(?:吗|么|没有?|不)[?？]*$"
+    r"|(?:怎么样|咋样|如何)了|进度如何|什么进度|有进展"
+)
+# "怎么还没弄好", "还没人管", "什么时候能修": a complaint that something reported is not done.
+_ASKS_STILL = re.compile(
+    r"(?:怎么|咋|为什么|为啥)(?:还|一直|仍|都没)|还没(?:有)?人?(?:处理|解决|弄|修|清|管|来|整改|动)"
+    r"|还是没|(?:什么|啥)时候(?:能|才|处理|解决|弄|修|清|管)"
+)
+# Words pointing back at something said before: "那个", "我报的".
+_EARLIER = re.compile(r"那个|那件|那事|那处|之前|上次|刚才|前几天|我报的|我上报的|报的|反映的")
+
+
+def asks_about_earlier(clean: str) -> str | None:
+    """How a line without a ticket number asks about something reported before: `done` when it
+    asks whether it was handled ("菜市场那个是不是处理了", "我报的那个怎么还没弄好"), `still`
+    when it complains that it is not ("幸福小区井盖怎么还没修", which may be a report too), None
+    when it asks nothing of the kind."""
+    if _ASKS_DONE.search(clean) or (_EARLIER.search(clean) and _ASKS_STILL.search(clean)):
+        return "done"
+    return "still" if _ASKS_STILL.search(clean) else None
 
 
 GREETINGS = ("你好", "您好", "在吗", "在不在", "hi", "Hi", "hello", "Hello", "早上好", "晚上好", "中午好", "早安")
@@ -82,7 +111,9 @@ def read_message(
     # no place is a unit asking for a command.
     weak = all(p.category == cfg.triage_category and not p.location for p in parsed.problems)
     hint = registry.phrased(text) if weak else None
-    return ReadMessage(msg, None, clean, chatter, parsed, parser, hint, number)
+    asks = asks_about_earlier(clean)
+    answering = registry.answering() if asks else None
+    return ReadMessage(msg, None, clean, chatter, parsed, parser, hint, number, asks, answering)
 
 
 # --- quoted replies -----------------------------------------------------------------------

@@ -8,11 +8,18 @@
   registered as `other` for the 创城办 to triage).
   Unanswered, it stays on the 疑似上报 list.
 - In a group, a near miss (`ParsedMessage.near_miss`) is kept as 疑似上报 without a word.
+- A question about an earlier report without its number ("@大管家 菜市场那个是不是处理了"):
+  `asked_about` finds the open or lately closed tickets of the group at the place it names,
+  and the pipeline answers it as 查询 (one), lists them (several) or says none was found.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, literal, or_, select
+from sqlalchemy.orm import Session
 
 from bot.chat.context import ChatContext
 from bot.chat.evidence import take_waiting_evidence
@@ -23,10 +30,13 @@ from bot.chat.report import report_outcome
 from bot.chat.suspects import SuspectService
 from bot.core.actor import Actor
 from bot.core.clock import FixedClock
+from bot.core.echo_safety import echo
 from bot.parsing.parser import MessageParser
+from bot.tickets.formatting import category_tag, place_text
 from bot.tickets.service import TicketService
+from bot.tickets.status_labels import status_label
 from config.schema import GuanjiaConfig
-from models import SuspectKind
+from models import OPEN_STATUSES, SuspectKind, Ticket, TicketStatus
 
 QUESTION = "要登记为问题吗？请说明问题和地点"
 HINT = "我是创城大管家：直接发「问题+地点」（可带照片）即可登记派单；发「日报」看今天的进度，发「帮助」查看全部命令。"
@@ -100,3 +110,83 @@ def answer_question(
     # A pin or file as the answer (or sent while the question was open) joins the new tickets.
     added = take_waiting_evidence(ctx, [t for t, _ in conversion.registered])
     return report_outcome(ctx, conversion.registered, added=added)
+
+
+# --- a question about an earlier report, without its number --------------------------------
+# A closed ticket is asked about for this long after closing ("菜市场那个是不是处理了").
+ASKED_CLOSED_DAYS = 7
+ASKED_LIST = 3  # tickets listed when several match
+# What follows the place in such a question: "菜市场那个是不是…", "幸福小区的井盖怎么还…".
+_AFTER_PLACE = re.compile(
+    r"那个|那件|那边|那里|那儿|那处|的那|的问题|的事|是不是|是否|有没有|怎么|咋|为什么|为啥|还没|还是|什么时候|啥时候"
+    r"|处理|解决|现在|目前|到底"
+)
+_BEFORE_PLACE = re.compile(r"^(?:请问|问一下|问下|想问一下|我报的|我上报的|我反映的|之前|上次|刚才|前几天|昨天)+")
+
+
+def asked_place(parser: MessageParser, message: ReadMessage) -> str | None:
+    """The place a question about an earlier report names, in the words before "那个" or the
+    question ("菜市场那个是不是处理了" → 菜市场): as the parser reads it there, else those words.
+    None when there are none ("我报的那个怎么还没弄好": the sender's own tickets are meant)."""
+    head = _AFTER_PLACE.split(_BEFORE_PLACE.sub("", message.clean), maxsplit=1)[0].strip(" ，,。的")
+    if len(head) < 2:
+        return None
+    parsed = message.parsed
+    found = parser.locate_clean(head)
+    if not found and parsed is not None:
+        found = next((p.location for p in parsed.problems if p.location), None)
+    return found if found and found in head else head
+
+
+def asked_about(
+    session: Session,
+    group_id: str,
+    place: str | None,
+    now: datetime,
+    categories: set[str] | None = None,
+    reporter: str = "",
+) -> list[Ticket]:
+    """The open tickets of this group, and those closed in the last ASKED_CLOSED_DAYS, whose place
+    holds `place` or lies within it, or whose text names it (no place: those `reporter` reported);
+    newest first, at most ASKED_LIST + 1. Duplicates are left out: the ticket they repeat is the
+    one to ask about."""
+    closed_since = now - timedelta(days=ASKED_CLOSED_DAYS)
+    query = (
+        select(Ticket)
+        .where(Ticket.group_id == group_id, Ticket.duplicate_of.is_(None))
+        .where(
+            or_(
+                Ticket.status.in_(OPEN_STATUSES),
+                and_(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at >= closed_since),
+            )
+        )
+        .order_by(Ticket.id.desc())
+        .limit(ASKED_LIST + 1)
+    )
+    if place is None:
+        query = query.where(Ticket.reporter_id == reporter)
+    else:
+        query = query.where(
+            or_(
+                Ticket.location.contains(place, autoescape=True),
+                and_(Ticket.location.is_not(None), literal(place).contains(Ticket.location)),
+                Ticket.text.contains(place, autoescape=True),
+            )
+        )
+    if categories:
+        query = query.where(Ticket.category.in_(categories))
+    return list(session.scalars(query))
+
+
+def asked_list(cfg: GuanjiaConfig, tickets: list[Ticket]) -> str:
+    """Several tickets match the question: which one?"""
+    lines = ["您问的是哪一张？"]
+    lines += [f"#{t.id}{category_tag(cfg, t)}{place_text(t)} {status_label(t.status)}" for t in tickets[:ASKED_LIST]]
+    lines.append("可发：查询 N（N 为工单号）")
+    return "\n".join(lines)
+
+
+def asked_none(place: str | None) -> str:
+    """Nothing matches the question."""
+    where = f"与「{echo(place)}」有关的" if place else "您问的"
+    return f"没有找到{where}未办结或近期办结的工单。可发「查询 工单号」查看进度，或发「我的」查看您上报的工单。"
