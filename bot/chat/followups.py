@@ -234,11 +234,17 @@ def attach_followup(
     if awaiting_place and not place and note:  # "这里": the question still stands
         text += "\n地点还未注明，请补充具体地点（路名、小区、门牌或附近的店）"
     for after, before in zip(supplemented, tickets, strict=True):
-        if after.area != before.area and territorial_members(cfg, after.unit, after.area):
-            # A territorial ticket now lies in a known community: that community is @-ed.
-            text += f"\n#{after.id} 属地：{echo(after.area)}"
-            mentions += [m for m in unit_mentions(cfg, after.unit, after.area) if m not in mentions]
+        text += _moved(cfg, after, before.area, mentions)
     return Outcome([Reply(text, tuple(mentions))], [t.id for t in tickets])
+
+
+def _moved(cfg: GuanjiaConfig, after: Supplemented, area_before: str | None, mentions: list[str]) -> str:
+    """The reply's line when a territorial ticket's new place lies in a known community: that
+    community is @-ed (added to `mentions`)."""
+    if after.area == area_before or not territorial_members(cfg, after.unit, after.area):
+        return ""
+    mentions += [m for m in unit_mentions(cfg, after.unit, after.area) if m not in mentions]
+    return f"\n#{after.id} 属地：{echo(after.area)}"
 
 
 def is_photo_alone(message: ReadMessage) -> bool:
@@ -307,27 +313,49 @@ def remark_on_ticket(
     or the line is a report with a place of its own (unless `same_place`: the ticket was found
     by that place)."""
     msg = message.incoming
-    if parsed.is_report and any(p.location for p in parsed.problems) and not same_place:
-        return None
-    query = select(Ticket.id, Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status).where(
+    query = select(Ticket.id, Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status, Ticket.location).where(
         Ticket.id.in_(ticket_ids), Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)
     )
     found = sorted(session.execute(query).all(), key=lambda row: ticket_ids.index(row[0]))
     if not found:
         return None
+    # "8号在南菜园路公交站附近": the reporter (or the 创城办) answering "请补充地点" by the number,
+    # perhaps after the unit asked "8号收到 在哪", fills the place as the follow-up answer does.
+    place = None
+    if len(found) == 1 and found[0].location is None:
+        if msg.sender_id == found[0].reporter_id or cfg.is_supervisor(msg.sender_id):
+            place = _place_by_number(cfg, message)
+    if place is None and parsed.is_report and any(p.location for p in parsed.problems) and not same_place:
+        return None
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
     service = TicketService(session, cfg, FixedClock(now))
     mentions: list[str] = []
-    photos, verdicts = "", ""
-    for ticket_id, unit, area, reporter, status in found:
+    photos, extra = "", ""
+    for ticket_id, unit, area, reporter, status, _ in found:
         images = msg.images if msg.sender_id == reporter else ()
-        service.supplement(ticket_id, actor, message.clean, images, None)
+        after = service.supplement(ticket_id, actor, message.clean, images, place)
         photos = f"及照片{len(images)}张" if images else photos
-        members = unit_mentions(cfg, unit, area)
+        moved_to: list[str] = []
+        moved = _moved(cfg, after, area, moved_to)  # its place lies in a community: that one is @-ed
+        members = moved_to if moved else unit_mentions(cfg, unit, area)
         mentions += [] if msg.sender_id in members else [m for m in members if m not in mentions]
+        extra += (f"\n#{ticket_id} 地点：{echo(place)}" if place else "") + moved
         if status == TicketStatus.FIXED and (msg.sender_id == reporter or cfg.is_supervisor(msg.sender_id)):
             # "1号不行 还是挂着" after the unit said it was done: the verdict is one command away.
-            verdicts += f"\n如验收不通过，请发：验收 {ticket_id} 不通过 原因"
+            extra += f"\n如验收不通过，请发：验收 {ticket_id} 不通过 原因"
     numbers = "、".join(f"#{row[0]}" for row in found)
-    text = f"已补充到 {numbers}：「{echo(message.clean)}」{photos}{verdicts}"
+    text = f"已补充到 {numbers}：「{echo(message.clean)}」{photos}{extra}"
     return Outcome([Reply(text, tuple(mentions))], [row[0] for row in found])
+
+
+_NUMBER_HEAD = re.compile(r"^(?:#\s*\d+\s*号?|\d+\s*号)[\s,，:：、]*")
+
+
+def _place_by_number(cfg: GuanjiaConfig, message: ReadMessage) -> str | None:
+    """The place in "N号在<place>" / "N号 地点：<place>": the words after the number when they
+    are a place and nothing else (as the answer to "请补充地点" is read)."""
+    rest = _NUMBER_HEAD.sub("", message.clean)
+    if len(rest) > PLACE_ANSWER_MAX_CHARS:
+        return None
+    place, surely = _place_said(cfg, message.parser, rest)
+    return place if place and (surely or len(place) >= len(rest) - _PLACE_LEAD_CHARS) else None

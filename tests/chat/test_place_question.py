@@ -104,3 +104,32 @@ def test_pointing_is_no_place_and_the_question_stands(
     clock.advance(timedelta(seconds=20))
     chat.send("在幸福小区3号楼")
     assert load(services, n).location == "幸福小区3号楼"
+
+
+def test_the_place_given_by_number_fills_it_and_opens_no_ticket(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report("还有路边小广告贴满了电线杆")
+    assert chat.say(f"{n}号收到 在哪", sender="cgzf_liu").startswith(f"#{n}【非法小广告】已由刘城管")
+    clock.advance(timedelta(minutes=10))
+    outcome = chat.send(f"{n}号在南菜园路公交站附近")
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text == f"已补充到 #{n}：「{n}号在南菜园路公交站附近」\n#{n} 地点：南菜园路公交站附近"
+    assert outcome.replies[0].mentions == ("cgzf_liu",)
+    assert load(services, n).location == "南菜园路公交站附近"
+    assert chat.send("查询 2").replies[0].text == "没有找到工单 #2"
+
+
+def test_the_office_gives_the_place_by_number_and_the_ticket_moves(chat: Chat, services: AppServices) -> None:
+    n = chat.report(NO_PLACE)
+    outcome = chat.send(f"{n}号 地点：东湖家园3号楼", sender="ccb_wang")
+    assert outcome.replies[0].text.endswith(f"\n#{n} 地点：东湖家园3号楼\n#{n} 属地：延庆镇/东湖社区")
+    assert outcome.replies[0].mentions == ("sd_qin",)
+    ticket = load(services, n)
+    assert (ticket.location, ticket.area) == ("东湖家园3号楼", "延庆镇/东湖社区")
+
+
+def test_only_the_reporter_or_the_office_gives_the_place_by_number(chat: Chat, services: AppServices) -> None:
+    n = chat.report(NO_PLACE)
+    chat.send(f"{n}号在东湖家园3号楼", sender="wgy_sun")
+    assert load(services, n).location is None
