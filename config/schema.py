@@ -183,6 +183,9 @@ class ParserConfig(_Strict):
     # --- follow-ups: a photo or a short line soon after one's own report adds to it ------
     followup_minutes: float = Field(default=2, ge=0)
     followup_max_chars: int = Field(default=20, ge=0)
+    # After "请补充地点" the reporter's short answer naming a place is taken this long (minutes),
+    # unless they reported something else meanwhile.
+    place_answer_minutes: float = Field(default=30, ge=0)
     # A photo alone from the unit member who claimed a ticket within this many hours is its
     # after-photo (DingTalk sends pictures as messages of their own).
     after_photo_hours: float = Field(default=24, ge=0)

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.chat.commands import NOT_A_TICKET, listed_numbers
@@ -96,6 +96,7 @@ class RecentTicket(NamedTuple):
     location: str | None
     reporter_id: str
     area: str | None
+    recent: int  # 1: within the follow-up window; 0: only the place is waited for (place_answer_minutes)
 
 
 def _adds_to(parsed: ParsedMessage, tickets: list[RecentTicket]) -> bool:
@@ -112,13 +113,19 @@ def _adds_to(parsed: ParsedMessage, tickets: list[RecentTicket]) -> bool:
 # (a message with several problems opens several); a duplicate adds to the ticket it
 # duplicates; cancelled or closed tickets take nothing.
 def _latest_report(prefix: str) -> Select[Any]:
-    """The sender's latest report here within the follow-up window (bind names start with `prefix`)."""
-    return (
-        select(Ticket.id)
+    """The sender's latest report here, when it is within the follow-up window, or within the
+    place-answer window and without a place (bind names start with `prefix`): a later report of
+    theirs, with or without a place, ends the wait for the earlier one's place."""
+    latest = (
+        select(Ticket.id, Ticket.created_at, Ticket.location)
         .where(Ticket.group_id == bindparam(f"{prefix}group"), Ticket.reporter_id == bindparam(f"{prefix}sender"))
-        .where(Ticket.created_at >= bindparam(f"{prefix}since"), Ticket.created_at <= bindparam(f"{prefix}now"))
+        .where(Ticket.created_at >= bindparam(f"{prefix}place_since"), Ticket.created_at <= bindparam(f"{prefix}now"))
         .order_by(Ticket.id.desc())
         .limit(1)
+        .subquery()
+    )
+    return select(latest.c.id).where(
+        or_(latest.c.created_at >= bindparam(f"{prefix}since"), latest.c.location.is_(None))
     )
 
 
@@ -128,14 +135,33 @@ _LATEST_REPORT = _latest_report("latest_")
 LATEST_REPORT = _LATEST_REPORT.scalar_subquery()
 
 
+def place_answer_minutes(cfg: GuanjiaConfig) -> float:
+    """How long the answer to "请补充地点" is waited for (never shorter than a follow-up's window)."""
+    return max(cfg.parser.followup_minutes, cfg.parser.place_answer_minutes)
+
+
 def latest_report_params(cfg: GuanjiaConfig, msg: IncomingMessage, now: datetime) -> dict[str, object]:
     since = now - timedelta(minutes=cfg.parser.followup_minutes)
-    return {"latest_group": msg.group_id, "latest_sender": msg.sender_id, "latest_since": since, "latest_now": now}
+    place_since = now - timedelta(minutes=place_answer_minutes(cfg))
+    return {
+        "latest_group": msg.group_id,
+        "latest_sender": msg.sender_id,
+        "latest_since": since,
+        "latest_place_since": place_since,
+        "latest_now": now,
+    }
 
 
 _LATEST = aliased(Ticket, name="latest")
 _TARGETS = HotStatement(
-    select(Ticket.id, Ticket.category, Ticket.location, Ticket.reporter_id, Ticket.area)
+    select(
+        Ticket.id,
+        Ticket.category,
+        Ticket.location,
+        Ticket.reporter_id,
+        Ticket.area,
+        case((Ticket.created_at >= bindparam("since", type_=Ticket.created_at.type, required=False), 1), else_=0),
+    )
     .where(
         Ticket.id.in_(
             select(func.coalesce(Ticket.duplicate_of, Ticket.id))
@@ -165,12 +191,13 @@ _TARGETS = HotStatement(
 # at a million tickets, inside the writer every message waits for.
 
 
-def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None) -> list[RecentTicket]:
+def recent_report(session: Session, msg: IncomingMessage, latest_id: int | None, since: datetime) -> list[RecentTicket]:
     """The open tickets of the sender's latest report in this group (`latest_id`, read when the
-    message was recorded, None when there is none recent enough)."""
+    message was recorded, None when there is none recent enough); `recent` says whether they
+    were written since `since` (the follow-up window's start)."""
     if latest_id is None:
         return []
-    targets = {"sender_id": msg.sender_id, "latest_id": latest_id}
+    targets = {"sender_id": msg.sender_id, "latest_id": latest_id, "since": since}
     return [RecentTicket(*row) for row in _TARGETS.rows(session, targets)]
 
 
@@ -187,9 +214,16 @@ def attach_followup(
     and answer briefly; None if it is not one."""
     msg = message.incoming
     evidence = msg.evidence()
+    since = now - timedelta(minutes=cfg.parser.followup_minutes)
+    tickets = recent_report(session, msg, latest_id, since)
+    if tickets and not tickets[0].recent:
+        # Past the follow-up window only the answer to "请补充地点" is taken: a short line that
+        # names a place and no other problem, for the tickets still without one.
+        tickets = [t for t in tickets if not t.location]
+        if (evidence is not None and not message.clean) or not _place_only(cfg, parser, message, parsed, tickets):
+            return None
     if evidence is not None and not message.clean:  # a map pin or a file alone
-        return attach_evidence(session, cfg, msg, recent_report(session, msg, latest_id), now)
-    tickets = recent_report(session, msg, latest_id)
+        return attach_evidence(session, cfg, msg, tickets, now)
     # Photos join only the sender's own tickets: a duplicate's follow-up must not put pictures
     # on the ticket it duplicates, which is someone else's report (issue 14, finding 7).
     own = {t.id for t in tickets if t.reporter_id == msg.sender_id}
@@ -199,20 +233,8 @@ def attach_followup(
         return None
     note = message.clean or None
     awaiting_place = [t for t in tickets if not t.location]
-    place, surely = _place_said(cfg, parser, message.clean)
-    # The line is a place, however the parser scores it ("南关市场门口" is read as 【农贸市场】
-    # too). Either the answer to the bot's question about it: all of it a place, or a place and
-    # no named problem, but never a problem the report did not name (人行道 and 路口 are place
-    # words, "那辆面包车在人行道上停三天了" is a next report). Or, when the report had a place,
-    # the reporter pinning it down ("在北门"): only a line that is surely a place and nothing
-    # else, since a next report may follow at once. A place fills only a ticket without one.
-    named = {p.category for p in parsed.problems} - {cfg.triage_category}
-    another_problem = not named <= {t.category for t in tickets}
-    whole = bool(place and note and len(place) >= len(note) - _PLACE_LEAD_CHARS)
-    if awaiting_place:
-        only_place = bool(note and place and ((whole and (surely or not another_problem)) or not named))
-    else:
-        only_place = whole and surely
+    place = _place_said(cfg, parser, message.clean)[0]
+    only_place = _place_only(cfg, parser, message, parsed, tickets)
     if not only_place and not _adds_to(parsed, tickets):
         return None
     if note and len(note) > cfg.parser.followup_max_chars and not awaiting_place:
@@ -245,6 +267,25 @@ def _moved(cfg: GuanjiaConfig, after: Supplemented, area_before: str | None, men
         return ""
     mentions += [m for m in unit_mentions(cfg, after.unit, after.area) if m not in mentions]
     return f"\n#{after.id} 属地：{echo(after.area)}"
+
+
+def _place_only(
+    cfg: GuanjiaConfig, parser: MessageParser, message: ReadMessage, parsed: ParsedMessage, tickets: list[RecentTicket]
+) -> bool:
+    """The line is a place, however the parser scores it ("南关市场门口" is read as 【农贸市场】
+    too). Either the answer to the bot's question about it: all of it a place, or a place and
+    no named problem, but never a problem the report did not name (人行道 and 路口 are place
+    words, "那辆面包车在人行道上停三天了" is a next report). Or, when the report had a place,
+    the reporter pinning it down ("在北门"): only a line that is surely a place and nothing
+    else, since a next report may follow at once. A place fills only a ticket without one."""
+    note = message.clean
+    place, surely = _place_said(cfg, parser, note)
+    named = {p.category for p in parsed.problems} - {cfg.triage_category}
+    another_problem = not named <= {t.category for t in tickets}
+    whole = bool(place and note and len(place) >= len(note) - _PLACE_LEAD_CHARS)
+    if any(not t.location for t in tickets):
+        return bool(note and place and ((whole and (surely or not another_problem)) or not named))
+    return whole and surely
 
 
 def is_photo_alone(message: ReadMessage) -> bool:

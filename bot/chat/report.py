@@ -14,6 +14,7 @@ from bot.parsing.parser import ParsedMessage
 from bot.tickets.dispatcher import unit_mentions
 from bot.tickets.formatting import category_tag, deadline_phrase, place_text
 from bot.tickets.status_labels import status_label
+from config.schema import GuanjiaConfig
 from models import Ticket, TicketStatus
 
 
@@ -37,7 +38,15 @@ def _line(ctx: ChatContext, ticket: Ticket, suggestions: tuple[str, ...]) -> str
     return f"{head} → {cfg.unit_name(ticket.unit)}，{deadline_phrase(cfg, ticket)}"
 
 
-PLACE_QUESTION = "请补充地点（直接回复地点即可）"
+PLACE_QUESTION = "请补充地点（{minutes}分钟内直接回复地点即可）"
+
+
+def place_question(cfg: GuanjiaConfig) -> str:
+    """The line asking for a missing place, with how long the answer is waited for
+    (`parser.place_answer_minutes`, bot/chat/followups.py)."""
+    minutes = max(cfg.parser.followup_minutes, cfg.parser.place_answer_minutes)
+    return PLACE_QUESTION.format(minutes=f"{minutes:g}")
+
 
 Registered = list[tuple[Ticket, tuple[str, ...]]]  # each new ticket with the parser's suggestions
 
@@ -88,7 +97,7 @@ def report_outcome(
         lines.append(f"已附上：{added}")
     # The reporter's answer within the follow-up window fills it (bot/chat/followups.py).
     if ask_place and any(t.location is None and t.duplicate_of is None for t, _ in registered):
-        lines.append(PLACE_QUESTION)
+        lines.append(place_question(ctx.cfg))
     cards = cards_for([t for t, _ in registered])  # 认领/退回 for the units, where the platform draws cards
     outcome.replies.append(Reply("\n".join(lines), tuple(mentions), cards))
     return outcome

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.app_services import AppServices
-from bot.chat.report import PLACE_QUESTION
+from bot.chat.report import place_question
 from bot.core.clock import ManualClock
 from config.schema import GuanjiaConfig
 from config.settings import Settings
@@ -35,6 +35,8 @@ from tests.support.platform_factories import (
 from tests.support.platform_http import ding, feishu_post, platform_settings, wecom_answer, wecom_post
 
 PIN = {"name": "延庆区妫水北街12号", "longitude": "115.974", "latitude": "40.456"}
+
+PLACE_QUESTION = place_question(platform_cfg())
 
 
 @pytest.fixture

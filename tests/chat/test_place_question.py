@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from bot.app_services import AppServices
-from bot.chat.report import PLACE_QUESTION
 from bot.core.clock import ManualClock
 from models import Ticket
 from tests.support.chat import Chat
 
 NO_PLACE = "楼道里堆满了杂物 老人上下楼都困难"
+PLACE_QUESTION = "请补充地点（30分钟内直接回复地点即可）"  # parser.place_answer_minutes
 
 
 def load(services: AppServices, ticket_id: int) -> Ticket:
@@ -29,7 +29,7 @@ def test_a_report_without_a_place_is_registered_and_asked_for_it(chat: Chat, ser
     (n,) = outcome.tickets
     lines = outcome.replies[0].text.split("\n")
     assert lines[0].startswith(f"已登记 #{n}【堆物堆料】地点：未注明地点 → 属地街乡")
-    assert lines[-1] == PLACE_QUESTION == "请补充地点（直接回复地点即可）"
+    assert lines[-1] == PLACE_QUESTION
     assert load(services, n).status == "dispatched"
 
 
@@ -79,7 +79,7 @@ def test_a_non_territorial_ticket_only_gets_its_place(chat: Chat, services: AppS
 
 def test_after_the_window_the_answer_does_not_fill_it(chat: Chat, services: AppServices, clock: ManualClock) -> None:
     n = chat.report(NO_PLACE)
-    clock.advance(timedelta(minutes=2, seconds=1))
+    clock.advance(timedelta(minutes=30, seconds=1))  # parser.place_answer_minutes
     assert n not in chat.send("东湖家园3号楼").tickets  # read alone, whatever the parser makes of it
     assert load(services, n).location is None
 
@@ -133,3 +133,37 @@ def test_only_the_reporter_or_the_office_gives_the_place_by_number(chat: Chat, s
     n = chat.report(NO_PLACE)
     chat.send(f"{n}号在东湖家园3号楼", sender="wgy_sun")
     assert load(services, n).location is None
+
+
+def test_the_place_answer_is_taken_past_the_follow_up_window(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    first = chat.send("公厕没水了")
+    (n,) = first.tickets
+    assert first.replies[0].text.endswith("请补充地点（30分钟内直接回复地点即可）")
+    clock.advance(timedelta(minutes=4))
+    outcome = chat.send("妫水公园南门的公厕")
+    assert outcome.tickets == [n]
+    assert outcome.replies[0].text == f"已补充到 #{n}：「妫水公园南门的公厕」"
+    assert load(services, n).location == "妫水公园南门的公厕"
+
+
+def test_past_the_follow_up_window_only_a_place_is_taken(chat: Chat, services: AppServices, clock: ManualClock) -> None:
+    n = chat.report("公厕没水了")
+    clock.advance(timedelta(minutes=4))
+    assert chat.send("[图片]", images=("p.jpg",)).tickets != [n]  # a photo alone: not this late
+    assert chat.say("南门外垃圾桶满了").startswith("已登记 #2")  # another problem: a new report
+    assert load(services, n).location is None
+
+
+def test_the_place_answer_waits_only_so_long_and_not_past_another_report(
+    chat: Chat, services: AppServices, clock: ManualClock
+) -> None:
+    n = chat.report("公厕没水了")
+    clock.advance(timedelta(minutes=31))
+    assert chat.send("妫水公园南门的公厕").tickets != [n]
+    m = chat.report("楼道里堆满了杂物")
+    chat.report("府前街路灯不亮了")
+    clock.advance(timedelta(minutes=4))
+    assert chat.send("东湖家园3号楼").tickets != [m]
+    assert load(services, n).location != "妫水公园南门的公厕" and load(services, m).location is None
