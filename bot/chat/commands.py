@@ -67,9 +67,7 @@ _ASKED_REST = re.compile(r"^了?\s*(?:(?:吗|么|没|没有|呢)\s*[?？]*|[?？
 _LISTED = re.compile(rf"#?\s*(?P<d>\d+)(?P<mark>\s*号(?![{NOT_A_TICKET}]))?")
 _LIST_GAP = re.compile(r"[\s,，、/]*(?:和|及|与|跟)?[\s,，、/]*(?=[#\d])")
 _PLACE_MARK = re.compile(r"\s*号")
-# More tickets than this in one line is refused: a reply stays readable, and a pasted list of
-# hundreds of numbers does not hold the writer every message waits for.
-MAX_LISTED = 20
+MAX_LISTED = 20  # more in one line is refused: the reply stays readable, the writer is not held
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,7 @@ class _Listed:
 
 
 def listed_numbers(text: str, pos: int) -> _Listed | None:
-    """The list of numbers at `pos`, or None: fewer than two, or one of them a place ("3号楼和
-    5号楼之间" is a report, not tickets 3 and 5)."""
+    """The numbers listed at `pos`; None for fewer than two, or a place among them (3号楼和5号楼)."""
     numbers: list[str] = []
     while True:
         found = _LISTED.match(text, pos)
@@ -302,7 +299,7 @@ class CommandRegistry:
         if command is None or not command.several:
             return None
         if _ASKED_REST.match(rest.strip()):
-            answering = next((c for c in self.commands if c.answers_questions), None)
+            answering = self.answering()
             return _listed_match(answering, listed, "", "") if answering is not None else None
         return _listed_match(command, listed, rest.strip(" \t\n,，:：;；"), verb)
 

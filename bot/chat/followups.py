@@ -252,7 +252,7 @@ def attach_followup(
     photos = photos or (sum(msg.text.count(mark) for mark in _PHOTO_MARKS) if own else 0)
     what = f"照片{photos}张" if photos and not note else (f"「{echo(note)}」" + (f"及照片{photos}张" if photos else ""))
     what += f"及{describe(evidence)}" if evidence is not None else ""
-    text, mentions = f"已补充到 {numbers}：{what}", []
+    text, mentions = f"已补充到 {numbers}：{what}", list[str]()
     if awaiting_place and not place and note:  # "这里": the question still stands
         text += "\n地点还未注明，请补充具体地点（路名、小区、门牌或附近的店）"
     for after, before in zip(supplemented, tickets, strict=True):
@@ -349,10 +349,9 @@ def remark_on_ticket(
     now: datetime,
     same_place: bool = False,
 ) -> Outcome | None:
-    """Add the line to each open ticket of `ticket_ids` in this group as a note, and @ their
-    units when someone else wrote it; None (the line is read on) when there is no such ticket,
-    or the line is a report with a place of its own (unless `same_place`: the ticket was found
-    by that place)."""
+    """Add the line to each open ticket of `ticket_ids` here as a note, @-ing their units when
+    someone else wrote it; None (read on) when there is none, or the line is a report with a
+    place of its own (unless `same_place`: the ticket was found by that place)."""
     msg = message.incoming
     query = select(Ticket.id, Ticket.unit, Ticket.area, Ticket.reporter_id, Ticket.status, Ticket.location).where(
         Ticket.id.in_(ticket_ids), Ticket.group_id == msg.group_id, Ticket.status.in_(OPEN_STATUSES)
@@ -362,10 +361,8 @@ def remark_on_ticket(
         return None
     # "8号在南菜园路公交站附近": the reporter (or the 创城办) answering "请补充地点" by the number,
     # perhaps after the unit asked "8号收到 在哪", fills the place as the follow-up answer does.
-    place = None
-    if len(found) == 1 and found[0].location is None:
-        if msg.sender_id == found[0].reporter_id or cfg.is_supervisor(msg.sender_id):
-            place = _place_by_number(cfg, message)
+    may = msg.sender_id == found[0].reporter_id or cfg.is_supervisor(msg.sender_id)
+    place = _place_by_number(cfg, message) if len(found) == 1 and found[0].location is None and may else None
     if place is None and parsed.is_report and any(p.location for p in parsed.problems) and not same_place:
         return None
     actor = Actor(msg.sender_id, cfg.display_name(msg.sender_id, msg.sender_name), msg.msg_id, platform=msg.platform)
@@ -393,8 +390,7 @@ _NUMBER_HEAD = re.compile(r"^(?:#\s*\d+\s*号?|\d+\s*号)[\s,，:：、]*")
 
 
 def _place_by_number(cfg: GuanjiaConfig, message: ReadMessage) -> str | None:
-    """The place in "N号在<place>" / "N号 地点：<place>": the words after the number when they
-    are a place and nothing else (as the answer to "请补充地点" is read)."""
+    """The place in "N号在<place>" / "N号 地点：<place>", read as the answer to "请补充地点" is."""
     rest = _NUMBER_HEAD.sub("", message.clean)
     if len(rest) > PLACE_ANSWER_MAX_CHARS:
         return None
