@@ -13,32 +13,16 @@ import pytest
 
 from bot.app_services import AppServices
 from bot.core.clock import ManualClock
-from models import Ticket, TicketEvent
+from models import Ticket
+from tests.chat.test_several_numbers import after_photos, events, garbage
 from tests.support.chat import Chat
 
 UNIT = "hws_chen"  # 陈环卫, 环卫中心: every ticket below is theirs
 
 
-def garbage(chat: Chat, count: int) -> None:
-    """Tickets #1…#count, reported by 李网格, all for 环卫中心."""
-    for n in range(1, count + 1):
-        assert chat.send(f"府前街{n}号院门口垃圾堆了两天了").tickets == [n]
-
-
 def ticket(services: AppServices, ticket_id: int) -> Ticket:
     with services.session_factory() as session:
         return session.get_one(Ticket, ticket_id)
-
-
-def events(services: AppServices, ticket_id: int) -> list[str]:
-    with services.session_factory() as session:
-        query = session.query(TicketEvent).filter_by(ticket_id=ticket_id).order_by(TicketEvent.id)
-        return [e.type for e in query]
-
-
-def after_photos(services: AppServices, ticket_id: int) -> list[str]:
-    with services.session_factory() as session:
-        return [i.url for i in session.get_one(Ticket, ticket_id).images if i.kind == "after"]
 
 
 def count(services: AppServices) -> int:
